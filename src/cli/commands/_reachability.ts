@@ -1,0 +1,28 @@
+/**
+ * What to tell the user when a server binds beyond loopback: the names and
+ * addresses another device on the network can use (tutorial 003's
+ * phone-to-laptop experiment).
+ *
+ * @module
+ */
+
+import { getHostName } from '../../names/hosts.js';
+import type { SocketAddress } from '../../socket/address.js';
+import { interfaceAddresses } from './hostname.js';
+
+/** Loopback-only binds get `null`; others a sentence listing where to connect. */
+export function describeReachability(address: SocketAddress): string | null {
+  if (isLoopback(address.host)) return null;
+  const wildcard = address.host === '0.0.0.0' || address.host === '::';
+  const candidates = wildcard
+    ? interfaceAddresses()
+        .filter((a) => !a.internal && (address.host === '::' || a.family === 'IPv4'))
+        .map((a) => a.address)
+    : [address.host];
+  const where = [getHostName(), ...candidates].join(', ');
+  return `Other devices on your network can connect to port ${address.port} at: ${where}`;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === '::1' || host.startsWith('127.') || host === 'localhost';
+}

@@ -1,0 +1,301 @@
+/**
+ * `sockit connect HOST PORT`: netcat's client. stdin goes to the socket and
+ * the socket to stdout, byte for byte. At the end of stdin the write half
+ * is shut down and the reply is read until the peer closes, so a request
+ * piped in gets its whole answer.
+ *
+ * @module
+ */
+
+import { Command, Option } from 'commander';
+import { resolvePort } from '../../names/services.js';
+import { connect } from '../../socket/connect.js';
+import { udp } from '../../socket/datagram-socket.js';
+import type { StreamSocket } from '../../socket/stream-socket.js';
+import { parseHost, parseSeconds } from '../_options.js';
+import { hexDump, note, writeOut } from '../_output.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+
+interface ConnectFlags {
+  udp?: boolean;
+  tls?: boolean;
+  insecure?: boolean;
+  servername?: string;
+  crlf?: boolean;
+  wait?: number;
+  quitAfterEof?: number;
+  shutdown: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  verbose?: boolean;
+  hex?: boolean;
+}
+
+/** A port number or a service name, checked here so bad values exit 2. */
+export function parsePortOrService(value: string): number {
+  try {
+    return resolvePort(value, 'tcp');
+  } catch (error) {
+    throw new CliError(`Invalid port "${value}": ${portReason(error)}`, ExitCode.USAGE);
+  }
+}
+
+function portReason(error: unknown): string {
+  const message = (error as Error).message;
+  return message.includes('was not found')
+    ? 'no service has that name'
+    : 'it must be an integer from 0 to 65535 or a service name';
+}
+
+export function connectCommand(): Command {
+  return new Command('connect')
+    .description('connect to HOST PORT: stdin goes to the socket, what arrives goes to stdout')
+    .argument('<host>', 'a host name or address', parseHost)
+    .argument('<port>', 'a port number or service name')
+    .option('-u, --udp', 'UDP: send each stdin line as one datagram, print each reply')
+    .option('--tls', 'speak TLS (certificates are verified)')
+    .option('--insecure', 'with --tls: do not verify the certificate')
+    .option('--servername <name>', 'with --tls: the name for SNI and verification')
+    .option('-C, --crlf', 'send line ends as CRLF')
+    .option(
+      '-w, --wait <secs>',
+      'give up if connecting, or the connection idling, takes longer',
+      parseSeconds,
+    )
+    .option(
+      '-q, --quit-after-eof <secs>',
+      'after stdin ends, wait this long, then quit',
+      parseSeconds,
+    )
+    .option('--no-shutdown', 'keep the write half open when stdin ends')
+    .addOption(new Option('-4, --ipv4', 'IPv4 only').conflicts('ipv6'))
+    .option('-6, --ipv6', 'IPv6 only')
+    .option('-v, --verbose', 'narrate on stderr')
+    .option('--hex', 'hex-dump both directions on stderr (> sent, < received)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockit connect 127.0.0.1 8080
+  $ echo hello | sockit connect --udp 127.0.0.1 7
+  $ sockit connect --tls example.com 443
+
+Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
+35/60 TLS failed, 56 reset by the peer.`,
+    )
+    .action(async (host: string, portText: string, flags: ConnectFlags) => {
+      const port = parsePortOrService(portText);
+      if (flags.udp && flags.tls)
+        throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
+      const code = flags.udp ? await runUdp(host, port, flags) : await runTcp(host, port, flags);
+      process.exitCode = code;
+    });
+}
+
+/** Rewrites lone LF as CRLF, remembering a CR at the end of the previous chunk. */
+export function crlfConverter(): (chunk: Buffer) => Buffer {
+  let lastWasCr = false;
+  return (chunk) => {
+    const out: number[] = [];
+    for (const byte of chunk) {
+      if (byte === 0x0a && !lastWasCr) out.push(0x0d);
+      out.push(byte);
+      lastWasCr = byte === 0x0d;
+    }
+    return Buffer.from(out);
+  };
+}
+
+/** A timer that fires after `ms` without a `touch()`. */
+class IdleTimer {
+  readonly #timer: NodeJS.Timeout;
+  constructor(ms: number, onIdle: () => void) {
+    this.#timer = setTimeout(onIdle, ms);
+  }
+  touch(): void {
+    this.#timer.refresh();
+  }
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+async function runTcp(host: string, port: number, flags: ConnectFlags): Promise<number> {
+  const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined;
+  if (flags.verbose) note(`Connecting to ${host} port ${port}${flags.tls ? ' (TLS)' : ''}...`);
+  const sock = await connect(host, port, {
+    timeout: flags.wait ?? null,
+    family,
+    tls: flags.tls ? { insecure: flags.insecure, servername: flags.servername } : undefined,
+  });
+  if (flags.verbose) narrateConnected(host, sock);
+
+  let sentBytes = 0;
+  let receivedBytes = 0;
+  const convert = flags.crlf ? crlfConverter() : null;
+
+  return new Promise<number>((resolve, reject) => {
+    let finished = false;
+    const finish = (code: number, error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      idle?.stop();
+      if (flags.verbose) note(`Sent ${sentBytes} bytes, received ${receivedBytes} bytes.`);
+      void sock.close();
+      if (error) reject(error);
+      else resolve(code);
+    };
+    const idle =
+      flags.wait === undefined
+        ? null
+        : new IdleTimer(flags.wait, () =>
+            finish(
+              ExitCode.TIMEOUT,
+              new CliError(
+                `No data in either direction for ${flags.wait! / 1000} s; giving up (-w)`,
+                ExitCode.TIMEOUT,
+              ),
+            ),
+          );
+
+    // Socket → stdout, until the peer closes.
+    (async () => {
+      for (;;) {
+        const chunk = await sock.recv(65536);
+        if (chunk.length === 0) break;
+        idle?.touch();
+        if (flags.hex) process.stderr.write(hexDump('<', chunk, receivedBytes));
+        receivedBytes += chunk.length;
+        await writeOut(chunk);
+      }
+      if (flags.verbose) note('The peer closed the connection.');
+      finish(ExitCode.OK);
+    })().catch((error) => finish(ExitCode.FAILURE, error));
+
+    // stdin → socket; at its end, half-close and (with -q) quit after a while.
+    (async () => {
+      for await (const raw of process.stdin as AsyncIterable<Buffer>) {
+        if (finished) return;
+        const data = convert ? convert(raw) : raw;
+        idle?.touch();
+        if (flags.hex) process.stderr.write(hexDump('>', data, sentBytes));
+        sentBytes += data.length;
+        await sock.sendAll(data);
+      }
+      if (finished) return;
+      if (flags.shutdown) {
+        if (flags.verbose) note('End of input: shutting down the write half.');
+        await sock.shutdown('write');
+      }
+      if (flags.quitAfterEof !== undefined) {
+        setTimeout(() => finish(ExitCode.OK), flags.quitAfterEof).unref();
+      }
+    })().catch((error) => finish(ExitCode.FAILURE, error));
+  });
+}
+
+function narrateConnected(host: string, sock: StreamSocket): void {
+  const remote = sock.remoteAddress!;
+  const local = sock.localAddress!;
+  const tls = sock.tlsProtocol ? ` using ${sock.tlsProtocol}` : '';
+  const shown = remote.host === host ? host : `${host} (${remote.host})`;
+  note(`Connected to ${shown} port ${remote.port} from ${local.host} port ${local.port}${tls}.`);
+}
+
+/** Splits stdin into lines, keeping each line's end. */
+async function* stdinLines(convert: ((chunk: Buffer) => Buffer) | null): AsyncGenerator<Buffer> {
+  let pending = Buffer.alloc(0);
+  for await (const raw of process.stdin as AsyncIterable<Buffer>) {
+    pending = Buffer.concat([pending, convert ? convert(raw) : raw]);
+    let newline = pending.indexOf(0x0a);
+    while (newline >= 0) {
+      yield pending.subarray(0, newline + 1);
+      pending = pending.subarray(newline + 1);
+      newline = pending.indexOf(0x0a);
+    }
+    if (pending.length > 65507)
+      throw new CliError(
+        'A line of stdin is longer than a UDP datagram can carry (65,507 bytes)',
+        ExitCode.USAGE,
+      );
+  }
+  if (pending.length > 0) yield pending;
+}
+
+async function runUdp(host: string, port: number, flags: ConnectFlags): Promise<number> {
+  const sock = await udp({ family: flags.ipv6 ? 6 : 4 });
+  await sock.connect(host, port);
+  if (flags.verbose) {
+    const remote = sock.remoteAddress!;
+    note(
+      `Sending datagrams to ${host === remote.host ? host : `${host} (${remote.host})`} port ${remote.port} over UDP.`,
+    );
+  }
+  // After stdin ends, how long to wait for the replies still missing.
+  const patience = flags.quitAfterEof ?? flags.wait ?? 2000;
+  let sent = 0;
+  let replies = 0;
+  let sentBytes = 0;
+  let receivedBytes = 0;
+  let inputDone = false;
+
+  return new Promise<number>((resolve, reject) => {
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (code: number, error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (flags.verbose)
+        note(
+          `Sent ${sent} datagrams (${sentBytes} bytes), received ${replies} (${receivedBytes} bytes).`,
+        );
+      void sock.close();
+      if (error) reject(error);
+      else resolve(code);
+    };
+    const waitForReplies = () => {
+      clearTimeout(timer);
+      if (sent > 0 && replies >= sent) {
+        finish(ExitCode.OK);
+        return;
+      }
+      timer = setTimeout(() => {
+        if (sent > 0 && replies === 0) {
+          finish(
+            ExitCode.TIMEOUT,
+            new CliError(
+              `No reply from ${host} port ${port} within ${patience / 1000} s`,
+              ExitCode.TIMEOUT,
+            ),
+          );
+        } else {
+          finish(ExitCode.OK);
+        }
+      }, patience);
+    };
+
+    (async () => {
+      for (;;) {
+        const data = await sock.recv(65535);
+        replies++;
+        if (flags.hex) process.stderr.write(hexDump('<', data, receivedBytes));
+        receivedBytes += data.length;
+        await writeOut(data);
+        if (inputDone) waitForReplies();
+      }
+    })().catch((error) => finish(ExitCode.FAILURE, error));
+
+    (async () => {
+      for await (const line of stdinLines(flags.crlf ? crlfConverter() : null)) {
+        if (finished) return;
+        if (flags.hex) process.stderr.write(hexDump('>', line, sentBytes));
+        sentBytes += line.length;
+        sent++;
+        await sock.send(line);
+      }
+      inputDone = true;
+      waitForReplies();
+    })().catch((error) => finish(ExitCode.FAILURE, error));
+  });
+}

@@ -1,0 +1,231 @@
+/**
+ * `sockit listen PORT`: netcat's `-l`. Accepts a connection, prints what
+ * arrives byte for byte, sends stdin back, and exits when the peer closes
+ * (`-k` accepts the next one instead). Point a browser at it to see the
+ * request it sends.
+ *
+ * @module
+ */
+
+import { Command, Option } from 'commander';
+import type { SocketAddress } from '../../socket/address.js';
+import { udp } from '../../socket/datagram-socket.js';
+import { listen } from '../../socket/server-socket.js';
+import type { StreamSocket } from '../../socket/stream-socket.js';
+import { parseHost, parsePort } from '../_options.js';
+import { hexDump, note, writeOut } from '../_output.js';
+import { ExitCode } from '../exit-codes.js';
+import { describeReachability } from './_reachability.js';
+import { crlfConverter } from './connect.js';
+
+interface ListenFlags {
+  host: string;
+  keepOpen?: boolean;
+  udp?: boolean;
+  crlf?: boolean;
+  shutdown: boolean;
+  ipv6?: boolean;
+  verbose?: boolean;
+  hex?: boolean;
+}
+
+export function listenCommand(): Command {
+  return new Command('listen')
+    .description('wait for a connection on PORT: print what arrives, send stdin back')
+    .argument('<port>', 'the port to listen on (0: any free port)', parsePort)
+    .option(
+      '--host <host>',
+      'the address to bind (0.0.0.0: every interface)',
+      parseHost,
+      '127.0.0.1',
+    )
+    .option('-k, --keep-open', 'after a connection ends, accept the next one')
+    .option('-u, --udp', 'receive UDP datagrams instead; stdin goes to the last sender')
+    .option('-C, --crlf', 'send line ends as CRLF')
+    .option('--no-shutdown', 'keep the write half open when stdin ends')
+    .addOption(new Option('-6, --ipv6', 'listen on ::1 (IPv6) unless --host says otherwise'))
+    .option('-v, --verbose', 'narrate on stderr (the address, each connection)')
+    .option('--hex', 'hex-dump both directions on stderr (> sent, < received)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sockit listen -v 8080          then open http://127.0.0.1:8080/ in a browser
+  $ sockit listen --udp 9999
+  $ sockit listen --host 0.0.0.0 7342   reachable from other devices`,
+    )
+    .action(async (port: number, flags: ListenFlags) => {
+      const host = flags.ipv6 && flags.host === '127.0.0.1' ? '::1' : flags.host;
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      process.exitCode = flags.udp
+        ? await listenUdp(host, port, flags, stop)
+        : await listenTcp(host, port, flags, stop);
+    });
+}
+
+/** One stdin reader shared by successive connections: a chunk read but not sent is kept for the next. */
+class StdinReader {
+  readonly #iterator = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  #pending: Promise<IteratorResult<Buffer>> | null = null;
+  ended = false;
+
+  /** The next chunk; call `taken()` once it has been used. */
+  peek(): Promise<IteratorResult<Buffer>> {
+    this.#pending ??= this.#iterator.next();
+    return this.#pending;
+  }
+
+  taken(): void {
+    this.#pending = null;
+  }
+}
+
+function announce(
+  kind: string,
+  address: SocketAddress,
+  requestedPort: number,
+  flags: ListenFlags,
+): void {
+  if (flags.verbose || requestedPort === 0) {
+    note(`Listening on ${address.host} port ${address.port} (${kind}).`);
+  }
+  const reach = describeReachability(address);
+  if (reach) note(reach);
+}
+
+async function listenTcp(
+  host: string,
+  port: number,
+  flags: ListenFlags,
+  stop: Promise<void>,
+): Promise<number> {
+  const server = await listen({ host, port });
+  announce('TCP', server.address, port, flags);
+  const stdin = new StdinReader();
+  const convert = flags.crlf ? crlfConverter() : null;
+  const stopped = stop.then(() => 'stopped' as const);
+  try {
+    do {
+      const next = await Promise.race([server.accept(), stopped]);
+      if (next === 'stopped') return ExitCode.OK;
+      const [sock, peer] = next;
+      if (flags.verbose) note(`Connection from ${peer.host} port ${peer.port}.`);
+      const outcome = await Promise.race([serveConnection(sock, stdin, convert, flags), stopped]);
+      if (outcome === 'stopped') {
+        await sock.close();
+        return ExitCode.OK;
+      }
+      if (flags.verbose) note(`${peer.host} port ${peer.port} closed the connection.`);
+    } while (flags.keepOpen);
+    return ExitCode.OK;
+  } finally {
+    await server.close();
+  }
+}
+
+async function serveConnection(
+  sock: StreamSocket,
+  stdin: StdinReader,
+  convert: ((chunk: Buffer) => Buffer) | null,
+  flags: ListenFlags,
+): Promise<void> {
+  let received = 0;
+  let sent = 0;
+  let peerDone = false;
+  const receiving = (async () => {
+    for (;;) {
+      const chunk = await sock.recv(65536);
+      if (chunk.length === 0) break;
+      if (flags.hex) process.stderr.write(hexDump('<', chunk, received));
+      received += chunk.length;
+      await writeOut(chunk);
+    }
+    peerDone = true;
+  })();
+  const closed = receiving.then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  );
+
+  const sending = (async () => {
+    while (!peerDone) {
+      if (stdin.ended) break;
+      const next = await Promise.race([stdin.peek(), closed]);
+      if (next === 'closed') return;
+      stdin.taken();
+      if (next.done) {
+        stdin.ended = true;
+        break;
+      }
+      const data = convert ? convert(next.value) : next.value;
+      if (flags.hex) process.stderr.write(hexDump('>', data, sent));
+      sent += data.length;
+      await sock.sendAll(data);
+    }
+    if (stdin.ended && flags.shutdown && !peerDone) await sock.shutdown('write');
+  })();
+
+  try {
+    await receiving;
+    // The peer is gone; a write still under way may fail, which no longer matters.
+    await sending.catch(() => {});
+  } finally {
+    await sock.close();
+  }
+}
+
+async function listenUdp(
+  host: string,
+  port: number,
+  flags: ListenFlags,
+  stop: Promise<void>,
+): Promise<number> {
+  const sock = await udp({ family: host.includes(':') ? 6 : 4, bind: { host, port } });
+  announce('UDP', sock.localAddress!, port, flags);
+  let peer: SocketAddress | null = null;
+  let received = 0;
+  let sent = 0;
+  const convert = flags.crlf ? crlfConverter() : null;
+  let firstPeer: () => void = () => {};
+  const peerKnown = new Promise<void>((resolve) => {
+    firstPeer = resolve;
+  });
+
+  const receiving = (async () => {
+    for (;;) {
+      const { data, address } = await sock.recvFrom(65535);
+      if (
+        flags.verbose &&
+        (peer === null || peer.host !== address.host || peer.port !== address.port)
+      ) {
+        note(`Datagram from ${address.host} port ${address.port}.`);
+      }
+      peer = address;
+      firstPeer();
+      if (flags.hex) process.stderr.write(hexDump('<', data, received));
+      received += data.length;
+      await writeOut(data);
+    }
+  })();
+
+  void (async () => {
+    for await (const raw of process.stdin as AsyncIterable<Buffer>) {
+      await peerKnown;
+      const data = convert ? convert(raw) : raw;
+      if (flags.hex) process.stderr.write(hexDump('>', data, sent));
+      sent += data.length;
+      const to = peer as SocketAddress | null;
+      if (to) await sock.sendTo(data, to.host, to.port);
+    }
+  })().catch(() => {});
+
+  try {
+    await Promise.race([stop, receiving]);
+    return ExitCode.OK;
+  } finally {
+    await sock.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Exit codes, curl's where curl has one, and the mapping from sockit's
+ * errors to them.
+ *
+ * @module
+ */
+
+import {
+  ConnectionRefusedError,
+  ConnectionResetError,
+  HostUnreachableError,
+  HttpParseError,
+  IncompleteReadError,
+  NameResolutionError,
+  SocketTimeoutError,
+  TlsError,
+  TooManyRedirectsError,
+} from '../errors.js';
+
+export const ExitCode = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  RESOLVE: 6,
+  CONNECT: 7,
+  MALFORMED_REPLY: 8,
+  PARTIAL: 18,
+  HTTP_ERROR: 22,
+  TIMEOUT: 28,
+  TLS_HANDSHAKE: 35,
+  TOO_MANY_REDIRECTS: 47,
+  EMPTY_REPLY: 52,
+  RESET: 56,
+  CERTIFICATE: 60,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the CLI reports with a specific exit code and no stack. */
+export class CliError extends Error {
+  override name = 'CliError';
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** The exit code for an error thrown while a command ran. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof TypeError || error instanceof RangeError) return ExitCode.USAGE;
+  if (error instanceof NameResolutionError) return ExitCode.RESOLVE;
+  if (error instanceof ConnectionRefusedError || error instanceof HostUnreachableError)
+    return ExitCode.CONNECT;
+  if (error instanceof HttpParseError) return ExitCode.MALFORMED_REPLY;
+  if (error instanceof IncompleteReadError) return ExitCode.PARTIAL;
+  if (error instanceof SocketTimeoutError) return ExitCode.TIMEOUT;
+  if (error instanceof TlsError)
+    return error.reason === 'certificate' ? ExitCode.CERTIFICATE : ExitCode.TLS_HANDSHAKE;
+  if (error instanceof TooManyRedirectsError) return ExitCode.TOO_MANY_REDIRECTS;
+  if (error instanceof ConnectionResetError) return ExitCode.RESET;
+  return ExitCode.FAILURE;
+}

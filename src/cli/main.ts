@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * The `sockit` command: registers one module per subcommand, maps
+ * commander's usage errors to exit code 2 and sockit's errors to curl-style
+ * exit codes.
+ *
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { reportError } from './_output.js';
+import { connectCommand } from './commands/connect.js';
+import { hostnameCommand } from './commands/hostname.js';
+import { listenCommand } from './commands/listen.js';
+import { resolveCommand } from './commands/resolve.js';
+import { serviceCommand } from './commands/service.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+
+/** sockit's version, from its package.json. */
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
+
+function program(): Command {
+  const root = new Command('sockit')
+    .description(
+      'Socket programming, done properly: the netcat, curl-on-raw-sockets, inetd, getent and ab of the socket tutorials, in one tool.',
+    )
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 failure, 2 bad usage or input, 6 could not resolve host,
+7 could not connect, 28 timed out, 35 TLS handshake failed, 56 connection reset,
+60 certificate not trusted. See the README for the full list.`,
+    );
+  for (const command of [
+    resolveCommand(),
+    hostnameCommand(),
+    serviceCommand(),
+    connectCommand(),
+    listenCommand(),
+  ]) {
+    root.addCommand(command);
+  }
+  // Throw instead of exiting, everywhere, so usage errors become exit code 2.
+  const override = (command: Command) => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(root);
+  return root;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = program();
+  if (argv.length <= 2) {
+    cli.outputHelp();
+    return ExitCode.OK;
+  }
+  try {
+    await cli.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are successes; everything else is bad usage.
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    reportError(error instanceof Error ? error.message : String(error));
+    if (process.env.SOCKIT_DEBUG && error instanceof Error)
+      process.stderr.write(`${error.stack}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+process.exit(await main(process.argv));

@@ -1,0 +1,58 @@
+/**
+ * sockit: socket programming for TypeScript, done properly.
+ *
+ * A Berkeley-style, promise-based socket API on Node.js. Reads survive
+ * timeouts, errors say what went wrong, and memory stays bounded whatever
+ * the peer sends. Python's `socket` module maps one to one:
+ *
+ * | Python | sockit |
+ * |---|---|
+ * | `socket.create_connection((host, port))` | `await connect(host, port)` |
+ * | `s.recv(n)` / `s.sendall(b)` | `await s.recv(n)` / `await s.sendAll(b)` |
+ * | `bind; listen; accept` | `const server = await listen({ port }); await server.accept()` |
+ * | `socket(AF_INET, SOCK_DGRAM)` | `await udp()` |
+ *
+ * @example An echo client
+ * ```ts
+ * import { connect, encode, decode } from 'sockit';
+ * await using sock = await connect('127.0.0.1', 7);
+ * await sock.sendAll(encode('hello there'));
+ * console.log(decode(await sock.recv(4096)));
+ * ```
+ *
+ * @module
+ */
+
+export * from './errors.js';
+export type { AddrInfo, AddrInfoOptions, HostEntry, HostLookup } from './names/hosts.js';
+export {
+  getAddrInfo,
+  getHostByName,
+  getHostByNameEx,
+  getHostName,
+  lookupHost,
+} from './names/hosts.js';
+export type { Protocol, ServiceEntry } from './names/services.js';
+export { findServices, getServByName, getServByPort, parseServices } from './names/services.js';
+export type { WaitOptions } from './socket/_waiter.js';
+export type { AddressFamily, SocketAddress } from './socket/address.js';
+export type { Bytes } from './socket/bytes.js';
+export { bytesRepr, decode, EMPTY, encode } from './socket/bytes.js';
+export type { ConnectOptions, TlsConnectOptions } from './socket/connect.js';
+export { connect } from './socket/connect.js';
+export type { Datagram, UdpOptions } from './socket/datagram-socket.js';
+export {
+  DatagramSocket,
+  MAX_DATAGRAM_IPV4,
+  MAX_DATAGRAM_IPV6,
+  udp,
+} from './socket/datagram-socket.js';
+export type { ListenOptions, TlsListenOptions } from './socket/server-socket.js';
+export { listen, ServerSocket } from './socket/server-socket.js';
+export type {
+  ConnectTimings,
+  RecvUntilOptions,
+  ShutdownHow,
+  StreamSocketOptions,
+} from './socket/stream-socket.js';
+export { DEFAULT_BUFFER_LIMIT, StreamSocket } from './socket/stream-socket.js';

@@ -1,0 +1,103 @@
+/**
+ * Bytes in, bytes out: sockets carry `Uint8Array`s, never strings. These
+ * helpers convert at the edges, and refuse a string where bytes belong
+ * (as Python's `send()` does) with a message that says how to fix it.
+ *
+ * @module
+ */
+
+/** The bytes sockets read and write. Node's `Buffer` is one, and passes through without a copy. */
+export type Bytes = Uint8Array;
+
+/** An empty byte string, shared: it is what a read returns at end of stream. */
+export const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * Views `data` as a `Buffer` without copying it, or throws a `TypeError`
+ * naming `where` when it is not bytes.
+ *
+ * @param data The value given where bytes are required.
+ * @param where The call that needs it, for the message (`"sendAll()"`).
+ */
+export function asBuffer(data: unknown, where: string): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') {
+    throw new TypeError(
+      `${where} needs bytes, not a string: encode it first, e.g. encode(${JSON.stringify(abridge(data))})`,
+    );
+  }
+  throw new TypeError(`${where} needs bytes (a Uint8Array), got ${describeType(data)}`);
+}
+
+/**
+ * Encodes text as bytes (Python's `str.encode()`).
+ *
+ * @example Encoding a request line
+ * ```ts
+ * import { encode } from 'sockit';
+ * const line = encode('GET / HTTP/1.1\r\n');
+ * console.log(line.length); // 16
+ * ```
+ */
+export function encode(text: string, encoding: BufferEncoding = 'utf8'): Bytes {
+  if (typeof text !== 'string') {
+    throw new TypeError(`encode() needs a string, got ${describeType(text)}`);
+  }
+  return Buffer.from(text, encoding);
+}
+
+/**
+ * Decodes bytes as text (Python's `bytes.decode()`). Invalid UTF-8
+ * sequences become U+FFFD rather than throwing.
+ *
+ * @example Decoding a reply
+ * ```ts
+ * import { decode } from 'sockit';
+ * console.log(decode(new Uint8Array([104, 105]))); // "hi"
+ * ```
+ */
+export function decode(bytes: Bytes, encoding: BufferEncoding = 'utf8'): string {
+  return asBuffer(bytes, 'decode()').toString(encoding);
+}
+
+/**
+ * Shows bytes as a Python bytes literal, `b'HTTP/1.1 200 OK\r\n'`, exactly
+ * as Python's `repr()` does: printable ASCII as is, `\t \n \r` escaped,
+ * other bytes as `\xNN`, and single quotes unless the bytes hold a single
+ * quote and no double quote.
+ *
+ * @example
+ * ```ts
+ * import { bytesRepr, encode } from 'sockit';
+ * console.log(bytesRepr(encode("it's\r\n"))); // b"it's\r\n"
+ * ```
+ */
+export function bytesRepr(bytes: Bytes): string {
+  const data = asBuffer(bytes, 'bytesRepr()');
+  const quote = data.includes(0x27) && !data.includes(0x22) ? '"' : "'";
+  let out = `b${quote}`;
+  for (const byte of data) {
+    if (byte === 0x5c) out += '\\\\';
+    else if (byte === 0x09) out += '\\t';
+    else if (byte === 0x0a) out += '\\n';
+    else if (byte === 0x0d) out += '\\r';
+    else if (byte === quote.charCodeAt(0)) out += `\\${quote}`;
+    else if (byte < 0x20 || byte >= 0x7f) out += `\\x${byte.toString(16).padStart(2, '0')}`;
+    else out += String.fromCharCode(byte);
+  }
+  return `${out}${quote}`;
+}
+
+/** A short, safe description of a value's type for error messages. */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  if (typeof value === 'string') return `a string (${JSON.stringify(abridge(value))})`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function abridge(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

@@ -1,0 +1,291 @@
+/**
+ * `connect()`: Python's `socket.create_connection`, with TLS on request.
+ *
+ * @module
+ */
+
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, Socket } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import {
+  fromNodeError,
+  NameResolutionError,
+  SocketAbortError,
+  SocketError,
+  SocketTimeoutError,
+} from '../errors.js';
+import { resolvePort } from '../names/services.js';
+import { validateHost, validateTimeout } from './address.js';
+import { type ConnectTimings, DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
+
+/** TLS settings for {@link connect}. `true` means: verify the server against the system's CAs. */
+export interface TlsConnectOptions {
+  /** Name sent in SNI and checked against the certificate. Default: the host, when it is a name. */
+  servername?: string;
+  /** Trusted CA certificates (PEM) instead of the system's. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Skip certificate verification. Off by default; say so only for testing. */
+  insecure?: boolean;
+  /** ALPN protocols to offer, e.g. `['http/1.1']`. */
+  alpnProtocols?: string[];
+}
+
+/** Options for {@link connect}. */
+export interface ConnectOptions {
+  /** One deadline, in ms, for name lookup, TCP connect and TLS handshake together. Default: none. */
+  timeout?: number | null;
+  /** Speak TLS over the connection. */
+  tls?: boolean | TlsConnectOptions;
+  /** Restrict to IPv4 (`4`) or IPv6 (`6`) addresses. */
+  family?: 4 | 6;
+  /** Cancels connecting. */
+  signal?: AbortSignal;
+  /** Stop reading from the kernel above this many unread bytes. Default 64 KiB. */
+  bufferLimit?: number;
+  /** Disable Nagle's algorithm (TCP_NODELAY). Default `false`, as in Python. */
+  noDelay?: boolean;
+  /**
+   * Resolves the host instead of the system resolver (as `net.connect`'s
+   * `lookup`): returns the addresses to try, in order.
+   */
+  lookup?: (
+    host: string,
+    family: 4 | 6 | undefined,
+  ) => Promise<Array<{ address: string; family: number }>>;
+}
+
+/**
+ * Opens a TCP connection to `host` and `port`, trying every address the
+ * name resolves to in turn (as Python's `create_connection` does), and
+ * optionally wraps it in TLS.
+ *
+ * @param host A name (`example.com`), an IPv4 address or an IPv6 address (brackets optional).
+ * @param port A port number, numeric string, or service name such as `'http'`.
+ * @throws {NameResolutionError} the name does not resolve.
+ * @throws {ConnectionRefusedError} nothing listens there.
+ * @throws {SocketTimeoutError} `timeout` passed first.
+ * @throws {TlsError} the handshake failed, or the certificate is not trusted (`reason: 'certificate'`).
+ *
+ * @example Fetch the root document by hand
+ * ```ts
+ * import { connect, encode, decode } from 'sockit';
+ * await using sock = await connect('127.0.0.1', 8080, { timeout: 5000 });
+ * await sock.sendAll(encode('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
+ * await sock.shutdown('write');
+ * for (let chunk; (chunk = await sock.recv(4096)).length > 0; ) process.stdout.write(decode(chunk));
+ * ```
+ */
+export async function connect(
+  host: string,
+  port: number | string,
+  options: ConnectOptions = {},
+): Promise<StreamSocket> {
+  const name = validateHost(host);
+  const portNumber = resolvePort(port, 'tcp');
+  const timeout = validateTimeout(options.timeout, 'connect timeout');
+  if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
+    throw new TypeError(`Invalid family ${String(options.family)}: use 4 or 6`);
+  }
+  const tlsOptions = options.tls === true ? {} : options.tls || null;
+  const started = performance.now();
+  const deadline = timeout === null ? null : started + timeout;
+  const target = { host: name, port: portNumber };
+
+  // One controller covers every phase; its reason says which one ran out of time.
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer =
+    timeout === null
+      ? undefined
+      : setTimeout(
+          () => controller.abort(TIMED_OUT),
+          Math.max(0, (deadline ?? 0) - performance.now()),
+        );
+  const signal = controller.signal;
+
+  try {
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    const addresses = await withSignal(
+      options.lookup ? options.lookup(name, options.family) : resolve(name, options.family),
+      signal,
+    );
+    const lookupDone = performance.now() - started;
+
+    let lastError: unknown;
+    for (const address of addresses) {
+      if (signal.aborted) break;
+      let raw: Socket | undefined;
+      try {
+        raw = await openTcp(address.address, portNumber, address.family, signal);
+        const connectDone = performance.now() - started;
+        if (options.noDelay) raw.setNoDelay(true);
+        if (tlsOptions === null) {
+          return new StreamSocket(raw, {
+            bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+            timings: { lookup: lookupDone, connect: connectDone },
+          });
+        }
+        const secure = await handshake(raw, name, tlsOptions, signal);
+        const timings: ConnectTimings = {
+          lookup: lookupDone,
+          connect: connectDone,
+          tls: performance.now() - started,
+        };
+        return new StreamSocket(secure, {
+          rawSocket: raw,
+          bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+          timings,
+        });
+      } catch (error) {
+        raw?.destroy();
+        if (signal.aborted) break;
+        lastError = fromNodeError(error, { syscall: 'connect', ...target });
+        // A TLS failure is about the server, not the address: trying the next one would repeat it.
+        if ((lastError as SocketError).code === 'SOCKIT_ERR_TLS') throw lastError;
+      }
+    }
+    if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
+    throw (
+      lastError ?? new NameResolutionError(`Could not resolve host "${name}": no addresses`, target)
+    );
+  } catch (error) {
+    if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
+    throw error instanceof SocketError
+      ? error
+      : fromNodeError(error, { syscall: 'connect', ...target });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function abortReason(
+  signal: AbortSignal,
+  host: string,
+  port: number,
+  timeout: number | null,
+): Error {
+  if (signal.reason === TIMED_OUT) {
+    return new SocketTimeoutError(
+      `Connecting to ${host} port ${port} timed out after ${timeout} ms`,
+      { syscall: 'connect', host, port },
+    );
+  }
+  return new SocketAbortError(`Connecting to ${host} port ${port} was aborted`, {
+    syscall: 'connect',
+    host,
+    port,
+    cause: signal.reason,
+  });
+}
+
+/** Every address for `host`, in the resolver's order; numeric addresses skip the lookup. */
+function resolve(host: string, family: 4 | 6 | undefined): Promise<LookupAddress[]> {
+  const numeric = isIP(host);
+  if (numeric !== 0) {
+    if (family !== undefined && family !== numeric) {
+      return Promise.reject(
+        new NameResolutionError(`Address ${host} is not an IPv${family} address`, {
+          host,
+          syscall: 'getaddrinfo',
+        }),
+      );
+    }
+    return Promise.resolve([{ address: host, family: numeric }]);
+  }
+  return new Promise((resolvePromise, reject) => {
+    dnsLookup(host, { all: true, family: family ?? 0 }, (error, addresses) => {
+      if (error) reject(fromNodeError(error, { syscall: 'getaddrinfo', host }));
+      else resolvePromise(addresses);
+    });
+  });
+}
+
+function openTcp(
+  address: string,
+  port: number,
+  family: number,
+  signal: AbortSignal,
+): Promise<Socket> {
+  const socket = new Socket({ allowHalfOpen: true });
+  return settleWith(socket, signal, 'connect', (done) => {
+    socket.connect({ host: address, port, family }, done);
+  });
+}
+
+function handshake(
+  raw: Socket,
+  host: string,
+  options: TlsConnectOptions,
+  signal: AbortSignal,
+): Promise<TLSSocket> {
+  const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+  const secure = tlsConnect({
+    socket: raw,
+    servername,
+    ca: options.ca,
+    rejectUnauthorized: options.insecure !== true,
+    ALPNProtocols: options.alpnProtocols,
+    // Node checks the certificate against `host`; with an IP and no SNI that is the IP.
+    host: servername ?? host,
+  });
+  return settleWith(secure, signal, 'secureConnect', () => {});
+}
+
+/**
+ * Resolves with `socket` once `event` fires; rejects on its first error or
+ * when `signal` aborts, destroying the socket either way.
+ */
+function settleWith<S extends Socket>(
+  socket: S,
+  signal: AbortSignal,
+  event: string,
+  start: (done: () => void) => void,
+): Promise<S> {
+  return new Promise((resolvePromise, reject) => {
+    const fail = (error: unknown) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(error);
+    };
+    const onAbort = () => fail(signal.reason);
+    const onError = (error: Error) => fail(error);
+    if (signal.aborted) {
+      fail(signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onError);
+    const done = () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      resolvePromise(socket);
+    };
+    if (event !== 'connect') socket.once(event, done);
+    start(done);
+  });
+}
+
+/**
+ * Races `work` (a lookup, which cannot be cancelled) against `signal`.
+ */
+function withSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolvePromise, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolvePromise(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,417 @@
+/**
+ * UDP sockets: Python's `socket(AF_INET, SOCK_DGRAM)` with `sendto`,
+ * `recvfrom`, and `connect` + `send`/`recv`.
+ *
+ * Datagrams that arrive before anyone asks wait in a bounded queue; past
+ * that bound they are dropped and counted (`dropped`), as a full kernel
+ * receive buffer would drop them.
+ *
+ * @module
+ */
+
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { inspect } from 'node:util';
+import { ConcurrentReadError, fromNodeError, SocketClosedError, SocketError } from '../errors.js';
+import { resolvePort } from '../names/services.js';
+import { Waiter, type WaitOptions } from './_waiter.js';
+import {
+  type AddressFamily,
+  formatAddressTuple,
+  type SocketAddress,
+  toSocketAddress,
+  validateHost,
+  validateTimeout,
+} from './address.js';
+import { asBuffer, type Bytes } from './bytes.js';
+
+/** The largest UDP payload over IPv4: 65,535 − 8 (UDP header) − 20 (IP header). */
+export const MAX_DATAGRAM_IPV4 = 65507;
+/** The largest UDP payload over IPv6 without jumbograms: 65,535 − 8. */
+export const MAX_DATAGRAM_IPV6 = 65527;
+
+/** A datagram and who sent it (Python's `(data, address)` from `recvfrom`). */
+export interface Datagram {
+  data: Bytes;
+  address: SocketAddress;
+}
+
+/** Options for {@link udp}. */
+export interface UdpOptions {
+  /** 4 (default) or 6. */
+  family?: 4 | 6;
+  /** Bind at once: a port, or a host and port. The host defaults to 127.0.0.1. */
+  bind?: number | string | { host?: string; port?: number | string };
+  /** Most datagrams kept for a reader that is not asking. Default 1024. */
+  queueLimit?: number;
+  /** Allow several sockets to bind the same address (SO_REUSEADDR). */
+  reuseAddress?: boolean;
+}
+
+/**
+ * Creates a UDP socket.
+ *
+ * @example Ask a QOTD server for a quote (RFC 865)
+ * ```ts
+ * import { udp, decode } from 'sockit';
+ * await using sock = await udp();
+ * sock.setTimeout(2000);
+ * await sock.sendTo(new Uint8Array(0), '127.0.0.1', 17);
+ * const { data } = await sock.recvFrom(1024);
+ * console.log(decode(data));
+ * ```
+ */
+export async function udp(options: UdpOptions = {}): Promise<DatagramSocket> {
+  const family = options.family ?? 4;
+  if (family !== 4 && family !== 6)
+    throw new TypeError(`Invalid family ${String(family)}: use 4 or 6`);
+  const queueLimit = options.queueLimit ?? 1024;
+  if (!Number.isInteger(queueLimit) || queueLimit < 1) {
+    throw new RangeError(`Invalid queueLimit ${String(queueLimit)}: it must be a positive integer`);
+  }
+  const socket = createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    reuseAddr: options.reuseAddress,
+  });
+  const sock = new DatagramSocket(socket, family, queueLimit);
+  if (options.bind !== undefined) {
+    const bind = options.bind;
+    if (typeof bind === 'object') await sock.bind(bind.port ?? 0, bind.host);
+    else await sock.bind(bind);
+  }
+  return sock;
+}
+
+/** A UDP socket. Get one from {@link udp}. */
+export class DatagramSocket {
+  readonly type = 'SOCK_DGRAM' as const;
+  /** The IP protocol number: 17 (UDP). */
+  readonly proto = 17;
+  readonly family: AddressFamily;
+
+  readonly #sock: UdpSocket;
+  readonly #queueLimit: number;
+  readonly #maxDatagram: number;
+  #queue: Datagram[] = [];
+  #reader: { size: number; waiter: Waiter<Datagram> } | null = null;
+  #error: Error | null = null;
+  #bound = false;
+  #remote: SocketAddress | null = null;
+  #closed = false;
+  #timeout: number | null = null;
+  #dropped = 0;
+
+  /** @internal Use {@link udp}. */
+  constructor(socket: UdpSocket, family: 4 | 6, queueLimit: number) {
+    this.#sock = socket;
+    this.family = family === 6 ? 'AF_INET6' : 'AF_INET';
+    this.#queueLimit = queueLimit;
+    this.#maxDatagram = family === 6 ? MAX_DATAGRAM_IPV6 : MAX_DATAGRAM_IPV4;
+    socket.on('message', (data, info) => this.#onMessage(data, info));
+    socket.on('listening', () => {
+      this.#bound = true;
+    });
+    socket.on('error', (error) => {
+      // ICMP "port unreachable" arrives as ECONNREFUSED on a connected socket: report it on the
+      // next read (as Linux does for Python) and keep the socket usable.
+      const mapped = fromNodeError(error, { ...this.#peer(), syscall: 'recv' });
+      const reader = this.#reader;
+      if (reader !== null) {
+        this.#reader = null;
+        reader.waiter.reject(mapped);
+      } else {
+        this.#error = mapped;
+      }
+    });
+  }
+
+  /**
+   * Binds to a local address (Python's `bind`). The host defaults to
+   * 127.0.0.1; pass `'0.0.0.0'` (or `'::'`) to receive from other machines.
+   *
+   * @throws {AddressInUseError} the port is taken.
+   */
+  async bind(port: number | string = 0, host?: string): Promise<void> {
+    this.#assertOpen('bind()');
+    const portNumber = resolvePort(port, 'udp');
+    const address = validateHost(host ?? (this.family === 'AF_INET6' ? '::1' : '127.0.0.1'));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) =>
+        reject(fromNodeError(error, { syscall: 'bind', host: address, port: portNumber }));
+      this.#sock.once('error', onError);
+      this.#sock.bind(portNumber, address, () => {
+        this.#sock.off('error', onError);
+        this.#bound = true;
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Sends one datagram to `host` and `port` (Python's `sendto`) and
+   * resolves with its size once the kernel has it.
+   *
+   * @throws {RangeError} the datagram is over 65,507 bytes (65,527 over IPv6).
+   */
+  async sendTo(data: Bytes, host: string, port: number | string): Promise<number> {
+    const buf = asBuffer(data, 'sendTo()');
+    this.#assertOpen('sendTo()');
+    if (this.#remote !== null) {
+      throw new SocketError(
+        `sendTo() on a socket connected to ${this.#remote.host} port ${this.#remote.port}: use send()`,
+      );
+    }
+    const address = validateHost(host);
+    const portNumber = resolvePort(port, 'udp');
+    this.#checkSize(buf, 'sendTo()');
+    return this.#send(buf, { host: address, port: portNumber }, 'sendto');
+  }
+
+  /**
+   * Sets the default peer (Python's `connect` on a UDP socket): `send` and
+   * `recv` then need no address, and only that peer's datagrams are received.
+   */
+  async connect(host: string, port: number | string): Promise<void> {
+    this.#assertOpen('connect()');
+    const address = validateHost(host);
+    const portNumber = resolvePort(port, 'udp');
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) =>
+        reject(fromNodeError(error, { syscall: 'connect', host: address, port: portNumber }));
+      this.#sock.once('error', onError);
+      this.#sock.connect(portNumber, address, () => {
+        this.#sock.off('error', onError);
+        const peer = this.#sock.remoteAddress();
+        this.#remote = toSocketAddress(peer.address, peer.port, peer.family);
+        this.#bound = true;
+        resolve();
+      });
+    });
+  }
+
+  /** Sends one datagram to the connected peer. */
+  async send(data: Bytes): Promise<number> {
+    const buf = asBuffer(data, 'send()');
+    this.#assertOpen('send()');
+    if (this.#remote === null)
+      throw new SocketError('send() on an unconnected UDP socket: use sendTo() or connect() first');
+    this.#checkSize(buf, 'send()');
+    return this.#send(buf, null, 'send');
+  }
+
+  /**
+   * Receives one datagram and who sent it (Python's `recvfrom`). A datagram
+   * longer than `size` is cut to `size` bytes; the rest is lost, as in
+   * Python.
+   */
+  recvFrom(size = 65535, options?: WaitOptions): Promise<Datagram> {
+    return this.#receive(size, options, 'recvFrom');
+  }
+
+  /** Receives one datagram's bytes from the connected peer (Python's `recv`). */
+  async recv(size = 65535, options?: WaitOptions): Promise<Bytes> {
+    return (await this.#receive(size, options, 'recv')).data;
+  }
+
+  /** Default wait for receives, in ms; `null` (the default) waits forever. */
+  setTimeout(ms: number | null): void {
+    this.#timeout = validateTimeout(ms);
+  }
+
+  get timeout(): number | null {
+    return this.#timeout;
+  }
+
+  /** Datagrams dropped because nobody read them and the queue was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** This socket's address once bound (Python's `getsockname()`), else `null`. */
+  get localAddress(): SocketAddress | null {
+    if (!this.#bound || this.#closed) return null;
+    try {
+      const local = this.#sock.address();
+      return toSocketAddress(local.address, local.port, local.family);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The connected peer, or `null`. */
+  get remoteAddress(): SocketAddress | null {
+    return this.#remote;
+  }
+
+  /** Enables sending to broadcast addresses (SO_BROADCAST). */
+  setBroadcast(on = true): void {
+    this.#sock.setBroadcast(on);
+  }
+
+  /** Closes the socket; a waiting receive rejects with `SocketClosedError`. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.waiter.reject(
+      new SocketClosedError('The UDP socket was closed while a receive was waiting'),
+    );
+    this.#queue = [];
+    return new Promise((resolve) => {
+      try {
+        this.#sock.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  toString(): string {
+    const state = this.#closed ? ' [closed]' : '';
+    const fd = this.#closed ? -1 : udpFd(this.#sock);
+    const laddr = this.localAddress ? `, laddr=${formatAddressTuple(this.localAddress)}` : '';
+    const raddr =
+      this.#remote && !this.#closed ? `, raddr=${formatAddressTuple(this.#remote)}` : '';
+    return `<DatagramSocket${state} fd=${fd}, family=${this.family}, type=${this.type}, proto=${this.proto}${laddr}${raddr}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  #onMessage(data: Buffer, info: { address: string; port: number; family: string }): void {
+    const datagram: Datagram = {
+      data,
+      address: {
+        host: info.address,
+        port: info.port,
+        family: info.family === 'IPv6' ? 'AF_INET6' : 'AF_INET',
+      },
+    };
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader.waiter.resolve(truncate(datagram, reader.size));
+    } else if (this.#queue.length < this.#queueLimit) {
+      this.#queue.push(datagram);
+    } else {
+      this.#dropped++;
+    }
+  }
+
+  #receive(
+    size: number,
+    options: WaitOptions | undefined,
+    call: 'recv' | 'recvFrom',
+  ): Promise<Datagram> {
+    if (!(Number.isInteger(size) && size >= 1)) {
+      return Promise.reject(
+        new RangeError(`Invalid byte count ${String(size)} for ${call}(): it must be at least 1`),
+      );
+    }
+    if (this.#closed)
+      return Promise.reject(new SocketClosedError(`${call}() on a closed UDP socket`));
+    if (call === 'recv' && this.#remote === null) {
+      return Promise.reject(
+        new SocketError('recv() on an unconnected UDP socket: use recvFrom() or connect() first'),
+      );
+    }
+    if (this.#reader !== null) {
+      return Promise.reject(
+        new ConcurrentReadError(
+          `${call}() was called while another receive is waiting; await each one first`,
+        ),
+      );
+    }
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(truncate(queued, size));
+    if (this.#error !== null) {
+      const error = this.#error;
+      this.#error = null;
+      return Promise.reject(error);
+    }
+    if (!this.#bound) {
+      return Promise.reject(
+        new SocketError(
+          `${call}() on a UDP socket that is not bound: bind() it or send something first`,
+        ),
+      );
+    }
+    let timeout: number | null;
+    try {
+      timeout = options?.timeout === undefined ? this.#timeout : validateTimeout(options.timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const peer = this.#peer();
+    const waiter = new Waiter<Datagram>(timeout, options?.signal, {
+      call: `${call}(${size})`,
+      target: this.localAddress
+        ? ` on ${this.localAddress.host} port ${this.localAddress.port}`
+        : '',
+      detach: () => {
+        this.#reader = null;
+      },
+      ...peer,
+    });
+    if (!waiter.settled) this.#reader = { size, waiter };
+    return waiter.promise;
+  }
+
+  #send(buf: Buffer, to: { host: string; port: number } | null, syscall: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const done = (error: Error | null) => {
+        if (error) reject(fromNodeError(error, { syscall, ...(to ?? this.#peer()) }));
+        else {
+          this.#bound = true;
+          resolve(buf.length);
+        }
+      };
+      try {
+        if (to === null) this.#sock.send(buf, done);
+        else this.#sock.send(buf, to.port, to.host, done);
+      } catch (error) {
+        reject(fromNodeError(error, { syscall, ...(to ?? this.#peer()) }));
+      }
+    });
+  }
+
+  #checkSize(buf: Buffer, call: string): void {
+    if (buf.length > this.#maxDatagram) {
+      throw new RangeError(
+        `${call} cannot send a datagram of ${buf.length} bytes: UDP over ${this.family === 'AF_INET6' ? 'IPv6' : 'IPv4'} carries at most ${this.#maxDatagram.toLocaleString('en-US')} bytes`,
+      );
+    }
+  }
+
+  #assertOpen(call: string): void {
+    if (this.#closed) throw new SocketClosedError(`${call} on a closed UDP socket`);
+  }
+
+  #peer(): { host?: string; port?: number } {
+    return { host: this.#remote?.host, port: this.#remote?.port };
+  }
+}
+
+function truncate(datagram: Datagram, size: number): Datagram {
+  return datagram.data.length <= size
+    ? datagram
+    : { data: datagram.data.subarray(0, size), address: datagram.address };
+}
+
+/** The descriptor of a dgram socket, read without touching its deprecated `_handle` (DEP0112). */
+function udpFd(socket: UdpSocket): number {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const handle = state
+    ? (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[state]?.handle
+    : undefined;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
+}

@@ -1,0 +1,271 @@
+/**
+ * Listening sockets: Python's `bind` + `listen` + `accept`.
+ *
+ * Node accepts connections as they arrive; sockit holds them in a queue
+ * until `accept()` asks, up to `backlog` of them (beyond that, like a full
+ * kernel backlog, new connections are turned away with a reset).
+ *
+ * @module
+ */
+
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { inspect } from 'node:util';
+import { fromNodeError, SocketClosedError } from '../errors.js';
+import { resolvePort } from '../names/services.js';
+import { Waiter, type WaitOptions } from './_waiter.js';
+import {
+  formatAddressTuple,
+  type SocketAddress,
+  toSocketAddress,
+  validateHost,
+  validateTimeout,
+} from './address.js';
+import { DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
+
+/** TLS settings for {@link listen}: the server's key and certificate chain (PEM). */
+export interface TlsListenOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** ALPN protocols to accept, e.g. `['http/1.1']`. */
+  alpnProtocols?: string[];
+}
+
+/** Options for {@link listen}. */
+export interface ListenOptions {
+  /** Address to bind. Default `127.0.0.1`: reachable only from this machine. `0.0.0.0` or `::` for every interface. */
+  host?: string;
+  /** Port to bind; `0` (the default) lets the OS choose. Service names work too. */
+  port?: number | string;
+  /** Most accepted connections waiting for `accept()`. Default 511, as Node's `listen`. */
+  backlog?: number;
+  /** Serve TLS with this key and certificate. */
+  tls?: TlsListenOptions;
+  /** Buffer limit for each accepted socket. Default 64 KiB. */
+  bufferLimit?: number;
+  /** Accept only IPv6 on a `::` bind, no IPv4-mapped addresses. */
+  ipv6Only?: boolean;
+}
+
+/**
+ * Binds and listens, and resolves once the socket is listening.
+ *
+ * @throws {AddressInUseError} the address and port are taken.
+ * @throws {PermissionDeniedError} a privileged port without the privilege.
+ *
+ * @example An echo server, one client at a time
+ * ```ts
+ * import { listen } from 'sockit';
+ * const server = await listen({ port: 8001 });
+ * for await (const conn of server) {
+ *   for (let data; (data = await conn.recv(1024)).length > 0; ) await conn.sendAll(data);
+ *   await conn.close();
+ * }
+ * ```
+ */
+export async function listen(options: ListenOptions = {}): Promise<ServerSocket> {
+  const host = validateHost(options.host ?? '127.0.0.1');
+  const port = resolvePort(options.port ?? 0, 'tcp');
+  const backlog = options.backlog ?? 511;
+  if (!Number.isInteger(backlog) || backlog < 1) {
+    throw new RangeError(`Invalid backlog ${String(backlog)}: it must be a positive integer`);
+  }
+  const server: Server = options.tls
+    ? createTlsServer({
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ALPNProtocols: options.tls.alpnProtocols,
+        allowHalfOpen: true,
+      })
+    : createTcpServer({ allowHalfOpen: true });
+  const serverSocket = new ServerSocket(server, {
+    backlog,
+    bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+    tls: options.tls !== undefined,
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(fromNodeError(error, { syscall: 'bind', host, port }));
+    server.once('error', onError);
+    server.listen({ host, port, backlog, ipv6Only: options.ipv6Only ?? false }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  serverSocket._listening();
+  return serverSocket;
+}
+
+interface ServerSocketOptions {
+  backlog: number;
+  bufferLimit: number;
+  tls: boolean;
+}
+
+/** A listening socket. Get one from {@link listen}. */
+export class ServerSocket implements AsyncIterable<StreamSocket> {
+  readonly type = 'SOCK_STREAM' as const;
+  readonly proto = 6;
+
+  readonly #server: Server;
+  readonly #options: ServerSocketOptions;
+  #queue: StreamSocket[] = [];
+  #acceptWaiters: Waiter<StreamSocket>[] = [];
+  #closed = false;
+  #address: SocketAddress | null = null;
+  #timeout: number | null = null;
+  #error: Error | null = null;
+
+  /** @internal Use {@link listen}. */
+  constructor(server: Server, options: ServerSocketOptions) {
+    this.#server = server;
+    this.#options = options;
+    const onSocket = (socket: Socket) => this.#onConnection(socket);
+    server.on(options.tls ? 'secureConnection' : 'connection', onSocket);
+    // Failed TLS handshakes are the client's problem; they must not take the server down.
+    server.on('tlsClientError', () => {});
+    server.on('error', (error: Error) => {
+      this.#error = fromNodeError(error, { syscall: 'accept', ...this.#hostPort() });
+      for (const waiter of this.#acceptWaiters.splice(0)) waiter.reject(this.#error);
+    });
+  }
+
+  /** @internal Records the bound address once listening. */
+  _listening(): void {
+    const bound = this.#server.address();
+    if (bound !== null && typeof bound === 'object') {
+      this.#address = toSocketAddress(bound.address, bound.port, bound.family);
+    }
+  }
+
+  /**
+   * Waits for the next connection and returns it with the peer's address
+   * (Python's `conn, addr = server.accept()`).
+   *
+   * @throws {SocketClosedError} the server was closed.
+   */
+  accept(options?: WaitOptions): Promise<[StreamSocket, SocketAddress]> {
+    return this.#next(options).then((sock) => [sock, sock.remoteAddress!]);
+  }
+
+  /** Iterates over incoming connections until the server is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamSocket> {
+    for (;;) {
+      let sock: StreamSocket;
+      try {
+        sock = await this.#next();
+      } catch (error) {
+        if (error instanceof SocketClosedError) return;
+        throw error;
+      }
+      yield sock;
+    }
+  }
+
+  /** The bound address: with `port: 0`, this tells which port the OS chose. */
+  get address(): SocketAddress {
+    if (this.#address === null) throw new SocketClosedError('The server is not listening');
+    return this.#address;
+  }
+
+  /** `AF_INET` or `AF_INET6`. */
+  get family(): SocketAddress['family'] {
+    return this.#address?.family ?? 'AF_INET';
+  }
+
+  /** How many accepted connections are waiting for `accept()`. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Default wait for `accept()`, in ms; `null` (the default) waits forever. */
+  setTimeout(ms: number | null): void {
+    this.#timeout = validateTimeout(ms);
+  }
+
+  /**
+   * Stops listening and frees the port. Connections already accepted stay
+   * open (as in Python); connections still queued for `accept()` are closed;
+   * a waiting `accept()` rejects and `for await` loops end.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const waiter of this.#acceptWaiters.splice(0)) {
+      waiter.reject(new SocketClosedError(`The server on ${this.#describe()} was closed`));
+    }
+    for (const sock of this.#queue) void sock.close();
+    this.#queue = [];
+    await new Promise<void>((resolve) => {
+      // server.close() waits for every connection to end; the port itself is free once the handle closes.
+      this.#server.close();
+      setImmediate(resolve);
+    });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** True after `close()`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  toString(): string {
+    const state = this.#closed ? ' [closed]' : '';
+    const fd = (this.#server as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    const laddr = this.#closed ? '' : `, laddr=${formatAddressTuple(this.#address)}`;
+    return `<ServerSocket${state} fd=${fd}, family=${this.family}, type=${this.type}, proto=${this.proto}${laddr}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  #onConnection(socket: Socket | TLSSocket): void {
+    if (this.#closed || this.#queue.length >= this.#options.backlog) {
+      socket.resetAndDestroy();
+      return;
+    }
+    const sock = new StreamSocket(socket, { bufferLimit: this.#options.bufferLimit });
+    const waiter = this.#acceptWaiters.shift();
+    if (waiter !== undefined) waiter.resolve(sock);
+    else this.#queue.push(sock);
+  }
+
+  #next(options?: WaitOptions): Promise<StreamSocket> {
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#closed) {
+      return Promise.reject(
+        new SocketClosedError(`accept() on the closed server ${this.#describe()}`),
+      );
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    let timeout: number | null;
+    try {
+      timeout = options?.timeout === undefined ? this.#timeout : validateTimeout(options.timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const waiter = new Waiter<StreamSocket>(timeout, options?.signal, {
+      call: 'accept()',
+      target: ` on ${this.#describe()}`,
+      detach: () => {
+        const at = this.#acceptWaiters.indexOf(waiter);
+        if (at >= 0) this.#acceptWaiters.splice(at, 1);
+      },
+      ...this.#hostPort(),
+    });
+    if (!waiter.settled) this.#acceptWaiters.push(waiter);
+    return waiter.promise;
+  }
+
+  #hostPort(): { host?: string; port?: number } {
+    return { host: this.#address?.host, port: this.#address?.port };
+  }
+
+  #describe(): string {
+    return this.#address ? `${this.#address.host} port ${this.#address.port}` : 'an unbound socket';
+  }
+}

@@ -1,0 +1,381 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
+import { udp } from '../src/index.js';
+import { exited, fixture, requirePeer, run, sockit, startPython, startSockit } from './_helpers.js';
+
+function listening(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  const port = await listening(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const PYTHON_ECHO_UNTIL_EOF = `
+import socket
+with socket.socket() as s:
+    s.bind(('127.0.0.1', 0))
+    s.listen()
+    print(s.getsockname()[1], flush=True)
+    con, _ = s.accept()
+    with con:
+        while True:
+            data = con.recv(65536)
+            if not data:
+                break
+            con.sendall(data)
+`;
+
+describe('sockit connect (TCP)', () => {
+  test('pipes an HTTP request to Python http.server and prints the whole reply (half-close)', async (t) => {
+    if (!requirePeer(t, 'python3', 'for python3 -m http.server')) return;
+    const port = await freePort();
+    const server = await startPython(
+      `
+import http.server, socketserver, sys, os
+os.chdir(sys.argv[2])
+class H(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a): pass
+with socketserver.TCPServer(('127.0.0.1', int(sys.argv[1])), H) as httpd:
+    print('ready', flush=True)
+    httpd.serve_forever()
+`,
+      [String(port), 'test/fixtures'],
+    );
+    try {
+      const result = await sockit(['connect', '127.0.0.1', String(port)], {
+        input: 'GET /README.md HTTP/1.0\r\n\r\n',
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const out = result.stdout.toString();
+      assert.match(out, /^HTTP\/1\.0 200 OK\r\n/);
+      assert.ok(
+        out.endsWith(fixture('README.md').toString()),
+        'the body arrives complete, to the last byte',
+      );
+    } finally {
+      server.child.kill();
+    }
+  });
+
+  test('is byte-exact both ways: 1 MiB of random bytes through a Python echo server', async (t) => {
+    if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
+    const { child, firstLine } = await startPython(PYTHON_ECHO_UNTIL_EOF);
+    const payload = randomBytes(1024 * 1024);
+    const result = await sockit(['connect', '127.0.0.1', firstLine], { input: payload });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.equals(payload), `got ${result.stdout.length} bytes back`);
+    assert.equal(await exited(child), 0);
+  });
+
+  test('-v narrates on stderr and --hex dumps both directions with > and < markers', async (t) => {
+    if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
+    const { firstLine } = await startPython(PYTHON_ECHO_UNTIL_EOF);
+    const result = await sockit(['connect', '-v', '--hex', '127.0.0.1', firstLine], {
+      input: 'GET / HTTP/1.0\r\n',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(`Connected to 127\\.0\\.0\\.1 port ${firstLine} from 127\\.0\\.0\\.1 port \\d+`),
+    );
+    assert.match(
+      result.stderr,
+      /^> 00000000 {2}47 45 54 20 2f 20 48 54 {2}54 50 2f 31 2e 30 0d 0a {2}\|GET \/ HTTP\/1\.0\.\.\|$/m,
+    );
+    assert.match(result.stderr, /^< 00000000 {2}47 45 54 20/m);
+    assert.match(result.stderr, /Sent 16 bytes, received 16 bytes\./);
+  });
+
+  test('--crlf sends line ends as CRLF, leaving existing CRLFs alone', async (t) => {
+    if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
+    const { firstLine } = await startPython(PYTHON_ECHO_UNTIL_EOF);
+    const result = await sockit(['connect', '--crlf', '127.0.0.1', firstLine], {
+      input: 'a\nb\r\nc\n',
+    });
+    assert.equal(result.stdout.toString(), 'a\r\nb\r\nc\r\n');
+  });
+
+  test('--no-shutdown keeps the write half open at stdin EOF; -q quits after a delay', async (t) => {
+    if (!requirePeer(t, 'python3', 'as a peer that reports whether it saw EOF')) return;
+    const script = `
+import socket
+with socket.socket() as s:
+    s.bind(('127.0.0.1', 0))
+    s.listen()
+    print(s.getsockname()[1], flush=True)
+    con, _ = s.accept()
+    con.settimeout(1.0)
+    got = b''
+    try:
+        while True:
+            d = con.recv(100)
+            if not d:
+                con.sendall(b'EOF after ' + got)
+                break
+            got += d
+    except socket.timeout:
+        con.sendall(b'no EOF after ' + got)
+    con.close()
+`;
+    const withShutdown = await startPython(script);
+    const normal = await sockit(['connect', '127.0.0.1', withShutdown.firstLine], { input: 'hi' });
+    assert.equal(normal.stdout.toString(), 'EOF after hi');
+    const withoutShutdown = await startPython(script);
+    const kept = await sockit(
+      ['connect', '--no-shutdown', '127.0.0.1', withoutShutdown.firstLine],
+      { input: 'hi' },
+    );
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.equal(kept.stdout.toString(), 'no EOF after hi');
+  });
+
+  test('-q SECS stops waiting after stdin ends even though the peer stays open', async () => {
+    const server = createServer(() => {});
+    const port = await listening(server);
+    const started = performance.now();
+    const result = await sockit(['connect', '-q', '0.3', '127.0.0.1', String(port)], {
+      input: 'x',
+    });
+    const elapsed = performance.now() - started;
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(elapsed >= 300, `exited after ${elapsed} ms`);
+    server.close();
+  });
+
+  test('refused → 7, unresolvable → 6, each naming host and port', async () => {
+    const port = await freePort();
+    const refused = await sockit(['connect', '127.0.0.1', String(port)]);
+    assert.equal(refused.code, 7);
+    assert.match(refused.stderr, new RegExp(`Connection refused by 127\\.0\\.0\\.1 port ${port}`));
+    const unknown = await sockit(['connect', 'a.non.existent.name.invalid', '80']);
+    assert.equal(unknown.code, 6);
+    assert.match(unknown.stderr, /Could not resolve host "a\.non\.existent\.name\.invalid"/);
+  });
+
+  test('-w bounds the idle time: a silent peer and open stdin give exit 28', async () => {
+    const server = createServer(() => {});
+    const port = await listening(server);
+    const result = await sockit(['connect', '-w', '0.3', '127.0.0.1', String(port)], {
+      holdStdin: true,
+      timeoutMs: 10000,
+    });
+    assert.equal(result.code, 28);
+    assert.match(result.stderr, /No data in either direction for 0\.3 s/);
+    server.close();
+  });
+
+  test('-w bounds connecting too: a TLS server that never answers gives exit 28', async () => {
+    const server = createServer((socket: Socket) => socket.on('data', () => {}));
+    const port = await listening(server);
+    const result = await sockit(['connect', '--tls', '-w', '0.3', '127.0.0.1', String(port)], {
+      holdStdin: true,
+    });
+    assert.equal(result.code, 28);
+    assert.match(result.stderr, /timed out after 300 ms/);
+    server.close();
+  });
+
+  test('a reset mid-transfer exits 56 after printing every byte that arrived', async () => {
+    const server = createServer((socket: Socket) => {
+      socket.write('partial reply', () => setTimeout(() => socket.resetAndDestroy(), 50));
+    });
+    const port = await listening(server);
+    const result = await sockit(['connect', '127.0.0.1', String(port)], { holdStdin: true });
+    assert.equal(result.code, 56, result.stderr);
+    assert.equal(result.stdout.toString(), 'partial reply');
+    assert.match(result.stderr, /Connection reset by 127\.0\.0\.1 port \d+/);
+    server.close();
+  });
+
+  test('bad arguments exit 2 and name the argument and the value', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['connect', '127.0.0.1', '70000'], /Invalid port "70000"/],
+      [['connect', '127.0.0.1', '-1'], /unknown option '-1'|Invalid port "-1"/],
+      [['connect', '127.0.0.1', 'eighty'], /Invalid port "eighty": no service has that name/],
+      [['connect', '', '80'], /value '' is invalid for argument 'host'/],
+      [['connect', 'bad host', '80'], /value 'bad host' is invalid for argument 'host'/],
+      [['connect', 'ctl\u0001host', '80'], /argument 'host'/],
+      [['connect', '-w', 'soon', '127.0.0.1', '80'], /'-w, --wait <secs>' argument 'soon'/],
+      [['connect', '--udp', '--tls', '127.0.0.1', '80'], /--tls cannot be used with --udp/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await sockit(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, pattern);
+    }
+  });
+});
+
+describe('sockit connect --tls', () => {
+  async function tlsServer(
+    cert: 'localhost' | 'self-signed',
+  ): Promise<{ port: number; server: Server }> {
+    const server = createTlsServer(
+      { key: fixture(`${cert}-key.pem`), cert: fixture(`${cert}.pem`) },
+      (socket) => socket.end('hello over TLS\n'),
+    );
+    server.on('tlsClientError', () => {});
+    return { port: await listening(server), server };
+  }
+
+  test('an untrusted certificate exits 60; --insecure connects', async () => {
+    const { port, server } = await tlsServer('self-signed');
+    const refused = await sockit(['connect', '--tls', 'localhost', String(port)], {
+      holdStdin: true,
+    });
+    assert.equal(refused.code, 60, refused.stderr);
+    assert.match(refused.stderr, /not trusted/);
+    const insecure = await sockit(['connect', '--tls', '--insecure', 'localhost', String(port)], {
+      holdStdin: true,
+    });
+    assert.equal(insecure.code, 0, insecure.stderr);
+    assert.equal(insecure.stdout.toString(), 'hello over TLS\n');
+    server.close();
+  });
+
+  test('TLS to a server that does not speak it exits 35', async () => {
+    const plain = createServer((socket: Socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    const port = await listening(plain);
+    const result = await sockit(['connect', '--tls', '127.0.0.1', String(port)], {
+      holdStdin: true,
+    });
+    assert.equal(result.code, 35, result.stderr);
+    assert.match(result.stderr, /TLS handshake/);
+    plain.close();
+  });
+});
+
+describe('sockit connect --udp', () => {
+  test('sends each stdin line as one datagram and prints each reply (Python echo peer)', async (t) => {
+    if (!requirePeer(t, 'python3', 'as an independent UDP echo server')) return;
+    const { child, firstLine } = await startPython(`
+import socket
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    s.bind(('127.0.0.1', 0))
+    print(s.getsockname()[1], flush=True)
+    for _ in range(3):
+        data, addr = s.recvfrom(2048)
+        s.sendto(b'[' + data + b']', addr)
+`);
+    const result = await sockit(['connect', '--udp', '127.0.0.1', firstLine], {
+      input: 'one\ntwo\nthree',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.toString(), '[one\n][two\n][three]');
+    assert.equal(await exited(child), 0);
+  });
+
+  test('nobody listening: ICMP port unreachable exits 7', async () => {
+    const probe = await udp({ bind: 0 });
+    const port = probe.localAddress!.port;
+    await probe.close();
+    const result = await sockit(['connect', '--udp', '127.0.0.1', String(port)], {
+      input: 'hello?\n',
+    });
+    assert.equal(result.code, 7, result.stderr);
+    assert.match(result.stderr, /Connection refused/);
+  });
+
+  test('a silent peer: exit 28 once -q passes without a reply', async () => {
+    const silent = await udp({ bind: 0 });
+    const result = await sockit(
+      ['connect', '--udp', '-q', '0.3', '127.0.0.1', String(silent.localAddress!.port)],
+      {
+        input: 'hello?\n',
+      },
+    );
+    assert.equal(result.code, 28, result.stderr);
+    assert.match(result.stderr, /No reply from 127\.0\.0\.1 port \d+ within 0\.3 s/);
+    await silent.close();
+  });
+});
+
+describe('sockit listen', () => {
+  test('prints what an nc client sends, byte for byte, and exits when it closes', async (t) => {
+    if (!requirePeer(t, 'nc', 'as an independent client (netcat-openbsd)')) return;
+    const listener = startSockit(['listen', '-v', '0']);
+    const [, port] = await listener.waitForStderr(/Listening on 127\.0\.0\.1 port (\d+) \(TCP\)/);
+    const sent = Buffer.from('hello from nc\n\u0000\u00ff', 'latin1');
+    const client = await run('nc', ['-N', '127.0.0.1', port!], { input: sent });
+    assert.equal(client.code, 0, client.stderr);
+    assert.equal(await listener.exited(), 0);
+    assert.ok(listener.stdout.equals(sent), JSON.stringify(listener.stdout.toString('latin1')));
+  });
+
+  test('sends stdin to the peer, then half-closes so the peer sees EOF (Python client)', async (t) => {
+    if (!requirePeer(t, 'python3', 'as an independent client')) return;
+    const listener = startSockit(['listen', '-v', '0']);
+    listener.child.stdin!.end('reply from sockit\n');
+    const [, port] = await listener.waitForStderr(/port (\d+) \(TCP\)/);
+    const client = await run('python3', [
+      '-c',
+      `
+import socket, sys
+c = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+got = b''
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    got += d
+c.sendall(b'thanks')
+c.close()
+print(got.decode(), end='')
+`,
+      port!,
+    ]);
+    assert.equal(client.stdout.toString(), 'reply from sockit\n', client.stderr);
+    assert.equal(await listener.exited(), 0);
+    assert.equal(listener.stdout.toString(), 'thanks');
+  });
+
+  test('-k keeps accepting; SIGTERM stops it with exit 0', async (t) => {
+    if (!requirePeer(t, 'nc', 'as an independent client (netcat-openbsd)')) return;
+    const listener = startSockit(['listen', '-k', '-v', '0']);
+    const [, port] = await listener.waitForStderr(/port (\d+) \(TCP\)/);
+    await run('nc', ['-N', '127.0.0.1', port!], { input: 'first\n' });
+    await listener.waitForStdout(/first\n/);
+    await run('nc', ['-N', '127.0.0.1', port!], { input: 'second\n' });
+    await listener.waitForStdout(/first\nsecond\n/);
+    listener.child.kill('SIGTERM');
+    assert.equal(await listener.exited(), 0);
+    assert.equal(listener.stdout.toString(), 'first\nsecond\n');
+    assert.equal(listener.stderr.match(/Connection from 127\.0\.0\.1/g)?.length, 2);
+  });
+
+  test('--udp prints datagrams from a Python sender', async (t) => {
+    if (!requirePeer(t, 'python3', 'as an independent UDP sender')) return;
+    const listener = startSockit(['listen', '--udp', '-v', '0']);
+    const [, port] = await listener.waitForStderr(/port (\d+) \(UDP\)/);
+    await run('python3', [
+      '-c',
+      "import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b'datagram one\\n', ('127.0.0.1', int(sys.argv[1])))",
+      port!,
+    ]);
+    await listener.waitForStdout(/datagram one\n/);
+    assert.match(listener.stderr, /Datagram from 127\.0\.0\.1 port \d+/);
+    listener.child.kill('SIGTERM');
+    assert.equal(await listener.exited(), 0);
+  });
+
+  test('a port in use is reported with the address; a bad port exits 2', async () => {
+    const server = createServer();
+    const port = await listening(server);
+    const busy = await sockit(['listen', String(port)]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, new RegExp(`Address 127\\.0\\.0\\.1 port ${port} is already in use`));
+    server.close();
+    const bad = await sockit(['listen', '65536']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /'65536'.*0 to 65535/);
+  });
+});
