@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import {
@@ -15,20 +15,34 @@ import {
   SocketAbortError,
   SocketClosedError,
   SocketTimeoutError,
-  type StreamSocket,
+  StreamSocket,
 } from '../src/index.js';
 
+/**
+ * How the client socket under test reads: `direct` is what connect() builds (reads through
+ * Node's `onread`, bypassing Readable); `data` wraps a plain net.Socket, as a user wrapping
+ * their own socket (or TLS) gets, reading through 'data' events. Every read-path test runs
+ * against both.
+ */
+type ReadPath = 'direct' | 'data';
+const READ_PATHS: ReadPath[] = ['direct', 'data'];
+
 /** A connected pair: a sockit client and a raw node:net socket on the server side. */
-async function rawPair(): Promise<{
-  client: StreamSocket;
-  peer: Socket;
-  close: () => Promise<void>;
-}> {
+async function rawPair(
+  path: ReadPath = 'direct',
+): Promise<{ client: StreamSocket; peer: Socket; close: () => Promise<void> }> {
   const server = createServer({ allowHalfOpen: true });
   const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const client = await connect('127.0.0.1', port);
+  const client =
+    path === 'direct'
+      ? await connect('127.0.0.1', port)
+      : await new Promise<StreamSocket>((resolve) => {
+          const raw = netConnect({ port, host: '127.0.0.1', allowHalfOpen: true }, () =>
+            resolve(new StreamSocket(raw)),
+          );
+        });
   const peer = await accepted;
   return {
     client,
@@ -64,290 +78,300 @@ async function sockitPair(): Promise<{
 const sent = (peer: Socket, data: string | Buffer) =>
   new Promise<void>((resolve) => peer.write(data, () => resolve()));
 
-describe('StreamSocket reads', () => {
-  test('recv() returns what arrived, at most n bytes, and an empty array at EOF', async () => {
-    const { client, peer, close } = await rawPair();
-    await sent(peer, 'hello world');
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(decode(await client.recv(5)), 'hello');
-    assert.equal(decode(await client.recv(100)), ' world');
-    peer.end();
-    const eof = await client.recv(100);
-    assert.equal(eof.length, 0);
-    assert.equal((await client.recv(100)).length, 0, 'EOF repeats, as in Python');
-    assert.equal(client.atEof, true);
-    await close();
-  });
-
-  test('recvExactly() keeps the bytes of a read that timed out (the must-show case)', async () => {
-    const { client, peer, close } = await rawPair();
-    client.setTimeout(100);
-    await sent(peer, 'abc');
-    await assert.rejects(client.recvExactly(5), (error: unknown) => {
-      assert.ok(error instanceof SocketTimeoutError);
-      assert.equal(error.code, 'SOCKIT_ERR_TIMEOUT');
-      assert.match(error.message, /recvExactly\(5\) timed out after 100 ms/);
-      assert.match(error.message, /3 bytes are buffered/);
-      return true;
+for (const path of READ_PATHS) {
+  describe(`StreamSocket reads (${path} read path)`, () => {
+    test('recv() returns what arrived, at most n bytes, and an empty array at EOF', async () => {
+      const { client, peer, close } = await rawPair(path);
+      await sent(peer, 'hello world');
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(decode(await client.recv(5)), 'hello');
+      assert.equal(decode(await client.recv(100)), ' world');
+      peer.end();
+      const eof = await client.recv(100);
+      assert.equal(eof.length, 0);
+      assert.equal((await client.recv(100)).length, 0, 'EOF repeats, as in Python');
+      assert.equal(client.atEof, true);
+      await close();
     });
-    await sent(peer, 'de');
-    assert.equal(decode(await client.recvExactly(5)), 'abcde');
-    await close();
-  });
 
-  test('a read aborted through its AbortSignal keeps the bytes, and the socket stays usable', async () => {
-    const { client, peer, close } = await rawPair();
-    await sent(peer, '12');
-    const controller = new AbortController();
-    const pending = client.recvExactly(4, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 30);
-    await assert.rejects(pending, SocketAbortError);
-    await sent(peer, '34');
-    assert.equal(decode(await client.recvExactly(4)), '1234');
-    await close();
-  });
-
-  test('recvExactly() rejects with IncompleteReadError holding the partial bytes at EOF', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.end('four');
-    await assert.rejects(client.recvExactly(10), (error: unknown) => {
-      assert.ok(error instanceof IncompleteReadError);
-      assert.equal(decode(error.partial), 'four');
-      assert.equal(error.expected, 10);
-      return true;
+    test('recvExactly() keeps the bytes of a read that timed out (the must-show case)', async () => {
+      const { client, peer, close } = await rawPair(path);
+      client.setTimeout(100);
+      await sent(peer, 'abc');
+      await assert.rejects(client.recvExactly(5), (error: unknown) => {
+        assert.ok(error instanceof SocketTimeoutError);
+        assert.equal(error.code, 'SOCKIT_ERR_TIMEOUT');
+        assert.match(error.message, /recvExactly\(5\) timed out after 100 ms/);
+        assert.match(error.message, /3 bytes are buffered/);
+        return true;
+      });
+      await sent(peer, 'de');
+      assert.equal(decode(await client.recvExactly(5)), 'abcde');
+      await close();
     });
-    await close();
-  });
 
-  test('recvExactly() assembles bytes that arrive in many small writes', async () => {
-    const { client, peer, close } = await rawPair();
-    const reading = client.recvExactly(1000);
-    for (let i = 0; i < 10; i++) {
-      await sent(peer, Buffer.alloc(100, 65 + i));
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const data = await reading;
-    assert.equal(data.length, 1000);
-    assert.equal(data[0], 65);
-    assert.equal(data[999], 74);
-    await close();
-  });
-
-  test('recvUntil() finds a separator split across two arrivals', async () => {
-    const { client, peer, close } = await rawPair();
-    const reading = client.recvUntil(encode('#*#'));
-    await sent(peer, 'Hello, world!#');
-    await new Promise((r) => setTimeout(r, 20));
-    await sent(peer, '*#next');
-    assert.equal(decode(await reading), 'Hello, world!#*#');
-    assert.equal(decode(await client.recv(10)), 'next', 'bytes after the separator stay buffered');
-    await close();
-  });
-
-  test('recvUntil() with two messages in one arrival returns the first and keeps the second', async () => {
-    const { client, peer, close } = await rawPair();
-    await sent(peer, 'one\0two\0');
-    assert.equal(decode(await client.recvUntil('\0')), 'one\0');
-    assert.equal(decode(await client.recvUntil('\0')), 'two\0');
-    await close();
-  });
-
-  test('recvUntil() rejects with LimitOverrunError past maxLength and keeps the bytes', async () => {
-    const { client, peer, close } = await rawPair();
-    await sent(peer, 'x'.repeat(50));
-    await assert.rejects(client.recvUntil('\n', { maxLength: 20 }), (error: unknown) => {
-      assert.ok(error instanceof LimitOverrunError);
-      assert.ok(error.consumed >= 20);
-      return true;
+    test('a read aborted through its AbortSignal keeps the bytes, and the socket stays usable', async () => {
+      const { client, peer, close } = await rawPair(path);
+      await sent(peer, '12');
+      const controller = new AbortController();
+      const pending = client.recvExactly(4, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 30);
+      await assert.rejects(pending, SocketAbortError);
+      await sent(peer, '34');
+      assert.equal(decode(await client.recvExactly(4)), '1234');
+      await close();
     });
-    assert.equal((await client.recvExactly(50)).length, 50);
-    await close();
-  });
 
-  test('recvUntil() rejects with IncompleteReadError when the stream ends without the separator', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.end('no separator');
-    await assert.rejects(client.recvUntil('\n'), (error: unknown) => {
-      assert.ok(error instanceof IncompleteReadError);
-      assert.equal(decode(error.partial), 'no separator');
-      return true;
+    test('recvExactly() rejects with IncompleteReadError holding the partial bytes at EOF', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.end('four');
+      await assert.rejects(client.recvExactly(10), (error: unknown) => {
+        assert.ok(error instanceof IncompleteReadError);
+        assert.equal(decode(error.partial), 'four');
+        assert.equal(error.expected, 10);
+        return true;
+      });
+      await close();
     });
-    await close();
-  });
 
-  test('readLine() strips LF and CRLF, returns a last unterminated line, then null', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.end('first\r\nsecond\nthird');
-    assert.equal(await client.readLine(), 'first');
-    assert.equal(await client.readLine(), 'second');
-    assert.equal(await client.readLine(), 'third');
-    assert.equal(await client.readLine(), null);
-    await close();
-  });
-
-  test('readLine() decodes UTF-8 split across arrivals', async () => {
-    const { client, peer, close } = await rawPair();
-    const bytes = Buffer.from('héllo wörld\n');
-    const reading = client.readLine();
-    await sent(peer, bytes.subarray(0, 2));
-    await new Promise((r) => setTimeout(r, 10));
-    await sent(peer, bytes.subarray(2));
-    assert.equal(await reading, 'héllo wörld');
-    await close();
-  });
-
-  test('readLine() rejects a line longer than maxLength with LimitOverrunError', async () => {
-    const { client, peer, close } = await rawPair();
-    await sent(peer, `${'y'.repeat(100)}\n`);
-    await assert.rejects(client.readLine({ maxLength: 10 }), LimitOverrunError);
-    await close();
-  });
-
-  test('lines() iterates until EOF', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.end('a\nb\r\nc\n');
-    const lines: string[] = [];
-    for await (const line of client.lines()) lines.push(line);
-    assert.deepEqual(lines, ['a', 'b', 'c']);
-    await close();
-  });
-
-  test('a second concurrent read rejects with ConcurrentReadError and the first still completes', async () => {
-    const { client, peer, close } = await rawPair();
-    const first = client.recvExactly(3);
-    await assert.rejects(client.recv(1), ConcurrentReadError);
-    await sent(peer, 'xyz');
-    assert.equal(decode(await first), 'xyz');
-    await close();
-  });
-
-  test('a reset after data delivers the data first, then ConnectionResetError', async () => {
-    const { client, peer, close } = await rawPair();
-    await sent(peer, 'kept bytes');
-    await new Promise((r) => setTimeout(r, 30));
-    peer.resetAndDestroy();
-    await new Promise((r) => setTimeout(r, 30));
-    assert.equal(decode(await client.recv(100)), 'kept bytes');
-    await assert.rejects(client.recv(100), ConnectionResetError);
-    await close();
-  });
-
-  test('a reset while a read waits rejects it with ConnectionResetError', async () => {
-    const { client, peer, close } = await rawPair();
-    const reading = client.recvExactly(10);
-    await sent(peer, 'part');
-    await new Promise((r) => setTimeout(r, 20));
-    peer.resetAndDestroy();
-    await assert.rejects(reading, ConnectionResetError);
-    assert.equal(decode(await client.recv(10)), 'part', 'the partial bytes are not dropped');
-    await close();
-  });
-
-  test('close() rejects a waiting read with SocketClosedError, and later calls fail clearly', async () => {
-    const { client, close } = await rawPair();
-    const reading = assert.rejects(client.recv(10), SocketClosedError);
-    await client.close();
-    await reading;
-    await assert.rejects(client.recv(10), SocketClosedError);
-    assert.throws(() => client.send(encode('x')), SocketClosedError);
-    await close();
-  });
-
-  test('bad arguments are TypeError or RangeError naming the value', async () => {
-    const { client, close } = await rawPair();
-    await assert.rejects(client.recv(0), /Invalid byte count 0 for recv\(\)/);
-    await assert.rejects(client.recv(1.5), TypeError);
-    await assert.rejects(client.recvExactly(-1), RangeError);
-    await assert.rejects(client.recvUntil(''), RangeError);
-    assert.throws(() => client.setTimeout(-5), RangeError);
-    assert.throws(() => client.setTimeout(Number.NaN), TypeError);
-    await assert.rejects(client.shutdown('sideways' as 'read'), TypeError);
-    await close();
-  });
-});
-
-describe('StreamSocket writes', () => {
-  test('send() and sendAll() refuse strings with a TypeError that says to encode()', async () => {
-    const { client, close } = await rawPair();
-    assert.throws(
-      () => client.send('text' as unknown as Uint8Array),
-      /needs bytes, not a string: encode it first/,
-    );
-    await assert.rejects(client.sendAll('text' as unknown as Uint8Array), TypeError);
-    await assert.rejects(client.sendAll(42 as unknown as Uint8Array), /got number 42/);
-    await close();
-  });
-
-  test('send() returns the number of bytes queued; plain Uint8Arrays work as well as Buffers', async () => {
-    const { client, peer, close } = await rawPair();
-    const received = new Promise<string>((resolve) =>
-      peer.once('data', (d) => resolve(d.toString())),
-    );
-    assert.equal(client.send(new Uint8Array([104, 105])), 2);
-    assert.equal(await received, 'hi');
-    await close();
-  });
-
-  test('sendAll() waits for the kernel: it stays pending while the peer does not read', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.pause();
-    const big = Buffer.alloc(32 * 1024 * 1024, 1);
-    let done = false;
-    const sending = client.sendAll(big).then(() => {
-      done = true;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(done, false, '32 MiB cannot fit in loopback socket buffers, so sendAll must wait');
-    let total = 0;
-    peer.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-    });
-    peer.resume();
-    await sending;
-    while (total < big.length) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(total, big.length);
-    await close();
-  });
-
-  test('sendAll() with a timeout rejects with SocketTimeoutError when the peer never reads', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.pause();
-    await assert.rejects(
-      client.sendAll(Buffer.alloc(32 * 1024 * 1024), { timeout: 200 }),
-      SocketTimeoutError,
-    );
-    await close();
-  });
-
-  test('writeLine() ends lines with CRLF', async () => {
-    const { client, peer, close } = await rawPair();
-    const received = new Promise<string>((resolve) =>
-      peer.once('data', (d) => resolve(d.toString())),
-    );
-    await client.writeLine('Hello there');
-    assert.equal(await received, 'Hello there\r\n');
-    await close();
-  });
-
-  test('writing after the peer reset rejects with a SocketError subclass, not a crash', async () => {
-    const { client, peer, close } = await rawPair();
-    peer.resetAndDestroy();
-    await new Promise((r) => setTimeout(r, 50));
-    let failed: unknown;
-    for (let i = 0; i < 10 && failed === undefined; i++) {
-      try {
-        await client.sendAll(Buffer.alloc(1024));
-      } catch (error) {
-        failed = error;
+    test('recvExactly() assembles bytes that arrive in many small writes', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const reading = client.recvExactly(1000);
+      for (let i = 0; i < 10; i++) {
+        await sent(peer, Buffer.alloc(100, 65 + i));
+        await new Promise((r) => setTimeout(r, 2));
       }
-    }
-    assert.ok(
-      failed instanceof ConnectionResetError || failed instanceof BrokenPipeError,
-      String(failed),
-    );
-    await close();
+      const data = await reading;
+      assert.equal(data.length, 1000);
+      assert.equal(data[0], 65);
+      assert.equal(data[999], 74);
+      await close();
+    });
+
+    test('recvUntil() finds a separator split across two arrivals', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const reading = client.recvUntil(encode('#*#'));
+      await sent(peer, 'Hello, world!#');
+      await new Promise((r) => setTimeout(r, 20));
+      await sent(peer, '*#next');
+      assert.equal(decode(await reading), 'Hello, world!#*#');
+      assert.equal(
+        decode(await client.recv(10)),
+        'next',
+        'bytes after the separator stay buffered',
+      );
+      await close();
+    });
+
+    test('recvUntil() with two messages in one arrival returns the first and keeps the second', async () => {
+      const { client, peer, close } = await rawPair(path);
+      await sent(peer, 'one\0two\0');
+      assert.equal(decode(await client.recvUntil('\0')), 'one\0');
+      assert.equal(decode(await client.recvUntil('\0')), 'two\0');
+      await close();
+    });
+
+    test('recvUntil() rejects with LimitOverrunError past maxLength and keeps the bytes', async () => {
+      const { client, peer, close } = await rawPair(path);
+      await sent(peer, 'x'.repeat(50));
+      await assert.rejects(client.recvUntil('\n', { maxLength: 20 }), (error: unknown) => {
+        assert.ok(error instanceof LimitOverrunError);
+        assert.ok(error.consumed >= 20);
+        return true;
+      });
+      assert.equal((await client.recvExactly(50)).length, 50);
+      await close();
+    });
+
+    test('recvUntil() rejects with IncompleteReadError when the stream ends without the separator', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.end('no separator');
+      await assert.rejects(client.recvUntil('\n'), (error: unknown) => {
+        assert.ok(error instanceof IncompleteReadError);
+        assert.equal(decode(error.partial), 'no separator');
+        return true;
+      });
+      await close();
+    });
+
+    test('readLine() strips LF and CRLF, returns a last unterminated line, then null', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.end('first\r\nsecond\nthird');
+      assert.equal(await client.readLine(), 'first');
+      assert.equal(await client.readLine(), 'second');
+      assert.equal(await client.readLine(), 'third');
+      assert.equal(await client.readLine(), null);
+      await close();
+    });
+
+    test('readLine() decodes UTF-8 split across arrivals', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const bytes = Buffer.from('héllo wörld\n');
+      const reading = client.readLine();
+      await sent(peer, bytes.subarray(0, 2));
+      await new Promise((r) => setTimeout(r, 10));
+      await sent(peer, bytes.subarray(2));
+      assert.equal(await reading, 'héllo wörld');
+      await close();
+    });
+
+    test('readLine() rejects a line longer than maxLength with LimitOverrunError', async () => {
+      const { client, peer, close } = await rawPair(path);
+      await sent(peer, `${'y'.repeat(100)}\n`);
+      await assert.rejects(client.readLine({ maxLength: 10 }), LimitOverrunError);
+      await close();
+    });
+
+    test('lines() iterates until EOF', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.end('a\nb\r\nc\n');
+      const lines: string[] = [];
+      for await (const line of client.lines()) lines.push(line);
+      assert.deepEqual(lines, ['a', 'b', 'c']);
+      await close();
+    });
+
+    test('a second concurrent read rejects with ConcurrentReadError and the first still completes', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const first = client.recvExactly(3);
+      await assert.rejects(client.recv(1), ConcurrentReadError);
+      await sent(peer, 'xyz');
+      assert.equal(decode(await first), 'xyz');
+      await close();
+    });
+
+    test('a reset after data delivers the data first, then ConnectionResetError', async () => {
+      const { client, peer, close } = await rawPair(path);
+      await sent(peer, 'kept bytes');
+      await new Promise((r) => setTimeout(r, 30));
+      peer.resetAndDestroy();
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(decode(await client.recv(100)), 'kept bytes');
+      await assert.rejects(client.recv(100), ConnectionResetError);
+      await close();
+    });
+
+    test('a reset while a read waits rejects it with ConnectionResetError', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const reading = client.recvExactly(10);
+      await sent(peer, 'part');
+      await new Promise((r) => setTimeout(r, 20));
+      peer.resetAndDestroy();
+      await assert.rejects(reading, ConnectionResetError);
+      assert.equal(decode(await client.recv(10)), 'part', 'the partial bytes are not dropped');
+      await close();
+    });
+
+    test('close() rejects a waiting read with SocketClosedError, and later calls fail clearly', async () => {
+      const { client, close } = await rawPair(path);
+      const reading = assert.rejects(client.recv(10), SocketClosedError);
+      await client.close();
+      await reading;
+      await assert.rejects(client.recv(10), SocketClosedError);
+      assert.throws(() => client.send(encode('x')), SocketClosedError);
+      await close();
+    });
+
+    test('bad arguments are TypeError or RangeError naming the value', async () => {
+      const { client, close } = await rawPair(path);
+      await assert.rejects(client.recv(0), /Invalid byte count 0 for recv\(\)/);
+      await assert.rejects(client.recv(1.5), TypeError);
+      await assert.rejects(client.recvExactly(-1), RangeError);
+      await assert.rejects(client.recvUntil(''), RangeError);
+      assert.throws(() => client.setTimeout(-5), RangeError);
+      assert.throws(() => client.setTimeout(Number.NaN), TypeError);
+      await assert.rejects(client.shutdown('sideways' as 'read'), TypeError);
+      await close();
+    });
   });
-});
+
+  describe(`StreamSocket writes (${path} read path)`, () => {
+    test('send() and sendAll() refuse strings with a TypeError that says to encode()', async () => {
+      const { client, close } = await rawPair(path);
+      assert.throws(
+        () => client.send('text' as unknown as Uint8Array),
+        /needs bytes, not a string: encode it first/,
+      );
+      await assert.rejects(client.sendAll('text' as unknown as Uint8Array), TypeError);
+      await assert.rejects(client.sendAll(42 as unknown as Uint8Array), /got number 42/);
+      await close();
+    });
+
+    test('send() returns the number of bytes queued; plain Uint8Arrays work as well as Buffers', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const received = new Promise<string>((resolve) =>
+        peer.once('data', (d) => resolve(d.toString())),
+      );
+      assert.equal(client.send(new Uint8Array([104, 105])), 2);
+      assert.equal(await received, 'hi');
+      await close();
+    });
+
+    test('sendAll() waits for the kernel: it stays pending while the peer does not read', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.pause();
+      const big = Buffer.alloc(32 * 1024 * 1024, 1);
+      let done = false;
+      const sending = client.sendAll(big).then(() => {
+        done = true;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(
+        done,
+        false,
+        '32 MiB cannot fit in loopback socket buffers, so sendAll must wait',
+      );
+      let total = 0;
+      peer.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+      });
+      peer.resume();
+      await sending;
+      while (total < big.length) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(total, big.length);
+      await close();
+    });
+
+    test('sendAll() with a timeout rejects with SocketTimeoutError when the peer never reads', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.pause();
+      await assert.rejects(
+        client.sendAll(Buffer.alloc(32 * 1024 * 1024), { timeout: 200 }),
+        SocketTimeoutError,
+      );
+      await close();
+    });
+
+    test('writeLine() ends lines with CRLF', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const received = new Promise<string>((resolve) =>
+        peer.once('data', (d) => resolve(d.toString())),
+      );
+      await client.writeLine('Hello there');
+      assert.equal(await received, 'Hello there\r\n');
+      await close();
+    });
+
+    test('writing after the peer reset rejects with a SocketError subclass, not a crash', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.resetAndDestroy();
+      await new Promise((r) => setTimeout(r, 50));
+      let failed: unknown;
+      for (let i = 0; i < 10 && failed === undefined; i++) {
+        try {
+          await client.sendAll(Buffer.alloc(1024));
+        } catch (error) {
+          failed = error;
+        }
+      }
+      assert.ok(
+        failed instanceof ConnectionResetError || failed instanceof BrokenPipeError,
+        String(failed),
+      );
+      await close();
+    });
+  });
+}
 
 describe('StreamSocket shutdown and close', () => {
   test('shutdown("write") half-closes: the server sees EOF and its reply still arrives', async () => {

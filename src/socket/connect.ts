@@ -15,6 +15,7 @@ import {
   SocketTimeoutError,
 } from '../errors.js';
 import { resolvePort } from '../names/services.js';
+import { createDirectSocket } from './_direct-read.js';
 import { validateHost, validateTimeout } from './address.js';
 import { type ConnectTimings, DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
 
@@ -117,7 +118,13 @@ export async function connect(
       if (signal.aborted) break;
       let raw: Socket | undefined;
       try {
-        raw = await openTcp(address.address, portNumber, address.family, signal);
+        raw = await openTcp(
+          address.address,
+          portNumber,
+          address.family,
+          signal,
+          tlsOptions === null,
+        );
         const connectDone = performance.now() - started;
         if (options.noDelay) raw.setNoDelay(true);
         if (tlsOptions === null) {
@@ -209,8 +216,12 @@ function openTcp(
   port: number,
   family: number,
   signal: AbortSignal,
+  direct: boolean,
 ): Promise<Socket> {
-  const socket = new Socket({ allowHalfOpen: true });
+  // Plain TCP reads bypass Readable; under TLS the TLS layer owns the reads.
+  const socket = direct
+    ? createDirectSocket({ allowHalfOpen: true })
+    : new Socket({ allowHalfOpen: true });
   return settleWith(socket, signal, 'connect', (done) => {
     socket.connect({ host: address, port, family }, done);
   });

@@ -13,6 +13,7 @@ import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import { fromNodeError, SocketClosedError } from '../errors.js';
 import { resolvePort } from '../names/services.js';
+import { adoptAccepted } from './_direct-read.js';
 import { Waiter, type WaitOptions } from './_waiter.js';
 import {
   formatAddressTuple,
@@ -77,7 +78,8 @@ export async function listen(options: ListenOptions = {}): Promise<ServerSocket>
         ALPNProtocols: options.tls.alpnProtocols,
         allowHalfOpen: true,
       })
-    : createTcpServer({ allowHalfOpen: true });
+    : // Paused on connect, so each connection's handle can move to a direct-read socket.
+      createTcpServer({ allowHalfOpen: true, pauseOnConnect: true });
   const serverSocket = new ServerSocket(server, {
     backlog,
     bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
@@ -227,7 +229,13 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
       socket.resetAndDestroy();
       return;
     }
-    const sock = new StreamSocket(socket, { bufferLimit: this.#options.bufferLimit });
+    let source: Socket = socket;
+    if (!this.#options.tls) {
+      const adopted = adoptAccepted(socket, this.#server);
+      if (adopted) source = adopted;
+      else socket.resume();
+    }
+    const sock = new StreamSocket(source, { bufferLimit: this.#options.bufferLimit });
     const waiter = this.#acceptWaiters.shift();
     if (waiter !== undefined) waiter.resolve(sock);
     else this.#queue.push(sock);

@@ -33,6 +33,7 @@ import {
   LimitOverrunError,
   SocketClosedError,
 } from '../errors.js';
+import { copyExact, copyForReader, directReadOf } from './_direct-read.js';
 import { Waiter, type WaitOptions } from './_waiter.js';
 import {
   type AddressFamily,
@@ -81,10 +82,21 @@ export interface StreamSocketOptions {
   timings?: ConnectTimings;
 }
 
+/** The one read that is waiting: how to try it, and how to settle it. */
 interface Reader {
   attempt: () => unknown;
-  waiter: Waiter<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
 }
+
+/** A `sendAll` waiting for write number `seq` to reach the kernel. */
+interface PendingWrite {
+  seq: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * A connected stream socket.
@@ -121,14 +133,23 @@ export class StreamSocket {
   #head = 0;
   #buffered = 0;
   #reader: Reader | null = null;
+  /** Reused for every plain wait (no timeout, no signal), so parking a read allocates no object. */
+  readonly #plainReader: Reader = { attempt: () => undefined, resolve: () => {}, reject: () => {} };
   #eof = false;
   #error: Error | null = null;
   #paused = false;
   #readShut = false;
 
+  // Write side: writes are numbered as they are handed to Node and counted as Node reports them
+  // done (in order); only a sendAll that must wait is queued, with the number it waits for.
+  #writesStarted = 0;
+  #writesDone = 0;
+  #waitingWrites: PendingWrite[] = [];
   #writeShut = false;
   #closed = false;
   #timeout: number | null = null;
+  /** The size asked of the waiting `recv()`, so `recv` needs no closure per call. */
+  #recvSize = DEFAULT_RECV_SIZE;
 
   constructor(socket: Socket, options: StreamSocketOptions = {}) {
     this.#sock = socket;
@@ -143,7 +164,11 @@ export class StreamSocket {
       else socket.once('close', () => resolve());
     });
 
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // Sockets sockit created read through `onread` (see _direct-read.ts); any other socket, TLS
+    // included, through 'data' events. Both feed #onData.
+    const direct = directReadOf(socket);
+    if (direct) direct.attach((shared, length) => this.#onDirectRead(shared, length));
+    else socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => {
       this.#eof = true;
       this.#notify();
@@ -173,11 +198,14 @@ export class StreamSocket {
     if (this.#buffered > 0 && this.#reader === null && !this.#closed) {
       return Promise.resolve(this.#take(size));
     }
-    return this.#read(`recv(${size})`, options, () => {
-      if (this.#buffered > 0) return this.#take(size);
-      return this.#eof || this.#readShut ? EMPTY : undefined;
-    });
+    this.#recvSize = size;
+    return this.#read('recv', size, options, this.#attemptRecv);
   }
+
+  readonly #attemptRecv = (): Buffer | undefined => {
+    if (this.#buffered > 0) return this.#take(this.#recvSize);
+    return this.#eof || this.#readShut ? EMPTY : undefined;
+  };
 
   /**
    * Receives exactly `size` bytes (asyncio's `readexactly`).
@@ -188,7 +216,7 @@ export class StreamSocket {
     if (!(size >= 0 && Number.isInteger(size)))
       return Promise.reject(badSize('recvExactly', size, 0));
     const call = `recvExactly(${size})`;
-    return this.#read(call, options, () => {
+    return this.#read('recvExactly', size, options, () => {
       if (this.#buffered >= size) return this.#takeExactly(size);
       if (this.#eof || this.#readShut) {
         const partial = this.#takeExactly(this.#buffered);
@@ -216,7 +244,7 @@ export class StreamSocket {
     const maxLength = this.#maxLength(options.maxLength, 'recvUntil');
     const call = `recvUntil(${JSON.stringify(sep.toString('latin1'))})`;
     let scanned = 0;
-    return this.#read(call, options, () => {
+    return this.#read('recvUntil', JSON.stringify(sep.toString('latin1')), options, () => {
       const at = this.#indexOf(sep, scanned);
       if (at >= 0) {
         const end = at + sep.length;
@@ -248,7 +276,7 @@ export class StreamSocket {
   async readLine(options: RecvUntilOptions = {}): Promise<string | null> {
     const maxLength = this.#maxLength(options.maxLength, 'readLine');
     let scanned = 0;
-    return this.#read('readLine()', options, () => {
+    return this.#read('readLine', '', options, () => {
       const at = this.#indexOf(NEWLINE, scanned);
       if (at >= 0) {
         if (at + 1 > maxLength) throw this.#overrun('readLine()', maxLength, at + 1);
@@ -332,8 +360,13 @@ export class StreamSocket {
     if (problem) return Promise.reject(problem);
     const timeout = options?.timeout === undefined ? this.#timeout : options.timeout;
     if (timeout === null && options?.signal === undefined) {
+      const seq = ++this.#writesStarted;
+      this.#sock.write(buf, this.#onWritten);
+      // libuv writes at once when it can: nothing left in Node's queue means the kernel has it all.
+      if (this.#sock.writableLength === 0 && !this.#sock.errored) return RESOLVED;
+      // Node never calls #onWritten synchronously, so write `seq` cannot have completed yet.
       return new Promise((resolve, reject) => {
-        this.#sock.write(buf, (error) => (error ? reject(this.#writeError(error)) : resolve()));
+        this.#waitingWrites.push({ seq, resolve, reject });
       });
     }
     const waiter = new Waiter<void>(validateTimeout(timeout), options?.signal, {
@@ -344,13 +377,27 @@ export class StreamSocket {
       host: this.#remote?.host,
       port: this.#remote?.port,
     });
+    const seq = ++this.#writesStarted;
     if (!waiter.settled) {
-      this.#sock.write(buf, (error) =>
-        error ? waiter.reject(this.#writeError(error)) : waiter.resolve(),
-      );
+      this.#waitingWrites.push({
+        seq,
+        resolve: () => waiter.resolve(),
+        reject: (reason) => waiter.reject(reason),
+      });
     }
+    this.#sock.write(buf, this.#onWritten);
     return waiter.promise;
   }
+
+  /** Node calls this once per write, in order: settle the matching `sendAll`. */
+  readonly #onWritten = (error?: Error | null): void => {
+    const done = ++this.#writesDone;
+    const pending = this.#waitingWrites[0];
+    if (pending === undefined || pending.seq !== done) return;
+    this.#waitingWrites.shift();
+    if (error) pending.reject(this.#writeError(error));
+    else pending.resolve();
+  };
 
   /** Sends `text` and a line end (CRLF unless told otherwise), as UTF-8. */
   writeLine(text: string, options: WaitOptions & { newline?: string } = {}): Promise<void> {
@@ -404,7 +451,7 @@ export class StreamSocket {
       this.#closed = true;
       const reader = this.#reader;
       this.#reader = null;
-      reader?.waiter.reject(
+      reader?.reject(
         new SocketClosedError(`The socket was closed while a read was waiting${this.#target()}`),
       );
       if (this.#sock.writableLength === 0 || this.#sock.destroyed) {
@@ -495,8 +542,37 @@ export class StreamSocket {
 
   // ── internals: the read path ──────────────────────────────────────────
 
+  /** A read from the shared `onread` buffer: copy it out, into the slab only for a waiting recv(). */
+  #onDirectRead(shared: Buffer, length: number): void {
+    const reader = this.#reader;
+    if (
+      reader !== null &&
+      this.#buffered === 0 &&
+      reader.attempt === this.#attemptRecv &&
+      length <= this.#recvSize &&
+      !this.#readShut
+    ) {
+      this.#reader = null;
+      reader.resolve(copyForReader(shared, length));
+      return;
+    }
+    this.#onData(copyExact(shared, length));
+  }
+
   #onData(chunk: Buffer): void {
     if (this.#readShut) return;
+    const reader = this.#reader;
+    // Ping-pong's path: a recv() is waiting on an empty buffer and the chunk fits; hand it over.
+    if (
+      reader !== null &&
+      this.#buffered === 0 &&
+      reader.attempt === this.#attemptRecv &&
+      chunk.length <= this.#recvSize
+    ) {
+      this.#reader = null;
+      reader.resolve(chunk);
+      return;
+    }
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (this.#reader !== null) this.#notify();
@@ -506,13 +582,18 @@ export class StreamSocket {
     }
   }
 
-  /** Runs a read now if it can complete, otherwise parks it as the one waiting reader. */
+  /**
+   * Runs a read now if it can complete, otherwise parks it as the one waiting reader.
+   * `name` and `arg` only become a label (`recvExactly(5)`) when a message needs one.
+   */
   #read<T>(
-    call: string,
+    name: string,
+    arg: number | string,
     options: WaitOptions | undefined,
     attempt: () => T | undefined,
   ): Promise<T> {
     if (this.#reader !== null) {
+      const call = `${name}(${arg})`;
       return Promise.reject(
         new ConcurrentReadError(
           `${call} was called while another read is waiting${this.#target()}; await each read before starting the next`,
@@ -521,6 +602,7 @@ export class StreamSocket {
       );
     }
     if (this.#closed) {
+      const call = `${name}(${arg})`;
       return Promise.reject(
         new SocketClosedError(`${call} on a closed socket${this.#target()}`, this.#context(call)),
       );
@@ -540,6 +622,14 @@ export class StreamSocket {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (timeout === null && options?.signal === undefined) {
+      // The common case: wait with nothing but a promise, through a reused reader and executor.
+      this.#plainReader.attempt = attempt;
+      const promise = new Promise<T>(this.#parkPlainReader);
+      this.#resume();
+      return promise;
+    }
+    const call = `${name}(${arg})`;
     const waiter = new Waiter<T>(timeout, options?.signal, {
       call,
       target: this.#target(),
@@ -551,11 +641,25 @@ export class StreamSocket {
       port: this.#remote?.port,
     });
     if (!waiter.settled) {
-      this.#reader = { attempt, waiter: waiter as Waiter<unknown> };
+      this.#reader = {
+        attempt,
+        resolve: (value) => waiter.resolve(value as T),
+        reject: (reason) => waiter.reject(reason),
+      };
       this.#resume();
     }
     return waiter.promise;
   }
+
+  readonly #parkPlainReader = (
+    resolve: (value: never) => void,
+    reject: (reason: unknown) => void,
+  ): void => {
+    const reader = this.#plainReader;
+    reader.resolve = resolve as (value: unknown) => void;
+    reader.reject = reject;
+    this.#reader = reader;
+  };
 
   /** Something changed (data, EOF, error): let the waiting reader try again. */
   #notify(): void {
@@ -566,15 +670,15 @@ export class StreamSocket {
       value = reader.attempt();
     } catch (error) {
       this.#reader = null;
-      reader.waiter.reject(error);
+      reader.reject(error);
       return;
     }
     if (value !== undefined) {
       this.#reader = null;
-      reader.waiter.resolve(value);
+      reader.resolve(value);
     } else if (this.#error !== null) {
       this.#reader = null;
-      reader.waiter.reject(this.#error);
+      reader.reject(this.#error);
     }
   }
 

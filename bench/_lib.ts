@@ -1,0 +1,156 @@
+/**
+ * Shared pieces of the benchmarks: child processes that announce their port, medians, and
+ * the markdown sections of BENCHMARKS.md.
+ *
+ * Every comparison runs its contenders side by side in one run, interleaved round by round
+ * (A B C A B C …), so drift on a shared machine hits all of them alike; results are medians.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(BENCH_DIR, '..');
+
+/** A process that printed `port N` and is serving. */
+export interface Served {
+  port: number;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** Starts `command args` and waits for a line `port N` on its stdout. */
+export function startServer(command: string, args: string[], timeoutMs = 15000): Promise<Served> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} did not announce a port within ${timeoutMs} ms: ${output}`,
+        ),
+      );
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /port (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve({
+          port: Number(match[1]),
+          child,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+            }),
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${command} ${args.join(' ')} exited with ${code} before serving: ${output}`),
+      );
+    });
+  });
+}
+
+/** Runs a command to completion and parses the last line of its stdout as JSON. */
+export function runJson<T>(command: string, args: string[], timeoutMs = 120000): Promise<T> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} timed out: ${err}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0)
+        return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!));
+      } catch (error) {
+        reject(new Error(`${command} printed no JSON: ${out} ${err} (${error})`));
+      }
+    });
+  });
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function formatNumber(value: number, digits = 0): string {
+  return value.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
+}
+
+export function hasCommand(command: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** One section of BENCHMARKS.md, replaced in place on each run of its suite. */
+export interface Section {
+  id: string;
+  markdown: string;
+}
+
+export function machineLine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `Node ${process.version}, ${cpus().length} × ${cpu.trim()}`;
+}
+
+/**
+ * `taskset -c N` prefixes that put the load generator and the server on different cores, when
+ * the machine has two or more and taskset exists: on a shared 2-core machine this removes
+ * most of the scheduler noise, and every contender gets the same placement.
+ */
+export async function corePinning(): Promise<{ server: string[]; client: string[]; note: string }> {
+  if (cpus().length >= 2 && (await hasCommand('taskset'))) {
+    return {
+      server: ['taskset', '-c', '1'],
+      client: ['taskset', '-c', '0'],
+      note: 'server pinned to core 1, load generator to core 0',
+    };
+  }
+  return { server: [], client: [], note: 'no core pinning (taskset missing or one core)' };
+}
+
+/** Splits a pinned command line into command and arguments. */
+export function pinned(prefix: string[], command: string, args: string[]): [string, string[]] {
+  return prefix.length === 0
+    ? [command, args]
+    : [prefix[0]!, [...prefix.slice(1), command, ...args]];
+}
+
+/** The node executable and flags that run a TypeScript file. */
+export const TSX = [process.execPath, '--import', 'tsx'] as const;
+
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
