@@ -203,6 +203,20 @@ describe('connect() with TLS', () => {
     server.close();
   });
 
+  test('servername at the top level (as in DESIGN.md) sets SNI and the name checked', async () => {
+    const { port, server } = await tlsEcho('localhost');
+    const sock = await connect('127.0.0.1', port, {
+      tls: { ca: fixture('ca.pem') },
+      servername: 'localhost',
+    });
+    await sock.close();
+    await assert.rejects(
+      connect('127.0.0.1', port, { tls: { ca: fixture('ca.pem') }, servername: 'example.org' }),
+      (error: unknown) => error instanceof TlsError && error.reason === 'certificate',
+    );
+    server.close();
+  });
+
   test('a name that does not match the certificate is TlsError "certificate"', async () => {
     const { port, server } = await tlsEcho('localhost');
     await assert.rejects(

@@ -37,6 +37,8 @@ export interface ConnectOptions {
   timeout?: number | null;
   /** Speak TLS over the connection. */
   tls?: boolean | TlsConnectOptions;
+  /** With `tls`: the name for SNI and certificate checks (same as `tls.servername`). */
+  servername?: string;
   /** Restrict to IPv4 (`4`) or IPv6 (`6`) addresses. */
   family?: 4 | 6;
   /** Cancels connecting. */
@@ -87,7 +89,11 @@ export async function connect(
   if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
     throw new TypeError(`Invalid family ${String(options.family)}: use 4 or 6`);
   }
-  const tlsOptions = options.tls === true ? {} : options.tls || null;
+  const tlsBase = options.tls === true ? {} : options.tls || null;
+  const tlsOptions =
+    tlsBase !== null && options.servername !== undefined && tlsBase.servername === undefined
+      ? { ...tlsBase, servername: options.servername }
+      : tlsBase;
   const started = performance.now();
   const deadline = timeout === null ? null : started + timeout;
   const target = { host: name, port: portNumber };
