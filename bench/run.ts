@@ -5,10 +5,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, machineLine, ROOT, type Section } from './_lib.js';
+import { codecBenchmark } from './codecs.js';
 import { echoBenchmark } from './echo.js';
 
 const SUITES: Record<string, () => Promise<Section>> = {
   echo: echoBenchmark,
+  codecs: codecBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -54,7 +54,7 @@ export function encode(text: string, encoding: BufferEncoding = 'utf8'): Bytes {
  * @example Decoding a reply
  * ```ts
  * import { decode } from 'sockit';
- * console.log(decode(new Uint8Array([104, 105]))); // "hi"
+ * console.log(decode(new Uint8Array([104, 105]))); // hi
  * ```
  */
 export function decode(bytes: Bytes, encoding: BufferEncoding = 'utf8'): string {

@@ -1,0 +1,203 @@
+/**
+ * What every framing codec is: an encoder that refuses what it cannot
+ * frame, and incremental decoders that take chunks of any size.
+ *
+ * A decoder's one primitive is {@link FrameDecoder.feed}: it consumes bytes
+ * up to the end of at most one frame and says how many it took. Everything
+ * else is built on it: {@link FrameDecoder.push} for whole chunks, and the
+ * socket helpers, which hand back to the socket whatever follows a frame.
+ *
+ * @module
+ */
+
+import { IncompleteReadError } from '../errors.js';
+import { asBuffer, type Bytes } from '../socket/bytes.js';
+
+/** The framing rules sockit implements. */
+export type CodecKind =
+  | 'fixed-length'
+  | 'delimited'
+  | 'length-prefixed'
+  | 'lines'
+  | 'close-delimited';
+
+/** A framing rule: how to turn a message into bytes on the wire and back. */
+export interface Codec {
+  readonly kind: CodecKind;
+  /** The longest message (frame payload) accepted, in bytes. */
+  readonly maxLength: number;
+  /**
+   * The bytes to send for `message`.
+   *
+   * @throws {RangeError} the message cannot be framed by this rule (too long, holds the delimiter, …).
+   */
+  encode(message: Bytes): Bytes;
+  /** A new decoder with no state. */
+  decoder(): FrameDecoder;
+}
+
+/**
+ * An incremental decoder. Feed it chunks of any size (one byte, or many
+ * frames at once); it returns whole frames.
+ */
+export abstract class FrameDecoder {
+  #frame: Uint8Array | undefined;
+
+  /**
+   * Consumes bytes from the start of `chunk` up to the end of at most one
+   * frame. Returns how many bytes it took; when that completed a frame,
+   * {@link take} returns it.
+   *
+   * @throws {FrameTooLongError} the frame would be longer than `maxLength`; nothing of it is buffered.
+   * @throws {CorruptedFrameError} a header cannot be parsed.
+   */
+  feed(chunk: Uint8Array): number {
+    return this.decode(asBuffer(chunk, 'feed()'), 0);
+  }
+
+  /**
+   * What {@link feed} does, from `offset` on: returns the offset just past
+   * what was consumed. Working at an offset lets {@link push} decode many
+   * frames of one chunk without slicing it again for each.
+   */
+  protected abstract decode(chunk: Buffer, offset: number): number;
+
+  /**
+   * The end of the stream: returns a last frame if the rule ends frames
+   * with the stream (close-delimited), `undefined` at a clean boundary.
+   *
+   * @throws {IncompleteReadError} the stream ended inside a frame; `partial` holds its bytes.
+   */
+  abstract finish(): Uint8Array | undefined;
+
+  /**
+   * The raw bytes consumed for a frame that is not complete yet, giving
+   * them up (the decoder starts over). Socket helpers put them back into
+   * the socket when a read is interrupted, so no byte is lost.
+   */
+  abstract release(): Uint8Array;
+
+  /** How many bytes of an unfinished frame are held. */
+  abstract get buffered(): number;
+
+  /** The frame completed by the last {@link feed}, once. */
+  take(): Uint8Array | undefined {
+    const frame = this.#frame;
+    this.#frame = undefined;
+    return frame;
+  }
+
+  /**
+   * Feeds a whole chunk and returns every frame it completes; a partial
+   * frame at its end is kept for the next chunk.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const bytes = asBuffer(chunk, 'push()');
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < bytes.length) {
+      offset = this.decode(bytes, offset);
+      const frame = this.take();
+      if (frame !== undefined) frames.push(frame);
+    }
+    return frames;
+  }
+
+  /** Called by subclasses when a frame is complete. */
+  protected emit(frame: Uint8Array): void {
+    this.#frame = frame;
+  }
+
+  /** The error for a stream that ended inside a frame. */
+  protected incomplete(what: string, partial: Uint8Array, expected?: number): IncompleteReadError {
+    return new IncompleteReadError(
+      `The stream ended inside a ${what} after ${partial.length} bytes${expected === undefined ? '' : ` of ${expected}`}`,
+      partial,
+      expected,
+    );
+  }
+}
+
+/** Checks a `maxLength` option: a positive integer, or the default. */
+export function validateMaxLength(value: unknown, fallback: number, codec: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Invalid maxLength ${String(value)} for ${codec}(): it must be a positive integer`,
+    );
+  }
+  return value;
+}
+
+/** sockit's default `maxLength` for codecs: 64 KiB, the stream buffer limit. */
+export const DEFAULT_MAX_FRAME = 64 * 1024;
+
+/**
+ * The most a decoder reserves ahead of the bytes it has: a header may
+ * announce gigabytes, but memory follows what actually arrives.
+ */
+export const MAX_RESERVE = 1024 * 1024;
+
+/**
+ * Bytes of an unfinished frame, gathered across chunks: one copy per byte,
+ * in a buffer that doubles as needed (or is sized exactly when the frame's
+ * length is known). Its contents become the frame without another copy.
+ */
+export class Accumulator {
+  #buffer: Buffer = Buffer.alloc(0);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /**
+   * Makes room for `total` bytes in all, exactly, for frames whose length
+   * is known, but never more than {@link MAX_RESERVE} (or the size already
+   * reached) ahead of the bytes that have arrived.
+   */
+  reserve(total: number): void {
+    if (total <= this.#buffer.length) return;
+    // Double as bytes come (no quadratic copying), exact at the end, and never far ahead of them.
+    this.#grow(
+      Math.min(total, Math.max(this.#buffer.length * 2, this.#length + MAX_RESERVE)),
+      true,
+    );
+  }
+
+  append(bytes: Uint8Array): void {
+    const needed = this.#length + bytes.length;
+    if (needed > this.#buffer.length) this.#grow(needed, false);
+    this.#buffer.set(bytes, this.#length);
+    this.#length = needed;
+  }
+
+  /** The byte at `index` (< length). */
+  at(index: number): number {
+    return this.#buffer[index]!;
+  }
+
+  /** A view of the gathered bytes `[start, end)`. */
+  view(start = 0, end = this.#length): Buffer {
+    return this.#buffer.subarray(start, end);
+  }
+
+  /** Hands over the gathered bytes and starts empty again (the view keeps the memory). */
+  takeAll(): Buffer {
+    const out = this.#buffer.subarray(0, this.#length);
+    this.#buffer = Buffer.alloc(0);
+    this.#length = 0;
+    return out;
+  }
+
+  clear(): void {
+    this.#length = 0;
+  }
+
+  #grow(needed: number, exact: boolean): void {
+    const size = exact ? needed : Math.max(needed, this.#buffer.length * 2, 64);
+    const bigger = Buffer.allocUnsafe(size);
+    this.#buffer.copy(bigger, 0, 0, this.#length);
+    this.#buffer = bigger;
+  }
+}
