@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { log, machineLine, ROOT, type Section } from './_lib.js';
 import { codecBenchmark } from './codecs.js';
 import { echoBenchmark } from './echo.js';
+import { fetchBenchmark } from './fetch.js';
 
 const SUITES: Record<string, () => Promise<Section>> = {
   echo: echoBenchmark,
   codecs: codecBenchmark,
+  fetch: fetchBenchmark,
 };
 
 const wanted = process.argv.slice(2);

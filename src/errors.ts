@@ -198,18 +198,29 @@ export class CorruptedFrameError extends SocketError {
   override readonly code = 'SOCKIT_ERR_CORRUPTED_FRAME' as const;
 }
 
-/** An HTTP message that breaks RFC 9112, with the byte offset where parsing stopped. */
+/**
+ * An HTTP message that breaks RFC 9112, with the byte offset where parsing
+ * stopped, and the status a server should answer it with (400, 431, 505…).
+ */
 export class HttpParseError extends SocketError {
   override name = 'HttpParseError';
   override readonly code = 'SOCKIT_ERR_HTTP_PARSE' as const;
   readonly offset: number;
   readonly reason: string;
+  readonly status: number;
 
-  constructor(reason: string, offset: number) {
+  constructor(reason: string, offset: number, status = 400) {
     super(`${reason} at byte ${offset}`);
     this.offset = offset;
     this.reason = reason;
+    this.status = status;
   }
+}
+
+/** The server closed the connection without sending a single byte of reply (curl's error 52). */
+export class EmptyReplyError extends SocketError {
+  override name = 'EmptyReplyError';
+  override readonly code = 'SOCKIT_ERR_EMPTY_REPLY' as const;
 }
 
 /** Following redirects went past `maxRedirects`. */

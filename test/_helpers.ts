@@ -286,3 +286,59 @@ export function exited(child: ChildProcess, timeoutMs = 10000): Promise<number |
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+const PTY_DRIVER = `
+import json, os, pty, re, select, sys, time
+steps = json.loads(sys.argv[1])
+argv = sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out = b''
+def read_until(pattern, deadline):
+    global out
+    while time.time() < deadline:
+        if pattern is not None and re.search(pattern.encode(), out):
+            return True
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return pattern is None
+            if not data:
+                return pattern is None
+            out += data
+    return pattern is None
+for expect, answer in steps:
+    if not read_until(expect, time.time() + 10):
+        os.kill(pid, 9)
+        print(json.dumps({'output': out.decode('utf8', 'replace'), 'status': None, 'stuck': expect}))
+        sys.exit(0)
+    if answer is not None:
+        os.write(fd, (answer + '\\n').encode())
+read_until(None, time.time() + 10)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'output': out.decode('utf8', 'replace'), 'status': os.waitstatus_to_exitcode(status)}))
+`;
+
+/**
+ * Runs the built sockit CLI on a pseudo-terminal (through Python's pty module): waits for
+ * each `expect` pattern in the output, then types `answer` and Enter. Returns everything the
+ * terminal showed and the exit status (`null` if a prompt never came).
+ */
+export async function sockitInPty(
+  args: string[],
+  steps: Array<[expect: string, answer: string | null]>,
+): Promise<{ output: string; status: number | null; stuck?: string }> {
+  requireBuild();
+  const result = await run(
+    'python3',
+    ['-c', PTY_DRIVER, JSON.stringify(steps), process.execPath, CLI, ...args],
+    {
+      timeoutMs: 30000,
+    },
+  );
+  if (result.code !== 0) throw new Error(`pty driver failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.toString());
+}

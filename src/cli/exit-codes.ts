@@ -8,6 +8,7 @@
 import {
   ConnectionRefusedError,
   ConnectionResetError,
+  EmptyReplyError,
   HostUnreachableError,
   HttpParseError,
   IncompleteReadError,
@@ -61,5 +62,6 @@ export function exitCodeFor(error: unknown): number {
     return error.reason === 'certificate' ? ExitCode.CERTIFICATE : ExitCode.TLS_HANDSHAKE;
   if (error instanceof TooManyRedirectsError) return ExitCode.TOO_MANY_REDIRECTS;
   if (error instanceof ConnectionResetError) return ExitCode.RESET;
+  if (error instanceof EmptyReplyError) return ExitCode.EMPTY_REPLY;
   return ExitCode.FAILURE;
 }

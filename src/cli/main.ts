@@ -7,22 +7,25 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
 import { reportError } from './_output.js';
-import { connectCommand } from './commands/connect.js';
-import { hostnameCommand } from './commands/hostname.js';
-import { listenCommand } from './commands/listen.js';
-import { resolveCommand } from './commands/resolve.js';
-import { serviceCommand } from './commands/service.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
-/** sockit's version, from its package.json. */
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-).version;
+/**
+ * Every command, loaded only when needed: `sockit fetch …` loads the fetch
+ * module and what it uses, nothing else (start-up time is part of every run).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  fetch: async () => (await import('./commands/fetch.js')).fetchCommand(),
+  resolve: async () => (await import('./commands/resolve.js')).resolveCommand(),
+  hostname: async () => (await import('./commands/hostname.js')).hostnameCommand(),
+  service: async () => (await import('./commands/service.js')).serviceCommand(),
+  connect: async () => (await import('./commands/connect.js')).connectCommand(),
+  listen: async () => (await import('./commands/listen.js')).listenCommand(),
+};
 
-function program(): Command {
+async function program(commandName: string | undefined): Promise<Command> {
   const root = new Command('sockit')
     .description(
       'Socket programming, done properly: the netcat, curl-on-raw-sockets, inetd, getent and ab of the socket tutorials, in one tool.',
@@ -37,15 +40,11 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or input, 6 could not resolve host,
 7 could not connect, 28 timed out, 35 TLS handshake failed, 56 connection reset,
 60 certificate not trusted. See the README for the full list.`,
     );
-  for (const command of [
-    resolveCommand(),
-    hostnameCommand(),
-    serviceCommand(),
-    connectCommand(),
-    listenCommand(),
-  ]) {
+  // The named command alone; every command for help, version or a name that is not one.
+  const names =
+    commandName !== undefined && commandName in COMMANDS ? [commandName] : Object.keys(COMMANDS);
+  for (const command of await Promise.all(names.map((name) => COMMANDS[name]!())))
     root.addCommand(command);
-  }
   // Throw instead of exiting, everywhere, so usage errors become exit code 2.
   const override = (command: Command) => {
     command.exitOverride();
@@ -56,7 +55,7 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or input, 6 could not resolve host,
 }
 
 async function main(argv: string[]): Promise<number> {
-  const cli = program();
+  const cli = await program(argv[2]);
   if (argv.length <= 2) {
     cli.outputHelp();
     return ExitCode.OK;

@@ -208,6 +208,41 @@ export class StreamSocket {
   };
 
   /**
+   * Receives into `buffer` instead of a new one (Python's `recv_into`):
+   * resolves with how many bytes were written, 0 at end of stream. For bulk
+   * transfers this allocates nothing per read, so memory stays flat however
+   * much flows.
+   */
+  recvInto(buffer: Uint8Array, options?: WaitOptions): Promise<number> {
+    let target: Buffer;
+    try {
+      target = asBuffer(buffer, 'recvInto()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (target.length === 0)
+      return Promise.reject(new RangeError('recvInto() needs a buffer of at least 1 byte'));
+    this.#recvTarget = target;
+    return this.#read('recvInto', `${target.length} bytes`, options, this.#attemptRecvInto);
+  }
+
+  #recvTarget: Buffer = EMPTY;
+
+  readonly #attemptRecvInto = (): number | undefined => {
+    const target = this.#recvTarget;
+    if (this.#buffered > 0) {
+      let filled = 0;
+      while (filled < target.length && this.#buffered > 0) {
+        const part = this.#take(target.length - filled);
+        part.copy(target, filled);
+        filled += part.length;
+      }
+      return filled;
+    }
+    return this.#eof || this.#readShut ? 0 : undefined;
+  };
+
+  /**
    * Receives exactly `size` bytes (asyncio's `readexactly`).
    *
    * @throws {IncompleteReadError} when the stream ends first; `partial` holds what arrived.
@@ -545,16 +580,21 @@ export class StreamSocket {
   /** A read from the shared `onread` buffer: copy it out, into the slab only for a waiting recv(). */
   #onDirectRead(shared: Buffer, length: number): void {
     const reader = this.#reader;
-    if (
-      reader !== null &&
-      this.#buffered === 0 &&
-      reader.attempt === this.#attemptRecv &&
-      length <= this.#recvSize &&
-      !this.#readShut
-    ) {
-      this.#reader = null;
-      reader.resolve(copyForReader(shared, length));
-      return;
+    if (reader !== null && this.#buffered === 0 && !this.#readShut) {
+      if (reader.attempt === this.#attemptRecv && length <= this.#recvSize) {
+        this.#reader = null;
+        reader.resolve(copyForReader(shared, length));
+        return;
+      }
+      if (reader.attempt === this.#attemptRecvInto) {
+        // Straight from the shared read buffer into the caller's: no allocation at all.
+        const target = this.#recvTarget;
+        const copied = shared.copy(target, 0, 0, Math.min(length, target.length));
+        this.#reader = null;
+        if (copied < length) this.#onData(copyExact(shared.subarray(copied), length - copied));
+        reader.resolve(copied);
+        return;
+      }
     }
     this.#onData(copyExact(shared, length));
   }

@@ -1,0 +1,302 @@
+/**
+ * `sockit fetch [URL]`: HTTP(S) by hand, curl-style. Tutorial 000's
+ * program (ask for a server, GET its root document, print the reply), with
+ * the flags and exit codes of curl.
+ *
+ * @module
+ */
+
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type HttpResponse, request } from '../../http/client.js';
+import { HttpHeaders } from '../../http/headers.js';
+import { parseTarget } from '../../http/url.js';
+import { bytesRepr } from '../../socket/bytes.js';
+import { parsePositiveInt, parseSeconds } from '../_options.js';
+import { note, writeOut } from '../_output.js';
+import { Prompter } from '../_prompt.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+
+interface FetchFlags {
+  include?: boolean;
+  head?: boolean;
+  verbose?: boolean;
+  request?: string;
+  header: string[];
+  data?: string;
+  location?: boolean;
+  maxRedirs: number;
+  output?: string;
+  raw?: boolean;
+  repr?: boolean;
+  connectTimeout?: number;
+  maxTime?: number;
+  insecure?: boolean;
+  cacert?: string;
+  json?: boolean;
+  fail?: boolean;
+}
+
+function collectHeader(value: string, previous: string[]): string[] {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new InvalidArgumentError('expected "Name: value".');
+  return [...previous, value];
+}
+
+export function fetchCommand(): Command {
+  return new Command('fetch')
+    .description('fetch a URL over HTTP or HTTPS, spoken by hand over a socket (curl-style)')
+    .argument(
+      '[url]',
+      'host, host:port, [::1]:port, http://… or https://… (asked for when missing)',
+    )
+    .option('-i, --include', 'print the response head before the body')
+    .option('-I, --head', 'send HEAD and print the response head only')
+    .option('-v, --verbose', 'show the request and response heads (> and <) and timings on stderr')
+    .option('-X, --request <method>', 'the request method')
+    .option(
+      '-H, --header <header>',
+      'add a request header, "Name: value" (repeatable)',
+      collectHeader,
+      [],
+    )
+    .option(
+      '-d, --data <data>',
+      'send this body (POST unless -X says otherwise); @FILE reads a file',
+    )
+    .option('-L, --location', 'follow redirects (301, 302, 303, 307, 308)')
+    .option('--max-redirs <n>', 'the most redirects to follow with -L', parsePositiveIntOrZero, 20)
+    .option('-o, --output <file>', 'write the body to a file (a progress bar shows on a terminal)')
+    .option('--raw', 'print the reply exactly as received, framing and all')
+    .option(
+      '--repr',
+      "print the whole reply as a Python bytes literal, as tutorial 000's print(repr(reply))",
+    )
+    .option(
+      '--connect-timeout <secs>',
+      'give up connecting (lookup, TCP, TLS) after this long',
+      parseSeconds,
+    )
+    .option('-m, --max-time <secs>', 'give up the whole transfer after this long', parseSeconds)
+    .option('-k, --insecure', 'do not verify the server certificate')
+    .option('--cacert <file>', 'trust the CA certificates in this PEM file')
+    .option('--json', 'print status, headers, timings and sizes as JSON instead of the body')
+    .addOption(new Option('-f, --fail', 'exit 22 when the status is 400 or more'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sockit fetch http://127.0.0.1:8080/
+  $ sockit fetch -i localhost:8080
+  $ sockit fetch --repr 127.0.0.1:8080
+  $ sockit fetch -L -v https://localhost:8443/ --cacert ca.pem
+
+Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
+6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
+28 timed out, 35 TLS handshake failed, 47 too many redirects, 52 empty reply, 56 reset,
+60 certificate not trusted.`,
+    )
+    .action(async (url: string | undefined, flags: FetchFlags) => {
+      process.exitCode = await runFetch(url, flags);
+    });
+}
+
+function parsePositiveIntOrZero(value: string): number {
+  return value === '0' ? 0 : parsePositiveInt(value);
+}
+
+async function askForServer(): Promise<string> {
+  const prompter = new Prompter();
+  try {
+    if (!process.stdin.isTTY) {
+      // A pipe: take the first line as the server, without a prompt on stdout.
+      const line = await new Promise<string | null>((resolve) => {
+        let text = '';
+        process.stdin.setEncoding('utf8');
+        const onData = (d: string) => {
+          text += d;
+          if (text.includes('\n')) done();
+        };
+        const done = () => {
+          process.stdin.off('data', onData);
+          process.stdin.pause();
+          resolve(text === '' ? null : text.split('\n')[0]!);
+        };
+        process.stdin.on('data', onData);
+        process.stdin.once('end', done);
+      });
+      if (line === null || line.trim() === '')
+        throw new CliError('No URL given, and none on stdin', ExitCode.USAGE);
+      return line.trim();
+    }
+    const answer = await prompter.ask('What server do you want to connect to? ');
+    if (answer === null || answer.trim() === '')
+      throw new CliError('No server given', ExitCode.USAGE);
+    return answer.trim();
+  } finally {
+    prompter.close();
+  }
+}
+
+function headLines(marker: string, head: Uint8Array): string {
+  const text = Buffer.from(head)
+    .toString('latin1')
+    .replace(/(\r\n)+$/, '');
+  return text
+    .split('\r\n')
+    .map((line) => `${marker} ${line}`.trimEnd())
+    .join('\n');
+}
+
+async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Promise<number> {
+  const input = urlArgument ?? (await askForServer());
+  let target: ReturnType<typeof parseTarget>;
+  try {
+    target = parseTarget(input);
+  } catch (error) {
+    throw new CliError((error as Error).message, ExitCode.USAGE);
+  }
+
+  const headers = new HttpHeaders();
+  for (const line of flags.header) {
+    const colon = line.indexOf(':');
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  let body: Buffer | undefined;
+  if (flags.data !== undefined) {
+    body = flags.data.startsWith('@')
+      ? readFileSync(flags.data.slice(1))
+      : Buffer.from(flags.data, 'utf8');
+    if (!headers.has('content-type'))
+      headers.set('Content-Type', 'application/x-www-form-urlencoded');
+  }
+  const method = flags.head ? 'HEAD' : (flags.request ?? (body !== undefined ? 'POST' : 'GET'));
+  const ca = flags.cacert === undefined ? undefined : readCa(flags.cacert);
+
+  const raw: Buffer[] = [];
+  let rawWrites: Promise<void> = Promise.resolve();
+  let response: HttpResponse;
+  try {
+    response = await request(target.url, {
+      method,
+      headers,
+      body,
+      timeout: flags.connectTimeout ?? null,
+      maxTime: flags.maxTime ?? null,
+      followRedirects: flags.location ?? false,
+      maxRedirects: flags.maxRedirs,
+      insecure: flags.insecure ?? false,
+      ca,
+      onRaw: (chunk) => {
+        if (flags.repr) raw.push(Buffer.from(chunk));
+        else if (flags.raw) rawWrites = rawWrites.then(() => writeOut(chunk));
+      },
+      onRequest: ({ url, head }) => {
+        if (flags.verbose) note(`* Connected to ${url.host}\n${headLines('>', head)}\n>`);
+      },
+      onInterim: (head) => {
+        if (flags.verbose && head.rawHead) note(`${headLines('<', head.rawHead)}\n<`);
+      },
+      onRedirect: ({ to, status }) => {
+        if (flags.verbose) note(`* Following the ${status} redirect to ${to.href}`);
+      },
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(error.message, ExitCode.USAGE);
+    throw error;
+  }
+
+  if (flags.verbose) note(`${headLines('<', response.rawHead)}\n<`);
+  if (flags.fail && response.status >= 400) {
+    await response.body[Symbol.asyncIterator]().return?.(undefined);
+    throw new CliError(`The requested URL returned error: ${response.status}`, ExitCode.HTTP_ERROR);
+  }
+
+  // Where the body goes: stdout (after the head with -i/-I), a file, nowhere (--json, --raw, --repr).
+  const printHead = (flags.include || flags.head) && !flags.raw && !flags.repr && !flags.json;
+  if (printHead) await writeOut(response.rawHead);
+  // -o writes synchronously: this process does nothing else meanwhile, and it spares each
+  // chunk a round trip through libuv's thread pool.
+  let file: number | undefined;
+  let bar: SingleBar | undefined;
+  if (flags.output !== undefined) {
+    try {
+      file = openSync(flags.output, 'w');
+    } catch (error) {
+      await response.body[Symbol.asyncIterator]().return?.(undefined);
+      throw new CliError(
+        `Cannot write ${flags.output}: ${(error as Error).message}`,
+        ExitCode.FAILURE,
+      );
+    }
+    if (process.stderr.isTTY) {
+      const { SingleBar } = await import('cli-progress');
+      const total = Number(response.headers.get('content-length') ?? 0);
+      bar = new SingleBar({
+        format: ' {bar} {percentage}% | {value}/{total} bytes | {speed} MiB/s',
+        hideCursor: true,
+        stream: process.stderr,
+      });
+      bar.start(total, 0, { speed: '0.0' });
+    }
+  }
+  const toStdout = file === undefined && !flags.json && !flags.raw && !flags.repr && !flags.head;
+  let bodyBytes = 0;
+  const startedBody = performance.now();
+  // One buffer for the whole body: each piece is written out before the next is read.
+  const reuse = Buffer.allocUnsafe(256 * 1024);
+  try {
+    for await (const chunk of response.body.chunks(reuse)) {
+      bodyBytes += chunk.length;
+      if (file !== undefined) {
+        for (let at = 0; at < chunk.length; ) at += writeSync(file, chunk, at);
+        if (bar) {
+          const seconds = (performance.now() - startedBody) / 1000;
+          bar.update(bodyBytes, {
+            speed: (bodyBytes / 1048576 / Math.max(seconds, 0.001)).toFixed(1),
+          });
+        }
+      } else if (toStdout) {
+        await writeOut(chunk);
+      }
+    }
+  } finally {
+    bar?.stop();
+    if (file !== undefined) closeSync(file);
+    await rawWrites;
+    if (flags.repr && raw.length > 0) await writeOut(`${bytesRepr(Buffer.concat(raw))}\n`);
+  }
+
+  if (flags.verbose) {
+    const t = response.timings;
+    const tls = t.tls === undefined ? '' : `, TLS ${t.tls.toFixed(1)} ms`;
+    note(
+      `* ${bodyBytes} body bytes; lookup ${t.lookup.toFixed(1)} ms, connect ${t.connect.toFixed(1)} ms${tls}, first byte ${t.firstByte.toFixed(1)} ms, total ${t.total.toFixed(1)} ms`,
+    );
+  }
+  if (flags.json) {
+    await writeOut(
+      `${JSON.stringify({
+        url: response.url.href,
+        status: response.status,
+        reason: response.reason,
+        version: response.version,
+        headers: [...response.headers],
+        trailers: response.trailers ? [...response.trailers] : null,
+        redirects: response.redirects,
+        sizes: { head: response.rawHead.length, body: bodyBytes },
+        timings: response.timings,
+      })}\n`,
+    );
+  }
+  return ExitCode.OK;
+}
+
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CliError(`Cannot read --cacert ${path}: ${(error as Error).message}`, ExitCode.USAGE);
+  }
+}
