@@ -222,7 +222,23 @@ for (const path of READ_PATHS) {
       await close();
     });
 
-    test('lines() iterates until EOF', async () => {
+    test('recvInto() fills the given buffer, keeps what does not fit, and returns 0 at EOF', async () => {
+    const { client, peer, close } = await rawPair(path);
+    const buffer = Buffer.alloc(4);
+    const waiting = client.recvInto(buffer);
+    await sent(peer, 'abcdefgh');
+    assert.equal(await waiting, 4);
+    assert.equal(buffer.toString(), 'abcd');
+    assert.equal(await client.recvInto(buffer), 4, 'the rest stayed buffered');
+    assert.equal(buffer.toString(), 'efgh');
+    peer.end();
+    assert.equal(await client.recvInto(buffer), 0);
+    await assert.rejects(client.recvInto(Buffer.alloc(0)), RangeError);
+    await assert.rejects(client.recvInto('text' as unknown as Uint8Array), /encode it first/);
+    await close();
+  });
+
+  test('lines() iterates until EOF', async () => {
       const { client, peer, close } = await rawPair(path);
       peer.end('a\nb\r\nc\n');
       const lines: string[] = [];
