@@ -35,7 +35,7 @@ export function startServer(command: string, args: string[], timeoutMs = 15000):
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /port (\d+)/.exec(output);
+      const match = /port"?:? ?(\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);

@@ -8,11 +8,13 @@ import { log, machineLine, ROOT, type Section } from './_lib.js';
 import { codecBenchmark } from './codecs.js';
 import { echoBenchmark } from './echo.js';
 import { fetchBenchmark } from './fetch.js';
+import { httpServeBenchmark } from './http-serve.js';
 
 const SUITES: Record<string, () => Promise<Section>> = {
   echo: echoBenchmark,
   codecs: codecBenchmark,
   fetch: fetchBenchmark,
+  http: httpServeBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -295,11 +295,15 @@ pid, fd = pty.fork()
 if pid == 0:
     os.execvp(argv[0], argv)
 out = b''
+pos = 0
 def read_until(pattern, deadline):
-    global out
+    global out, pos
     while time.time() < deadline:
-        if pattern is not None and re.search(pattern.encode(), out):
-            return True
+        if pattern is not None:
+            match = re.search(pattern.encode(), out[pos:])
+            if match:
+                pos += match.end()
+                return True
         r, _, _ = select.select([fd], [], [], 0.05)
         if r:
             try:
@@ -324,7 +328,8 @@ print(json.dumps({'output': out.decode('utf8', 'replace'), 'status': os.waitstat
 
 /**
  * Runs the built sockit CLI on a pseudo-terminal (through Python's pty module): waits for
- * each `expect` pattern in the output, then types `answer` and Enter. Returns everything the
+ * each `expect` pattern in the output that follows the previous match, then types `answer`
+ * and Enter. Returns everything the
  * terminal showed and the exit status (`null` if a prompt never came).
  */
 export async function sockitInPty(

@@ -223,22 +223,22 @@ for (const path of READ_PATHS) {
     });
 
     test('recvInto() fills the given buffer, keeps what does not fit, and returns 0 at EOF', async () => {
-    const { client, peer, close } = await rawPair(path);
-    const buffer = Buffer.alloc(4);
-    const waiting = client.recvInto(buffer);
-    await sent(peer, 'abcdefgh');
-    assert.equal(await waiting, 4);
-    assert.equal(buffer.toString(), 'abcd');
-    assert.equal(await client.recvInto(buffer), 4, 'the rest stayed buffered');
-    assert.equal(buffer.toString(), 'efgh');
-    peer.end();
-    assert.equal(await client.recvInto(buffer), 0);
-    await assert.rejects(client.recvInto(Buffer.alloc(0)), RangeError);
-    await assert.rejects(client.recvInto('text' as unknown as Uint8Array), /encode it first/);
-    await close();
-  });
+      const { client, peer, close } = await rawPair(path);
+      const buffer = Buffer.alloc(4);
+      const waiting = client.recvInto(buffer);
+      await sent(peer, 'abcdefgh');
+      assert.equal(await waiting, 4);
+      assert.equal(buffer.toString(), 'abcd');
+      assert.equal(await client.recvInto(buffer), 4, 'the rest stayed buffered');
+      assert.equal(buffer.toString(), 'efgh');
+      peer.end();
+      assert.equal(await client.recvInto(buffer), 0);
+      await assert.rejects(client.recvInto(Buffer.alloc(0)), RangeError);
+      await assert.rejects(client.recvInto('text' as unknown as Uint8Array), /encode it first/);
+      await close();
+    });
 
-  test('lines() iterates until EOF', async () => {
+    test('lines() iterates until EOF', async () => {
       const { client, peer, close } = await rawPair(path);
       peer.end('a\nb\r\nc\n');
       const lines: string[] = [];
@@ -420,6 +420,34 @@ describe('StreamSocket shutdown and close', () => {
     assert.equal((await client.recv()).length, 0);
     await client.sendAll(encode('still writing'));
     assert.equal(decode(await server.recvExactly(13)), 'still writing');
+    await close();
+  });
+
+  test('abort() resets an idle connection: the peer sees ECONNRESET', async () => {
+    const { client, server, close } = await sockitPair();
+    await client.abort();
+    assert.equal(client.closed, true);
+    await assert.rejects(server.recv(), ConnectionResetError);
+    await close();
+  });
+
+  test('abort() with a write stuck behind a peer that does not read: closes at once, the write rejects', async () => {
+    const { client, server, close } = await sockitPair();
+    const outcome = client.sendAll(Buffer.alloc(32 * 1024 * 1024)).then(
+      () => 'resolved',
+      (error: Error) => error,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    await client.abort();
+    assert.ok(performance.now() - started < 100, 'no lingering');
+    const result = await outcome;
+    assert.ok(result instanceof SocketClosedError, `the stuck write ${String(result)}`);
+    // The peer sees the end of the stream (FIN: the OS cannot reset with a write in flight).
+    const sink = Buffer.alloc(1024 * 1024);
+    while ((await server.recvInto(sink, { timeout: 5000 })) > 0) {
+      // Drain what made it across.
+    }
     await close();
   });
 

@@ -23,6 +23,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   service: async () => (await import('./commands/service.js')).serviceCommand(),
   connect: async () => (await import('./commands/connect.js')).connectCommand(),
   listen: async () => (await import('./commands/listen.js')).listenCommand(),
+  serve: async () => (await import('./commands/serve.js')).serveCommand(),
+  echo: async () => (await import('./commands/echo.js')).echoCommand(),
+  daytime: async () => (await import('./commands/daytime.js')).daytimeCommand(),
+  qotd: async () => (await import('./commands/qotd.js')).qotdCommand(),
 };
 
 async function program(commandName: string | undefined): Promise<Command> {
@@ -74,5 +78,10 @@ async function main(argv: string[]): Promise<number> {
     return exitCodeFor(error);
   }
 }
+
+// Output piped into something that stopped reading (`| head`): nothing more to say, and no error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+});
 
 process.exit(await main(process.argv));

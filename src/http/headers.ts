@@ -7,10 +7,20 @@
 
 /** A header list that keeps order and spelling, and looks names up case-insensitively. */
 export class HttpHeaders implements Iterable<[string, string]> {
-  readonly #fields: Array<[string, string]>;
+  #fields: Array<[string, string]>;
 
   constructor(fields: Iterable<[string, string]> = []) {
     this.#fields = [...fields];
+  }
+
+  /**
+   * Wraps `fields` without copying them; the caller gives them up.
+   * @internal For the parser, which builds a fresh array per head.
+   */
+  static adopt(fields: Array<[string, string]>): HttpHeaders {
+    const headers = new HttpHeaders();
+    headers.#fields = fields;
+    return headers;
   }
 
   /** Builds headers from a plain object or a list of pairs. */

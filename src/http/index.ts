@@ -25,5 +25,7 @@ export {
   serializeRequestHead,
   serializeResponseHead,
 } from './serializer.js';
+export type { Handler, HttpServer, ServeOptions, ServerRequest, ServerResponse } from './server.js';
+export { STATUS_TEXT, serve } from './server.js';
 export type { RequestTarget } from './url.js';
 export { parseTarget } from './url.js';

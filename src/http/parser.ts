@@ -111,6 +111,10 @@ for (let c = 0x23; c <= 0x5b; c++) QDTEXT[c] = 1;
 for (let c = 0x5d; c <= 0x7e; c++) QDTEXT[c] = 1;
 for (let c = 0x80; c <= 0xff; c++) QDTEXT[c] = 1;
 
+/** Bytes that may continue a reason phrase or header value: VCHAR, obs-text, SP, HTAB. */
+const VALUE_CHAR = new Uint8Array(256);
+for (let c = 0; c < 256; c++) if (FIELD_VCHAR[c] || c === 0x20 || c === 0x09) VALUE_CHAR[c] = 1;
+
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
@@ -159,6 +163,14 @@ enum S {
   Closed,
   Failed,
 }
+
+/** The bytes each span state runs over without the state machine (see `execute`). */
+const SPAN_TABLE: Array<Uint8Array | undefined> = [];
+SPAN_TABLE[S.Method] = TOKEN;
+SPAN_TABLE[S.Target] = TARGET;
+SPAN_TABLE[S.Field] = TOKEN;
+SPAN_TABLE[S.Value] = VALUE_CHAR;
+SPAN_TABLE[S.Reason] = VALUE_CHAR;
 
 /**
  * Parses a stream of HTTP messages of one kind.
@@ -281,14 +293,29 @@ export class HttpParser {
         if (state === S.Closed) throw this.#error('Data after `Connection: close`', i, 400);
         if (state === S.Failed)
           throw this.#error('The parser already failed on this stream', i, 400);
+        // Inside a span (target, name, value, reason): run over its bytes in a tight loop,
+        // leaving the byte that ends it to the state machine.
+        const table = SPAN_TABLE[state];
+        if (table !== undefined) {
+          let j = i;
+          while (j < end && table[chunk[j]!] === 1) j++;
+          if (j > i) {
+            this.#headBytes += j - i;
+            if (this.#headBytes > this.#maxHeadSize) this.#countHead(j - 1);
+            i = j;
+            if (i === end) break;
+          }
+        }
         const completed = this.#byte(chunk, i);
         i++;
         if (completed) return this.#doneAt(chunk, i, offset);
       }
       // End of the chunk in the middle of something: keep the partial span and raw head.
       if (this.#mark >= 0) this.#partial += chunk.toString('latin1', this.#mark, end);
-      if (this.#rawStart >= 0)
+      if (this.#rawStart >= 0) {
         this.#rawParts.push(Buffer.from(chunk.subarray(this.#rawStart, end)));
+        this.#rawStart = 0;
+      }
       this.#streamBase += end - offset;
       return end;
     } catch (error) {
@@ -739,9 +766,24 @@ export class HttpParser {
 
   /** The head is complete: decide how the body is framed (RFC 9112 §6.3) and report it. */
   #endHead(chunk: Buffer, next: number): boolean {
-    const headers = new HttpHeaders(this.#fields);
+    const fields = this.#fields;
+    const headers = HttpHeaders.adopt(fields);
     const version = `${this.#major}.${this.#minor}`;
-    const connection = headers.tokens('connection');
+    // The fields that frame the message, found in one pass (names told apart by length first).
+    let hasTransferEncoding = false;
+    let codings: string[] = NO_TOKENS;
+    let connection: string[] = NO_TOKENS;
+    let upgradeField = false;
+    for (let k = 0; k < fields.length; k++) {
+      const [name, value] = fields[k]!;
+      const length = name.length;
+      if (length === 10 && name.toLowerCase() === 'connection')
+        connection = [...connection, ...listTokens(value)];
+      else if (length === 17 && name.toLowerCase() === 'transfer-encoding') {
+        hasTransferEncoding = true;
+        codings = [...codings, ...listTokens(value)];
+      } else if (length === 7 && name.toLowerCase() === 'upgrade') upgradeField = true;
+    }
     this.#keepAlive =
       this.#major === 1 && this.#minor === 1
         ? !connection.includes('close')
@@ -749,14 +791,13 @@ export class HttpParser {
 
     let rawHead: Buffer | undefined;
     if (this.#captureRaw && this.#rawStart >= 0) {
-      this.#rawParts.push(Buffer.from(chunk.subarray(this.#rawStart, next)));
-      rawHead = Buffer.concat(this.#rawParts);
+      // Within one chunk (the usual case) a view is enough: chunks are never reused.
+      const tail = chunk.subarray(this.#rawStart, next);
+      rawHead = this.#rawParts.length === 0 ? tail : Buffer.concat([...this.#rawParts, tail]);
       this.#rawParts = [];
       this.#rawStart = -1;
     }
 
-    const hasTransferEncoding = headers.has('transfer-encoding');
-    const codings = headers.tokens('transfer-encoding');
     const contentLength = this.#contentLength;
     const at = next - 1;
     if (hasTransferEncoding && contentLength >= 0) {
@@ -781,7 +822,7 @@ export class HttpParser {
           400,
         );
       }
-      const upgradeAsked = connection.includes('upgrade') && headers.has('upgrade');
+      const upgradeAsked = upgradeField && connection.includes('upgrade');
       this.#upgrade = method === 'CONNECT' || method === 'PRI' || upgradeAsked;
       noBody = method === 'CONNECT' || method === 'PRI' || (!chunked && contentLength <= 0);
       head = {
@@ -896,6 +937,18 @@ export class HttpParser {
     if (this.#remaining === 0) this.#state = S.ChunkDataCr;
     return i + take;
   }
+}
+
+const NO_TOKENS: string[] = [];
+
+/** The elements of a comma-separated list value, trimmed and lowercased, empty ones dropped. */
+function listTokens(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const token = part.trim().toLowerCase();
+    if (token !== '') out.push(token);
+  }
+  return out;
 }
 
 function trimOws(value: string): string {

@@ -181,6 +181,8 @@ export class StreamSocket {
       // Closed without 'end' (destroyed underneath us): EOF, unless an error already says why.
       if (this.#error === null) this.#eof = true;
       this.#notify();
+      // Node reports a write cut off by destruction as done; it was not.
+      this.#failWaitingWrites('The connection closed before the kernel took these bytes');
     });
   }
 
@@ -424,6 +426,14 @@ export class StreamSocket {
     return waiter.promise;
   }
 
+  #failWaitingWrites(why: string): void {
+    const waiting = this.#waitingWrites;
+    if (waiting.length === 0) return;
+    this.#waitingWrites = [];
+    const error = new SocketClosedError(`${why}${this.#target()}`, this.#context('sendAll'));
+    for (const pending of waiting) pending.reject(error);
+  }
+
   /** Node calls this once per write, in order: settle the matching `sendAll`. */
   readonly #onWritten = (error?: Error | null): void => {
     const done = ++this.#writesDone;
@@ -499,6 +509,30 @@ export class StreamSocket {
         setTimeout(() => this.#sock.destroy(), LINGER_MS).unref();
         return Promise.resolve();
       }
+    }
+    return this.#closedPromise;
+  }
+
+  /**
+   * Closes at once, discarding whatever is still queued, for peers that
+   * stopped reading (`close()` would let queued bytes linger). With nothing
+   * in flight the connection is reset (RST), as Python's `close()` does
+   * with `SO_LINGER` 0; with a write in flight the OS cannot reset it, and
+   * it ends with FIN instead. Waiting reads and writes reject.
+   */
+  abort(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      const reader = this.#reader;
+      this.#reader = null;
+      reader?.reject(
+        new SocketClosedError(`The socket was aborted while a read was waiting${this.#target()}`),
+      );
+      this.#failWaitingWrites('The socket was aborted before the kernel took these bytes');
+      if (this.#sock.destroyed) return this.#closedPromise;
+      if (typeof this.#raw.resetAndDestroy === 'function' && this.#raw === this.#sock)
+        this.#sock.resetAndDestroy();
+      else this.#sock.destroy();
     }
     return this.#closedPromise;
   }

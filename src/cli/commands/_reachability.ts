@@ -7,6 +7,7 @@
  */
 
 import { getHostName } from '../../names/hosts.js';
+import { isLoopback } from '../../socket/_loopback.js';
 import type { SocketAddress } from '../../socket/address.js';
 import { interfaceAddresses } from './hostname.js';
 
@@ -21,8 +22,4 @@ export function describeReachability(address: SocketAddress): string | null {
     : [address.host];
   const where = [getHostName(), ...candidates].join(', ');
   return `Other devices on your network can connect to port ${address.port} at: ${where}`;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === '::1' || host.startsWith('127.') || host === 'localhost';
 }

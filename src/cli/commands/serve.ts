@@ -1,0 +1,242 @@
+/**
+ * `sockit serve [SERVICE…]`: sockit's main job. Every classic service over
+ * TCP and UDP plus the web page, on 127.0.0.1, listed in a table with a
+ * command to try each; one log line per connection or request on stderr.
+ *
+ * @module
+ */
+
+import { Command } from 'commander';
+import { serve } from '../../http/server.js';
+import { defaultContext, SERVICES, type Service } from '../../services/classic.js';
+import { loadQuotes, PROVERBS } from '../../services/quotes.js';
+import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
+import { webHandler } from '../../services/web.js';
+import type { SocketAddress } from '../../socket/address.js';
+import { VERSION } from '../../version.js';
+import { parseCount, parseHost, parsePort } from '../_options.js';
+import { note, table, writeOut } from '../_output.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { describeReachability } from './_reachability.js';
+
+const NAMES = [...SERVICES.map((s) => s.name), 'http'];
+
+interface ServeFlags {
+  host: string;
+  port?: number;
+  basePort: number;
+  root?: string;
+  quotes?: string;
+  quiet?: boolean;
+  json?: boolean;
+  maxConnections: number;
+}
+
+/** Where each service listens: base + its classic port; reverse at base + 342 (7342); http at base + 1080 (8080). */
+export function defaultPort(name: string, base: number): number {
+  if (base === 0) return 0;
+  if (name === 'http') return base + 1080;
+  if (name === 'reverse') return base + 342;
+  return base + SERVICES.find((s) => s.name === name)!.classicPort!;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description(
+      'run the classic services (echo, discard, daytime, qotd, chargen, reverse) and the web page',
+    )
+    .argument('[service...]', `which ones: ${NAMES.join(', ')} (default: all)`)
+    .option(
+      '--host <host>',
+      'the address to bind (0.0.0.0: every interface)',
+      parseHost,
+      '127.0.0.1',
+    )
+    .option('--port <port>', 'the port, when serving a single service', parsePort)
+    .option(
+      '--base-port <n>',
+      'serve each service at N + its classic port (http at N + 1080); 0: any free ports',
+      parseCount,
+      7000,
+    )
+    .option('--root <dir>', 'http: serve the files in DIR instead of the hello page')
+    .option('--quotes <file>', 'qotd: quotes from FILE, separated by lines of % or blank lines')
+    .option('--max-connections <n>', 'the most TCP connections per service', parseCount, 256)
+    .option('-q, --quiet', 'no log line per connection or request')
+    .option('--json', 'print the listing as one line of JSON instead of a table')
+    .addHelpText(
+      'after',
+      `
+Ports (with the default --base-port 7000): echo 7007, discard 7009, daytime 7013,
+qotd 7017, chargen 7019, reverse 7342, http 8080; TCP and UDP share each number.
+
+Examples:
+  $ sockit serve
+  $ sockit serve http --port 8000 --root ./public
+  $ sockit serve echo reverse --host 0.0.0.0`,
+    )
+    .action(async (names: string[], flags: ServeFlags) => {
+      const unknown = names.find((name) => !NAMES.includes(name));
+      if (unknown !== undefined) {
+        throw new CliError(
+          `Invalid service "${unknown}": unknown service; choose from ${NAMES.join(', ')}`,
+          ExitCode.USAGE,
+        );
+      }
+      const chosen = names.length === 0 ? NAMES : [...new Set(names)];
+      if (flags.port !== undefined && chosen.length !== 1) {
+        throw new CliError(
+          `--port ${flags.port} needs exactly one service; ${chosen.length} were chosen`,
+          ExitCode.USAGE,
+        );
+      }
+      process.exitCode = await runServe(chosen, flags);
+    });
+}
+
+interface Listing {
+  service: string;
+  protocol: 'tcp' | 'udp';
+  address: SocketAddress;
+  close: (graceMs: number) => Promise<void>;
+}
+
+function tryIt(service: string, protocol: 'tcp' | 'udp', host: string, port: number): string {
+  const where = `${host.includes(':') ? `[${host}]` : host} ${port}`;
+  if (service === 'http')
+    return `open http://${host.includes(':') ? `[${host}]` : host}:${port}/ or: sockit fetch ${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const udp = protocol === 'udp';
+  switch (service) {
+    case 'echo':
+      return udp ? `echo hello | sockit connect --udp ${where}` : `sockit echo ${where}`;
+    case 'discard':
+      return udp
+        ? `echo hello | sockit connect --udp -q 0.5 ${where}  (no reply, by design)`
+        : `echo hello | sockit connect ${where}`;
+    case 'daytime':
+      return udp ? `sockit daytime --udp ${where}` : `sockit daytime ${where}`;
+    case 'qotd':
+      return udp ? `sockit qotd ${where}` : `sockit qotd --tcp ${where}`;
+    case 'chargen':
+      return udp
+        ? `echo | sockit connect --udp ${where}`
+        : `sockit connect ${where} < /dev/null | head -3`;
+    default:
+      return `echo hello | sockit connect ${udp ? '--udp ' : ''}${where}`;
+  }
+}
+
+async function runServe(names: string[], flags: ServeFlags): Promise<number> {
+  // Listen for SIGINT and SIGTERM before anything starts, so no moment is left where they kill.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const quotes = flags.quotes === undefined ? PROVERBS : loadQuotesOrFail(flags.quotes);
+  const context = defaultContext(quotes);
+  const log = flags.quiet
+    ? undefined
+    : (line: string) => note(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  const listings: Listing[] = [];
+  const started: RunningService[] = [];
+  try {
+    for (const name of names) {
+      const port = flags.port ?? defaultPort(name, flags.basePort);
+      if (name === 'http') {
+        const server = await serve(
+          webHandler({
+            root: flags.root,
+            onRawRequest: (request) => {
+              if (log && flags.root === undefined && request.path === '/') {
+                const raw = Buffer.from(request.rawHead).toString('latin1').trimEnd();
+                note(
+                  raw
+                    .split('\r\n')
+                    .map((line) => `    | ${line}`)
+                    .join('\n'),
+                );
+              }
+            },
+          }),
+          {
+            host: flags.host,
+            port,
+            log: log && ((line) => log(`http ${line}`)),
+            maxConnections: flags.maxConnections,
+          },
+        );
+        listings.push({
+          service: 'http',
+          protocol: 'tcp',
+          address: server.address,
+          close: (g) => server.close(g),
+        });
+        continue;
+      }
+      const service = SERVICES.find((s) => s.name === name) as Service;
+      const options = {
+        host: flags.host,
+        port,
+        log,
+        context,
+        maxConnections: flags.maxConnections,
+      };
+      const tcp = await runTcp(service, options);
+      started.push(tcp);
+      // UDP on the same number as TCP (the OS's choice when it chose).
+      const udp = await runUdp(service, { ...options, port: tcp.address.port });
+      started.push(udp);
+      for (const running of [tcp, udp]) {
+        listings.push({
+          service: name,
+          protocol: running.protocol,
+          address: running.address,
+          close: (g) => running.close(g),
+        });
+      }
+    }
+  } catch (error) {
+    await Promise.all(listings.map((l) => l.close(0)));
+    throw error;
+  }
+
+  if (flags.json) {
+    await writeOut(
+      `${JSON.stringify(listings.map((l) => ({ service: l.service, protocol: l.protocol, host: l.address.host, port: l.address.port })))}\n`,
+    );
+  } else {
+    const rows = [
+      ['service', 'proto', 'address', 'try it'],
+      ...listings.map((l) => [
+        l.service,
+        l.protocol,
+        `${l.address.family === 'AF_INET6' ? `[${l.address.host}]` : l.address.host}:${l.address.port}`,
+        tryIt(
+          l.service,
+          l.protocol,
+          flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : l.address.host,
+          l.address.port,
+        ),
+      ]),
+    ];
+    await writeOut(
+      `sockit ${VERSION} is serving ${listings.length} endpoints on ${flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
+    );
+  }
+  const reach = describeReachability(listings[0]!.address);
+  if (reach) note(reach);
+
+  // Until SIGINT or SIGTERM: stop accepting, let what is in flight finish (4 s at most), exit 0.
+  const signal = await stopSignal;
+  if (!flags.quiet) note(`${signal}: finishing what is in flight, then stopping.`);
+  await Promise.all(listings.map((l) => l.close(4000)));
+  return ExitCode.OK;
+}
+
+function loadQuotesOrFail(path: string): string[] {
+  try {
+    return loadQuotes(path);
+  } catch (error) {
+    throw new CliError(`Cannot use --quotes ${path}: ${(error as Error).message}`, ExitCode.USAGE);
+  }
+}

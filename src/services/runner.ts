@@ -1,0 +1,193 @@
+/**
+ * Running a {@link Service} on a socket: a TCP listener with a connection
+ * cap and an idle timeout, or a UDP socket that answers each datagram at
+ * most once and, when reachable from other machines, rate-limits each
+ * source address (UDP services are classic reflection amplifiers).
+ *
+ * @module
+ */
+
+import { isLoopback } from '../socket/_loopback.js';
+import type { SocketAddress } from '../socket/address.js';
+import { udp } from '../socket/datagram-socket.js';
+import { listen } from '../socket/server-socket.js';
+import type { StreamSocket } from '../socket/stream-socket.js';
+import { defaultContext, type Service, type ServiceContext } from './classic.js';
+
+/** Options for running a service. */
+export interface RunOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: the OS picks. */
+  port?: number;
+  /** TCP: the most connections served at once; more are closed at once. Default 256. */
+  maxConnections?: number;
+  /** TCP: how long a connection may wait for the client (reading or writing), in ms. Default 60 s. */
+  idleTimeout?: number;
+  /** UDP beyond loopback: replies per second allowed to one source address. Default 5 (burst 10). */
+  udpRatePerSecond?: number;
+  /** One line per connection or datagram. */
+  log?: (line: string) => void;
+  context?: ServiceContext;
+}
+
+/** A service that is listening. */
+export interface RunningService {
+  readonly service: Service;
+  readonly protocol: 'tcp' | 'udp';
+  readonly address: SocketAddress;
+  /** Connections being served (TCP). */
+  readonly active: number;
+  /**
+   * Stops taking new connections or datagrams, lets the ones in flight
+   * finish for up to `graceMs`, then closes what is left.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const describe = (a: SocketAddress | null) =>
+  a === null ? '?' : a.family === 'AF_INET6' ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+
+/** Serves `service` over TCP. */
+export async function runTcp(service: Service, options: RunOptions = {}): Promise<RunningService> {
+  const server = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  const context = options.context ?? defaultContext();
+  const maxConnections = options.maxConnections ?? 256;
+  const idleTimeout = options.idleTimeout ?? 60_000;
+  const log = options.log ?? (() => {});
+  const connections = new Set<StreamSocket>();
+  const inFlight = new Set<Promise<void>>();
+
+  const serveOne = async (conn: StreamSocket): Promise<void> => {
+    const started = performance.now();
+    const peer = describe(conn.remoteAddress);
+    conn.setTimeout(idleTimeout);
+    let outcome = 'done';
+    try {
+      await service.tcp(conn, context);
+    } catch (error) {
+      outcome = (error as Error).message;
+    } finally {
+      await conn.close();
+      log(
+        `${service.name}/tcp ${peer} ${outcome} after ${(performance.now() - started).toFixed(0)} ms`,
+      );
+    }
+  };
+
+  const accepting = (async () => {
+    for await (const conn of server) {
+      if (connections.size >= maxConnections) {
+        log(
+          `${service.name}/tcp ${describe(conn.remoteAddress)} refused: ${maxConnections} connections already open`,
+        );
+        void conn.close();
+        continue;
+      }
+      connections.add(conn);
+      const job = serveOne(conn).finally(() => {
+        connections.delete(conn);
+        inFlight.delete(job);
+      });
+      inFlight.add(job);
+    }
+  })();
+
+  return {
+    service,
+    protocol: 'tcp',
+    address: server.address,
+    get active() {
+      return connections.size;
+    },
+    async close(graceMs = 5000) {
+      await server.close();
+      await accepting;
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([Promise.all(inFlight), deadline]);
+      await Promise.all([...connections].map((c) => c.close()));
+    },
+  };
+}
+
+/** A token bucket per source address, with a bounded table. */
+class RateLimiter {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(ratePerSecond: number) {
+    this.#rate = ratePerSecond;
+    this.#burst = ratePerSecond * 2;
+  }
+
+  allow(source: string): boolean {
+    const now = performance.now();
+    let bucket = this.#buckets.get(source);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= 4096) this.#buckets.delete(this.#buckets.keys().next().value!);
+      bucket = { tokens: this.#burst, at: now };
+      this.#buckets.set(source, bucket);
+    }
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) / 1000) * this.#rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+/** Serves `service` over UDP: at most one reply per datagram. */
+export async function runUdp(service: Service, options: RunOptions = {}): Promise<RunningService> {
+  const host = options.host ?? '127.0.0.1';
+  const sock = await udp({
+    family: host.includes(':') ? 6 : 4,
+    bind: { host, port: options.port ?? 0 },
+  });
+  const context = options.context ?? defaultContext();
+  const log = options.log ?? (() => {});
+  // Reachable from other machines: a spoofed source could aim replies at a victim.
+  const limiter = isLoopback(host) ? null : new RateLimiter(options.udpRatePerSecond ?? 5);
+  const address = sock.localAddress!;
+  let stopped = false;
+
+  const serving = (async () => {
+    while (!stopped) {
+      let request: { data: Uint8Array; address: SocketAddress };
+      try {
+        request = await sock.recvFrom(65535);
+      } catch {
+        if (stopped) return;
+        continue;
+      }
+      const from = describe(request.address);
+      const reply = service.udp(request.data, context);
+      if (reply === null) {
+        log(`${service.name}/udp ${from} ${request.data.length} bytes, no reply`);
+        continue;
+      }
+      if (limiter && !limiter.allow(request.address.host)) {
+        log(`${service.name}/udp ${from} rate-limited`);
+        continue;
+      }
+      try {
+        await sock.sendTo(reply, request.address.host, request.address.port);
+        log(`${service.name}/udp ${from} ${request.data.length} bytes in, ${reply.length} out`);
+      } catch (error) {
+        log(`${service.name}/udp ${from} reply failed: ${(error as Error).message}`);
+      }
+    }
+  })();
+
+  return {
+    service,
+    protocol: 'udp',
+    address,
+    active: 0,
+    async close() {
+      stopped = true;
+      await sock.close();
+      await serving;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * A real browser against `sockit serve http`: Debian's chromium, driven by playwright-core.
+ * The page must show "Hello, world!" and, escaped, the very request the browser sent.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT, startSockit } from './_helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('chromium shows "Hello, world!" and its own User-Agent from the raw request; screenshot saved', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    const message = `${CHROMIUM} is not installed; it is needed for the browser test (apt-get install chromium)`;
+    if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
+    t.skip(message);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const serve = startSockit(['serve', 'http', '--base-port', '0', '--json']);
+  const [line] = await serve.waitForStdout(/^\[.*\]\n/);
+  const port = (JSON.parse(line!) as Array<{ port: number }>)[0]!.port;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const response = await page.goto(`http://127.0.0.1:${port}/`);
+    assert.equal(response?.status(), 200);
+    const heading = page.getByRole('heading', { name: 'Hello, world!' });
+    assert.ok(await heading.isVisible(), 'the heading is visible');
+    const userAgent = String(await page.evaluate('navigator.userAgent'));
+    const shown = await page.locator('#request').innerText();
+    assert.match(shown, /^GET \/ HTTP\/1\.1$/m);
+    assert.ok(
+      shown.includes(`User-Agent: ${userAgent}`),
+      `the page shows the browser's own User-Agent: ${userAgent}`,
+    );
+    const artifacts = join(ROOT, 'test', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const screenshot = join(artifacts, 'hello-world.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    assert.ok(existsSync(screenshot));
+    t.diagnostic(`screenshot: ${screenshot}`);
+    // The server logged the same raw request.
+    await serve.waitForStderr(
+      new RegExp(`\\| User-Agent: ${userAgent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+  } finally {
+    await browser.close();
+    serve.child.kill('SIGTERM');
+    await serve.exited();
+  }
+});

@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { connect, decode, encode, udp } from '../src/index.js';
+import {
+  FIXTURES,
+  type Running,
+  requirePeer,
+  run,
+  sockit,
+  sockitInPty,
+  startSockit,
+} from './_helpers.js';
+
+interface Endpoint {
+  service: string;
+  protocol: 'tcp' | 'udp';
+  host: string;
+  port: number;
+}
+
+async function startServe(args: string[] = []): Promise<{ serve: Running; endpoints: Endpoint[] }> {
+  const serve = startSockit(['serve', '--base-port', '0', '--json', ...args]);
+  const [line] = await serve.waitForStdout(/^\[.*\]\n/);
+  return { serve, endpoints: JSON.parse(line!) as Endpoint[] };
+}
+
+const portOf = (endpoints: Endpoint[], service: string, protocol: 'tcp' | 'udp' = 'tcp') =>
+  endpoints.find((e) => e.service === service && e.protocol === protocol)!.port;
+
+describe('sockit serve', () => {
+  test('with no argument serves every classic service over TCP and UDP, and http, on 127.0.0.1', async () => {
+    const { serve, endpoints } = await startServe();
+    assert.deepEqual(
+      endpoints.map((e) => `${e.service}/${e.protocol}`),
+      ['echo', 'discard', 'daytime', 'qotd', 'chargen', 'reverse']
+        .flatMap((s) => [`${s}/tcp`, `${s}/udp`])
+        .concat('http/tcp'),
+    );
+    assert.ok(endpoints.every((e) => e.host === '127.0.0.1'));
+    const sock = await connect('127.0.0.1', portOf(endpoints, 'echo'));
+    await sock.writeLine('through serve');
+    assert.equal(await sock.readLine(), 'through serve');
+    await sock.close();
+    const fetched = await sockit(['fetch', `127.0.0.1:${portOf(endpoints, 'http')}`]);
+    assert.match(fetched.stdout.toString(), /Hello, world!/);
+    await serve.waitForStderr(/echo\/tcp 127\.0\.0\.1:\d+ done/);
+    await serve.waitForStderr(/http 127\.0\.0\.1:\d+ "GET \/ HTTP\/1\.1" 200/);
+    await serve.waitForStderr(/\| User-Agent: sockit\//);
+    serve.child.kill('SIGINT');
+    assert.equal(await serve.exited(), 0);
+  });
+
+  test('prints a table with a command to try each service', async () => {
+    const serve = startSockit(['serve', '--base-port', '0', 'echo', 'http']);
+    const [table] = await serve.waitForStdout(
+      /http\s+tcp\s+127\.0\.0\.1:\d+\s+open http:\/\/127\.0\.0\.1:\d+\/.*\n/,
+    );
+    assert.match(serve.stdout.toString(), /^sockit [\d.]+ is serving 3 endpoints on 127\.0\.0\.1/);
+    assert.match(serve.stdout.toString(), /service\s+proto\s+address\s+try it/);
+    assert.match(
+      serve.stdout.toString(),
+      /echo\s+tcp\s+127\.0\.0\.1:\d+\s+sockit echo 127\.0\.0\.1 \d+/,
+    );
+    assert.ok(table);
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exited(), 0);
+  });
+
+  test('--port serves one service there; with several services it is bad usage', async () => {
+    const probe = await udp({ bind: 0 });
+    const port = probe.localAddress!.port;
+    await probe.close();
+    const serve = startSockit(['serve', 'qotd', '--port', String(port), '--json']);
+    await serve.waitForStdout(/\n/);
+    const quote = await sockit(['qotd', '127.0.0.1', String(port)]);
+    assert.equal(quote.code, 0, quote.stderr);
+    assert.ok(quote.stdout.length > 5);
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exited(), 0);
+    const bad = await sockit(['serve', 'echo', 'qotd', '--port', '9999']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--port 9999 needs exactly one service; 2 were chosen/);
+    const unknown = await sockit(['serve', 'gopher']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown service/);
+  });
+
+  test('SIGTERM: stops accepting, finishes the transfer in flight, exits 0 within 5 s', async () => {
+    const root = join(FIXTURES, '..', 'artifacts', 'big');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'big.bin'), Buffer.alloc(8 * 1024 * 1024, 0x62));
+    const { serve, endpoints } = await startServe(['http', '--root', root]);
+    const port = portOf(endpoints, 'http');
+    const sock = await connect('127.0.0.1', port);
+    await sock.sendAll(encode('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const head = decode(await sock.recvUntil('\r\n\r\n'));
+    assert.match(head, /Content-Length: 8388608/);
+    // Read slowly: the transfer is still going when SIGTERM arrives.
+    let received = 0;
+    const buffer = Buffer.alloc(256 * 1024);
+    received += await sock.recvInto(buffer);
+    const signalled = performance.now();
+    serve.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await assert.rejects(
+      connect('127.0.0.1', port, { timeout: 1000 }),
+      /refused/i,
+      'no longer accepting',
+    );
+    while (received < 8 * 1024 * 1024) {
+      const n = await sock.recvInto(buffer, { timeout: 5000 });
+      if (n === 0) break;
+      received += n;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(received, 8 * 1024 * 1024, 'the transfer in flight completed');
+    assert.equal(await serve.exited(6000), 0);
+    assert.ok(performance.now() - signalled < 5000);
+    await sock.close();
+  });
+
+  test('--host 0.0.0.0 prints where other devices can connect', async () => {
+    const serve = startSockit(['serve', 'echo', '--base-port', '0', '--host', '0.0.0.0']);
+    await serve.waitForStderr(/Other devices on your network can connect to port \d+ at: \S+/);
+    serve.child.kill('SIGTERM');
+    assert.equal(await serve.exited(), 0);
+  });
+});
+
+describe('sockit echo (tutorial 004)', () => {
+  test('on a terminal: asks Host and Port again until they make sense, then Message/Response until empty', async (t) => {
+    if (!requirePeer(t, 'python3', 'to drive a pseudo-terminal')) return;
+    const { serve, endpoints } = await startServe(['echo']);
+    const port = portOf(endpoints, 'echo');
+    const result = await sockitInPty(
+      ['echo'],
+      [
+        ['Host: $', ''],
+        ['Host: $', '127.0.0.1'],
+        ['Port: $', 'seventy'],
+        ['Port: $', '70000'],
+        ['Port: $', String(port)],
+        ['Message: $', 'Hello there'],
+        ['Message: $', 'Second line'],
+        ['Message: $', ''],
+      ],
+    );
+    assert.equal(result.status, 0, result.output);
+    const out = result.output.replace(/\r/g, '');
+    assert.match(out, /Host: \nA host is needed[^\n]*\nHost: 127\.0\.0\.1\n/);
+    assert.match(
+      out,
+      /Port: seventy\nThe port must be a whole number from 0 to 65535\.\nPort: 70000\nThe port must be/,
+    );
+    assert.match(
+      out,
+      new RegExp(`Connecting to 127\\.0\\.0\\.1 \\(port ${port}\\)\\.\\.\\.\\nConnected!\\n`),
+    );
+    assert.match(
+      out,
+      /Message: Hello there\nResponse: Hello there\nMessage: Second line\nResponse: Second line\nMessage: \nClosing connection\.\.\.\nClosed!\n/,
+    );
+    serve.child.kill('SIGTERM');
+    await serve.exited();
+  });
+
+  test('with piped stdin: the same answers line by line, prompts still printed; lines go out ending in CRLF', async () => {
+    let received = '';
+    const { listen } = await import('../src/index.js');
+    const server = await listen();
+    void (async () => {
+      const [conn] = await server.accept();
+      for (let data = await conn.recv(); data.length > 0; data = await conn.recv()) {
+        received += decode(data);
+        await conn.sendAll(data);
+      }
+      await conn.close();
+    })();
+    const result = await sockit(['echo'], {
+      input: `127.0.0.1\n${server.address.port}\nHello there\n\n`,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout.toString(),
+      `Host: Port: Connecting to 127.0.0.1 (port ${server.address.port})...\nConnected!\nMessage: Response: Hello there\nMessage: Closing connection...\nClosed!\n`,
+    );
+    assert.equal(received, 'Hello there\r\n');
+    await server.close();
+  });
+
+  test('HOST PORT on the command line skip the first two questions; bad ones exit 2', async () => {
+    const { serve, endpoints } = await startServe(['echo']);
+    const port = portOf(endpoints, 'echo');
+    const result = await sockit(['echo', '127.0.0.1', String(port)], { input: 'ping\n\n' });
+    assert.equal(
+      result.stdout.toString(),
+      `Connecting to 127.0.0.1 (port ${port})...\nConnected!\nMessage: Response: ping\nMessage: Closing connection...\nClosed!\n`,
+    );
+    const bad = await sockit(['echo', '127.0.0.1', '70000']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Invalid port "70000"/);
+    serve.child.kill('SIGTERM');
+    await serve.exited();
+  });
+});
+
+describe('sockit daytime and sockit qotd', () => {
+  test('daytime over TCP (default) and UDP; qotd over UDP (default) and TCP', async () => {
+    const { serve, endpoints } = await startServe(['daytime', 'qotd']);
+    const day = portOf(endpoints, 'daytime');
+    const quote = portOf(endpoints, 'qotd');
+    for (const args of [
+      ['daytime', '127.0.0.1', String(day)],
+      ['daytime', '--udp', '127.0.0.1', String(day)],
+    ]) {
+      const result = await sockit(args);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout.toString(), /-UTC\r\n$/);
+    }
+    for (const args of [
+      ['qotd', '127.0.0.1', String(quote)],
+      ['qotd', '--tcp', '127.0.0.1', String(quote)],
+    ]) {
+      const result = await sockit(args);
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(result.stdout.toString().trim().length > 5);
+    }
+    serve.child.kill('SIGTERM');
+    await serve.exited();
+  });
+
+  test('over UDP with nobody answering: 3 tries of 2 s, then exit 28', async () => {
+    const silent = await udp({ bind: 0 });
+    const seen: number[] = [];
+    void (async () => {
+      for (;;) {
+        try {
+          await silent.recvFrom();
+          seen.push(Date.now());
+        } catch {
+          return;
+        }
+      }
+    })();
+    const result = await sockit(['qotd', '127.0.0.1', String(silent.localAddress!.port)], {
+      timeoutMs: 15000,
+    });
+    assert.equal(result.code, 28, result.stderr);
+    assert.match(result.stderr, /after 3 tries of 2 s each/);
+    assert.equal(seen.length, 3);
+    await silent.close();
+  });
+
+  test('refused and unknown hosts exit 7 and 6', async () => {
+    const probe = await udp({ bind: 0 });
+    const port = probe.localAddress!.port;
+    await probe.close();
+    assert.equal((await sockit(['daytime', '127.0.0.1', String(port)])).code, 7);
+    assert.equal((await sockit(['qotd', '127.0.0.1', String(port)])).code, 7);
+    assert.equal((await sockit(['daytime', 'no.such.host.invalid'])).code, 6);
+  });
+});
+
+test('nc against sockit serve: the tutorial flows through a peer nobody here wrote', async (t) => {
+  if (!requirePeer(t, 'nc', 'as an independent client')) return;
+  const { serve, endpoints } = await startServe(['reverse', 'daytime']);
+  const reversed = await run('nc', ['-N', '127.0.0.1', String(portOf(endpoints, 'reverse'))], {
+    input: 'Hello, world!\n',
+  });
+  assert.equal(reversed.stdout.toString(), '!dlrow ,olleH\n');
+  const day = await run('nc', ['-N', '127.0.0.1', String(portOf(endpoints, 'daytime'))], {
+    input: '',
+  });
+  assert.match(day.stdout.toString(), /UTC/);
+  serve.child.kill('SIGTERM');
+  await serve.exited();
+});
