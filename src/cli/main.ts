@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   echo: async () => (await import('./commands/echo.js')).echoCommand(),
   daytime: async () => (await import('./commands/daytime.js')).daytimeCommand(),
   qotd: async () => (await import('./commands/qotd.js')).qotdCommand(),
+  bench: async () => (await import('./commands/bench.js')).benchCommand(),
 };
 
 async function program(commandName: string | undefined): Promise<Command> {

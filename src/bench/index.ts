@@ -1,0 +1,22 @@
+/**
+ * sockit/bench: a load generator that tells the truth. Keep-alive HTTP,
+ * a connection per request, TCP echo and UDP request/response; a constant
+ * rate with coordinated-omission-corrected latency; HDR-histogram
+ * percentiles; reports as a table, JSON or an SVG plot.
+ *
+ * @example
+ * ```ts
+ * import { bench, formatReport, plotReport } from 'sockit/bench';
+ * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 50, requests: 10_000 });
+ * console.log(formatReport(report));
+ * ```
+ *
+ * @module
+ */
+
+export type { BenchMode, ErrorKind } from './engine.js';
+export { plotReport } from './plot.js';
+export type { BenchReport, LatencyStats } from './report.js';
+export { formatBytes, formatMs, formatReport } from './report.js';
+export type { BenchOptions } from './run.js';
+export { BENCH_LIMITS, bench, parseHostPort } from './run.js';

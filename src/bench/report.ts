@@ -1,0 +1,219 @@
+/**
+ * A run's report: the numbers (plain data, what `--json` prints) and the
+ * human table.
+ *
+ * @module
+ */
+
+import * as hdr from 'hdr-histogram-js';
+import type { BenchMode, EngineResult, EngineSpec, ErrorKind } from './engine.js';
+
+/** Latency statistics in milliseconds. */
+export interface LatencyStats {
+  min: number;
+  mean: number;
+  stdev: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** (percentile, ms) pairs from 0 to 100, for plotting. */
+  distribution: Array<[number, number]>;
+}
+
+/** What a run measured. */
+export interface BenchReport {
+  target: string;
+  /** The address the load went to. */
+  address: string;
+  port: number;
+  mode: BenchMode;
+  connections: number;
+  workers: number;
+  /** The requested rate (requests/s), or `null`. */
+  rate: number | null;
+  startedAt: string;
+  /** Seconds from the end of warm-up to the last completion. */
+  duration: number;
+  /** Exchanges finished: answered or failed. */
+  requests: number;
+  /** Answered well: 2xx, a reply (oneshot/udp), an exact echo. */
+  ok: number;
+  errors: Record<ErrorKind, number>;
+  /** Complete HTTP responses whose status was not 2xx. */
+  non2xx: number;
+  /** Complete HTTP responses by status. */
+  statuses: Record<string, number>;
+  requestsPerSecond: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Bytes per second, each way. */
+  throughput: { sent: number; received: number };
+  /**
+   * Latency of answered exchanges. With a rate, measured from when each
+   * request should have been sent (coordinated-omission corrected).
+   */
+  latency: LatencyStats | null;
+  /** With a rate: latency from when each request was actually sent (what wrk reports). */
+  uncorrectedLatency: LatencyStats | null;
+  /** Completions in each second of the run. */
+  timeline: number[];
+}
+
+const PLOT_PERCENTILES = [
+  0, 10, 20, 30, 40, 50, 55, 60, 65, 70, 75, 77.5, 80, 82.5, 85, 87.5, 90, 91.25, 92.5, 93.75, 95,
+  96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9, 99.95, 99.99, 99.995, 99.999, 100,
+];
+
+function stats(encoded: string | null): LatencyStats | null {
+  if (encoded === null) return null;
+  const h = hdr.decodeFromCompressedBase64(encoded);
+  try {
+    if (h.totalCount === 0) return null;
+    const ms = (us: number) => us / 1000;
+    return {
+      min: ms(h.minNonZeroValue),
+      mean: ms(h.mean),
+      stdev: ms(h.stdDeviation),
+      p50: ms(h.getValueAtPercentile(50)),
+      p90: ms(h.getValueAtPercentile(90)),
+      p99: ms(h.getValueAtPercentile(99)),
+      p999: ms(h.getValueAtPercentile(99.9)),
+      max: ms(h.maxValue),
+      distribution: PLOT_PERCENTILES.map((p) => [p, ms(h.getValueAtPercentile(p))]),
+    };
+  } finally {
+    h.destroy();
+  }
+}
+
+export function buildReport(
+  result: EngineResult,
+  run: { target: string; address: string; spec: EngineSpec; workers: number; startedAt: Date },
+): BenchReport {
+  const seconds = result.elapsedMs / 1000;
+  const per = (n: number) => (seconds > 0 ? n / seconds : 0);
+  let non2xx = 0;
+  for (const [status, n] of Object.entries(result.statuses))
+    if (!status.startsWith('2')) non2xx += n;
+  return {
+    target: run.target,
+    address: run.address,
+    port: run.spec.port,
+    mode: run.spec.mode,
+    connections: run.spec.connections,
+    workers: run.workers,
+    rate: run.spec.rate,
+    startedAt: run.startedAt.toISOString(),
+    duration: seconds,
+    requests: result.completed,
+    ok: result.ok,
+    errors: result.errors,
+    non2xx,
+    statuses: result.statuses,
+    requestsPerSecond: per(result.completed),
+    bytesSent: result.bytesSent,
+    bytesReceived: result.bytesReceived,
+    throughput: { sent: per(result.bytesSent), received: per(result.bytesReceived) },
+    latency: stats(result.histogram),
+    uncorrectedLatency: stats(result.uncorrected),
+    timeline: result.timeline,
+  };
+}
+
+/** 1.23ms, 45.6ms, 1.20s, 850µs: three significant figures in a unit that suits. */
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${Number((ms * 1000).toPrecision(3))}µs`;
+  if (ms < 1000) return `${Number(ms.toPrecision(3))}ms`;
+  return `${Number((ms / 1000).toPrecision(3))}s`;
+}
+
+/** 512 B, 1.5 KiB, 23.4 MiB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function grid(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function latencyRows(label: string, s: LatencyStats): string[] {
+  return [label, ...[s.min, s.p50, s.p90, s.p99, s.p999, s.max, s.mean, s.stdev].map(formatMs)];
+}
+
+/** The report as a table for people, in the spirit of wrk's and ab's. */
+export function formatReport(report: BenchReport): string {
+  const lines: string[] = [];
+  const shape = [
+    `${report.connections} connection${report.connections === 1 ? '' : 's'}`,
+    `${report.workers} thread${report.workers === 1 ? '' : 's'}`,
+    report.rate === null ? null : `${report.rate} req/s asked`,
+  ].filter((x) => x !== null);
+  lines.push(
+    `${report.mode} ${report.target} (${report.address} port ${report.port}), ${shape.join(', ')}`,
+  );
+  const failures = Object.values(report.errors).reduce((a, b) => a + b, 0);
+  lines.push(
+    `${report.requests} requests in ${report.duration.toFixed(2)}s: ${report.ok} ok, ${report.non2xx} non-2xx, ${failures} errors`,
+  );
+  lines.push('');
+  const header = ['Latency', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'stdev'];
+  if (report.latency === null) {
+    lines.push('Latency     no request was answered');
+  } else if (report.uncorrectedLatency === null) {
+    lines.push(grid([header, latencyRows('', report.latency)]));
+  } else {
+    lines.push(
+      grid([
+        header,
+        latencyRows('corrected', report.latency),
+        latencyRows('uncorrected', report.uncorrectedLatency),
+      ]),
+    );
+    lines.push(
+      '(corrected: from when each request was due at the asked rate; uncorrected: from when it was sent)',
+    );
+  }
+  lines.push('');
+  lines.push(`Requests/s  ${report.requestsPerSecond.toFixed(1)}`);
+  lines.push(
+    `Sent        ${formatBytes(report.bytesSent)} (${formatBytes(report.throughput.sent)}/s)`,
+  );
+  lines.push(
+    `Received    ${formatBytes(report.bytesReceived)} (${formatBytes(report.throughput.received)}/s)`,
+  );
+  if (failures > 0) {
+    const kinds = Object.entries(report.errors)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${kind} ${n}`);
+    lines.push(`Errors      ${kinds.join(', ')}`);
+  }
+  if (report.non2xx > 0) {
+    const byStatus = Object.entries(report.statuses)
+      .filter(([status]) => !status.startsWith('2'))
+      .map(([status, n]) => `${status} ×${n}`);
+    lines.push(`Non-2xx     ${byStatus.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

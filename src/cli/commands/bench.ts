@@ -1,0 +1,225 @@
+/**
+ * `sockit bench TARGET`: the load generator (ab, wrk, autocannon). Keep-alive
+ * HTTP, a connection per request, TCP echo or UDP; a report as a table,
+ * JSON or an SVG plot; a progress bar on a terminal; Ctrl-C ends the run
+ * early and still reports.
+ *
+ * @module
+ */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatReport } from '../../bench/report.js';
+import { type BenchOptions, bench } from '../../bench/run.js';
+import { parsePositiveInt, parseSeconds } from '../_options.js';
+import { note, writeOut } from '../_output.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+
+interface BenchFlags {
+  mode: 'http' | 'oneshot' | 'echo' | 'udp';
+  connections: number;
+  requests?: number;
+  duration?: number;
+  warmup?: number;
+  rate?: number;
+  timeout: number;
+  method?: string;
+  header: string[];
+  body?: string;
+  bodyFile?: string;
+  size?: number;
+  workers: number;
+  json?: boolean;
+  plot?: string;
+  allowRemote?: boolean;
+  insecure?: boolean;
+  progress: boolean;
+}
+
+function collectHeader(value: string, previous: string[]): string[] {
+  if (value.indexOf(':') <= 0) throw new InvalidArgumentError('expected "Name: value".');
+  return [...previous, value];
+}
+
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !Number.isFinite(rate) || rate <= 0) {
+    throw new InvalidArgumentError('expected a number of requests per second above 0.');
+  }
+  return rate;
+}
+
+function parseDuration(value: string): number {
+  const ms = parseSeconds(value);
+  if (ms <= 0) throw new InvalidArgumentError('expected a number of seconds above 0.');
+  return ms;
+}
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('load-test a server on this machine and report latency percentiles (ab, wrk)')
+    .argument('<target>', 'http/oneshot: a URL (http://127.0.0.1:8080/); echo/udp: host:port')
+    .addOption(
+      new Option('--mode <mode>', 'what one request is')
+        .choices(['http', 'oneshot', 'echo', 'udp'])
+        .default('http'),
+    )
+    .option('-c, --connections <n>', 'connections kept busy at once', parsePositiveInt, 10)
+    .option(
+      '-n, --requests <n>',
+      'send exactly this many requests (after warm-up)',
+      parsePositiveInt,
+    )
+    .option(
+      '-d, --duration <secs>',
+      'run this long (default 10 when -n is not given)',
+      parseDuration,
+    )
+    .option('--warmup <secs>', 'load this long first without measuring', parseSeconds)
+    .option(
+      '-R, --rate <n>',
+      'a constant rate (requests/s); latency counts from when each request was due',
+      parseRate,
+    )
+    .option('--timeout <secs>', 'per request, connecting included', parseDuration, 10_000)
+    .option('-m, --method <method>', 'the HTTP method (default GET, or POST with a body)')
+    .option(
+      '-H, --header <header>',
+      'add a request header "Name: value" (repeatable)',
+      collectHeader,
+      [],
+    )
+    .option('--body <text>', 'send this request body')
+    .option('--body-file <file>', 'send this file as the request body')
+    .option('--size <bytes>', 'echo/udp: bytes per request (default 64)', parsePositiveInt)
+    .option('--workers <n>', 'worker threads sharing the connections', parsePositiveInt, 1)
+    .option('--json', 'print the report as JSON')
+    .option('--plot <file.svg>', 'also draw latency by percentile and requests/s over time')
+    .option('--allow-remote', 'allow a target that is not on this machine (only one you run)')
+    .option('-k, --insecure', 'https: do not verify the certificate')
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  sockit bench -c 50 -n 10000 http://127.0.0.1:8080/
+  sockit bench -c 50 -d 30 -R 2000 http://127.0.0.1:8080/   constant rate, corrected latency
+  sockit bench --mode oneshot -c 50 -n 1000 127.0.0.1:8001   like ab without -k
+  sockit bench --mode echo --size 1024 127.0.0.1:7007
+  sockit bench --mode udp -n 10000 127.0.0.1:7007`,
+    )
+    .action(async (target: string, flags: BenchFlags) => {
+      await run(target, flags);
+    });
+}
+
+async function run(target: string, flags: BenchFlags): Promise<void> {
+  if (flags.body !== undefined && flags.bodyFile !== undefined) {
+    throw new CliError('Give --body or --body-file, not both', ExitCode.USAGE);
+  }
+  let body: string | Buffer | undefined = flags.body;
+  if (flags.bodyFile !== undefined) {
+    try {
+      body = readFileSync(flags.bodyFile);
+    } catch (error) {
+      throw new CliError(
+        `Cannot read --body-file ${flags.bodyFile}: ${(error as Error).message}`,
+        ExitCode.USAGE,
+      );
+    }
+  }
+  const headers: Array<[string, string]> = flags.header.map((line) => {
+    const colon = line.indexOf(':');
+    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+  });
+
+  // The bar: requests done of -n, or seconds of -d.
+  let bar: SingleBar | undefined;
+  const started = performance.now();
+  const total = flags.requests ?? null;
+  const seconds = ((flags.warmup ?? 0) + (flags.duration ?? (total === null ? 10_000 : 0))) / 1000;
+  if (flags.progress && process.stderr.isTTY && !flags.json) {
+    const { SingleBar } = await import('cli-progress');
+    bar = new SingleBar({
+      format:
+        total === null
+          ? ' {bar} {value}/{total} s | {done} requests'
+          : ' {bar} {value}/{total} requests | {elapsed}s',
+      hideCursor: true,
+      stream: process.stderr,
+      clearOnComplete: true,
+    });
+    bar.start(total ?? Math.ceil(seconds), 0, { done: 0, elapsed: '0.0' });
+  }
+  const onProgress = (done: number) => {
+    if (bar === undefined) return;
+    const elapsed = (performance.now() - started) / 1000;
+    if (total === null) bar.update(Math.min(Math.floor(elapsed), Math.ceil(seconds)), { done });
+    else bar.update(done, { elapsed: elapsed.toFixed(1) });
+  };
+
+  // Ctrl-C ends the run early and still reports; a second one exits at once.
+  const controller = new AbortController();
+  const onSigint = () => {
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+
+  const options: BenchOptions = {
+    target,
+    mode: flags.mode,
+    connections: flags.connections,
+    requests: flags.requests,
+    duration: flags.duration,
+    warmup: flags.warmup,
+    rate: flags.rate,
+    timeout: flags.timeout,
+    method: flags.method,
+    headers: headers.length > 0 ? headers : undefined,
+    body,
+    size: flags.size,
+    workers: flags.workers,
+    allowRemote: flags.allowRemote,
+    insecure: flags.insecure,
+    onProgress,
+    signal: controller.signal,
+  };
+  let report: Awaited<ReturnType<typeof bench>>;
+  try {
+    report = await bench(options);
+  } catch (error) {
+    if (error instanceof RangeError && /not a loopback address/.test(error.message)) {
+      throw new CliError(
+        error.message.replace('(--allow-remote)', 'with --allow-remote'),
+        ExitCode.USAGE,
+      );
+    }
+    throw error;
+  } finally {
+    bar?.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (controller.signal.aborted)
+    note('sockit: stopped early (Ctrl-C); the report covers what finished');
+
+  if (flags.plot !== undefined) {
+    const { plotReport } = await import('../../bench/plot.js');
+    try {
+      writeFileSync(flags.plot, plotReport(report));
+    } catch (error) {
+      throw new CliError(
+        `Cannot write --plot ${flags.plot}: ${(error as Error).message}`,
+        ExitCode.FAILURE,
+      );
+    }
+  }
+  await writeOut(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  if (report.latency === null) {
+    throw new CliError(
+      `No request to ${target} was answered (${report.requests} failed)`,
+      ExitCode.FAILURE,
+    );
+  }
+}

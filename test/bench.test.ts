@@ -1,0 +1,571 @@
+/**
+ * `sockit bench` and `sockit/bench` against servers in their own processes (node:http, node:net,
+ * node:dgram and the tutorial's Python asyncio server): exact counts, latency accuracy,
+ * coordinated-omission correction, errors counted by kind, bad input.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { bench, formatReport, plotReport } from '../src/bench/index.js';
+import type { BenchReport } from '../src/bench/report.js';
+import { ConnectionRefusedError } from '../src/errors.js';
+import { listen } from '../src/socket/server-socket.js';
+import {
+  delay,
+  ROOT,
+  Running,
+  requirePeer,
+  sockit,
+  sockitInPty,
+  startPython,
+  startSockit,
+} from './_helpers.js';
+
+interface Target {
+  port: number;
+  url: string;
+  stats: () => Promise<{ requests: number; connections: number; resets: number; dropped: number }>;
+  stop: () => Promise<void>;
+}
+
+/** Starts test/fixtures/bench-target.ts in MODE in a child process. */
+async function startTarget(...args: string[]): Promise<Target> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test/fixtures/bench-target.ts'), ...args],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const running = new Running(child);
+  const [line] = await running.waitForStdout(/^\{.*\}\n/, 20000);
+  const { port, control } = JSON.parse(line!) as { port: number; control: number };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    stats: () =>
+      new Promise((resolve, reject) => {
+        const sock = netConnect(control, '127.0.0.1');
+        let text = '';
+        sock.on('data', (d) => {
+          text += d.toString();
+        });
+        sock.on('end', () => resolve(JSON.parse(text)));
+        sock.on('error', reject);
+      }),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await running.exited();
+    },
+  };
+}
+
+async function benchJson(
+  args: string[],
+  timeoutMs = 60000,
+): Promise<{ code: number | null; report: BenchReport; stderr: string }> {
+  const result = await sockit(['bench', '--json', ...args], { timeoutMs });
+  const text = result.stdout.toString();
+  assert.ok(text.trim().startsWith('{'), `no JSON report: ${text}\n${result.stderr}`);
+  return { code: result.code, report: JSON.parse(text) as BenchReport, stderr: result.stderr };
+}
+
+describe('sockit bench: accuracy', () => {
+  test('-n 1000 -c 50 sends exactly 1000 requests, and the server answered exactly 1000', async () => {
+    const target = await startTarget('count');
+    try {
+      const { code, report } = await benchJson(['-n', '1000', '-c', '50', target.url]);
+      assert.equal(code, 0);
+      assert.equal(report.requests, 1000);
+      assert.equal(report.ok, 1000);
+      assert.deepEqual(report.statuses, { 200: 1000 });
+      assert.equal(report.latency?.max !== undefined, true);
+      const stats = await target.stats();
+      assert.equal(stats.requests, 1000);
+      // Keep-alive: one connection per bench connection, plus the reachability probe.
+      assert.equal(stats.connections, 51);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('--workers 2 splits an odd -n exactly; warm-up requests are sent but not counted', async () => {
+    const target = await startTarget('count');
+    try {
+      const { report } = await benchJson(['-n', '1001', '-c', '8', '--workers', '2', target.url]);
+      assert.equal(report.requests, 1001);
+      assert.equal(report.workers, 2);
+      assert.equal((await target.stats()).requests, 1001);
+
+      const warm = await benchJson(['-n', '300', '-c', '4', '--warmup', '0.3', target.url]);
+      assert.equal(warm.report.requests, 300);
+      const total = (await target.stats()).requests - 1001;
+      assert.ok(total > 300, `the warm-up sent nothing (server saw ${total})`);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('against a server that waits 20 ms before each reply, p50 is within 20–23 ms', async () => {
+    const target = await startTarget('delay', '20');
+    try {
+      const { report } = await benchJson(['-n', '200', '-c', '5', target.url]);
+      assert.equal(report.ok, 200);
+      const p50 = report.latency!.p50;
+      assert.ok(p50 >= 20 && p50 <= 23, `p50 ${p50} ms is outside 20–23 ms`);
+      // Node's timers may fire a fraction of a millisecond early (they count from the loop's cached time).
+      assert.ok(
+        report.latency!.min >= 19,
+        `min ${report.latency!.min} ms is below the server's 20 ms`,
+      );
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('-R against a server that stalls 500 ms once: the corrected p99 shows the stall, the uncorrected does not', async () => {
+    const target = await startTarget('stall', '500', '1000');
+    try {
+      const { report } = await benchJson(['-R', '200', '-c', '2', '-d', '3', target.url]);
+      assert.equal(report.errors.timeout, 0);
+      const corrected = report.latency!;
+      const uncorrected = report.uncorrectedLatency!;
+      // About 100 of ~600 requests fell due during the stall: their wait counts when corrected.
+      assert.ok(corrected.p99 >= 300, `corrected p99 ${corrected.p99} ms does not show the stall`);
+      assert.ok(corrected.p90 >= 100, `corrected p90 ${corrected.p90} ms does not show the stall`);
+      // Only the two requests in flight during the stall saw it from their actual send.
+      assert.ok(uncorrected.max >= 450, `uncorrected max ${uncorrected.max} ms misses the stall`);
+      assert.ok(uncorrected.p99 < 100, `uncorrected p99 ${uncorrected.p99} ms shows the stall`);
+      assert.ok(
+        Math.abs(report.requests - 600) <= 12,
+        `${report.requests} requests in 3 s at 200/s`,
+      );
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
+describe('sockit bench: errors are counted, not fatal', () => {
+  test('a server that resets every 10th connection (oneshot), or every 3rd (keep-alive)', async () => {
+    for (const [mode, every, connections] of [
+      ['oneshot', '10', '5'],
+      ['http', '3', '4'],
+    ] as const) {
+      const target = await startTarget('reset', every);
+      try {
+        const { code, report } = await benchJson([
+          '--mode',
+          mode,
+          '-n',
+          '300',
+          '-c',
+          connections,
+          target.url,
+        ]);
+        assert.equal(code, 0);
+        assert.equal(report.requests, 300);
+        const stats = await target.stats();
+        assert.ok(stats.resets >= 1, `${mode}: the server reset nothing`);
+        assert.equal(report.errors.reset, stats.resets, mode);
+        assert.equal(report.ok, 300 - stats.resets, mode);
+        assert.equal(stats.requests, report.ok, mode);
+        if (mode === 'oneshot') assert.ok(stats.resets >= 25, `only ${stats.resets} resets`);
+      } finally {
+        await target.stop();
+      }
+    }
+  });
+
+  test('a server that answers 500 to every second request: counted by status', async () => {
+    const target = await startTarget('alternate');
+    try {
+      const result = await sockit(['bench', '-n', '400', '-c', '4', target.url]);
+      assert.equal(result.code, 0);
+      const out = result.stdout.toString();
+      assert.match(out, /400 requests in [\d.]+s: 200 ok, 200 non-2xx, 0 errors/);
+      assert.match(out, /Non-2xx +500 ×200/);
+      const { report } = await benchJson(['-n', '100', '-c', '1', target.url]);
+      assert.deepEqual(report.statuses, { 200: 50, 500: 50 });
+      assert.equal(report.non2xx, 50);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('a server that stops answering: every request times out, the run ends by itself', async () => {
+    const target = await startTarget('silent');
+    try {
+      const started = Date.now();
+      const { code, report, stderr } = await benchJson([
+        '-n',
+        '20',
+        '-c',
+        '5',
+        '--timeout',
+        '0.3',
+        target.url,
+      ]);
+      assert.equal(code, 1);
+      assert.match(stderr, /No request to http:\/\/127\.0\.0\.1:\d+\/ was answered \(20 failed\)/);
+      assert.equal(report.requests, 20);
+      assert.equal(report.errors.timeout, 20);
+      assert.equal(report.latency, null);
+      assert.ok(Date.now() - started < 10000, 'the run took too long');
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('echo mode checks the bytes: a mangled echo is a mismatch', async () => {
+    const good = await startTarget('echo');
+    const bad = await startTarget('mangle');
+    try {
+      const ok = await benchJson([
+        '--mode',
+        'echo',
+        '--size',
+        '1000',
+        '-n',
+        '500',
+        '-c',
+        '5',
+        `127.0.0.1:${good.port}`,
+      ]);
+      assert.equal(ok.report.ok, 500);
+      assert.equal(ok.report.bytesSent, 500_000);
+      assert.equal(ok.report.bytesReceived, 500_000);
+      const mangled = await benchJson([
+        '--mode',
+        'echo',
+        '--size',
+        '100',
+        '-n',
+        '100',
+        '-c',
+        '1',
+        `127.0.0.1:${bad.port}`,
+      ]);
+      assert.equal(mangled.report.errors.mismatch, 20);
+      assert.equal(mangled.report.ok, 80);
+    } finally {
+      await good.stop();
+      await bad.stop();
+    }
+  });
+
+  test('udp mode: replies counted, lost datagrams time out', async () => {
+    const target = await startTarget('udp-echo', '5');
+    try {
+      const { code, report } = await benchJson([
+        '--mode',
+        'udp',
+        '-n',
+        '200',
+        '-c',
+        '1',
+        '--timeout',
+        '0.2',
+        `127.0.0.1:${target.port}`,
+      ]);
+      assert.equal(code, 0);
+      assert.equal(report.requests, 200);
+      assert.equal(report.errors.timeout, 40);
+      assert.equal(report.ok, 160);
+      assert.equal((await target.stats()).dropped, 40);
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
+describe('sockit bench: the tutorial and the library', () => {
+  const ASYNC_SERVER = `
+import asyncio
+
+async def handle_client(reader, writer):
+    data = await reader.read(1024)
+    writer.write(data)
+    writer.close()
+
+async def main():
+    server = await asyncio.start_server(handle_client, '127.0.0.1', 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+asyncio.run(main())
+`;
+
+  test('--mode oneshot -c 50 -n 1000 against the tutorial asyncio server (read once, write, close)', async (t) => {
+    if (!requirePeer(t, 'python3', "to run tutorial 001's asyncio server")) return;
+    const { child, firstLine } = await startPython(ASYNC_SERVER);
+    try {
+      const { code, report } = await benchJson([
+        '--mode',
+        'oneshot',
+        '-c',
+        '50',
+        '-n',
+        '1000',
+        `http://127.0.0.1:${firstLine}/`,
+      ]);
+      assert.equal(code, 0);
+      assert.equal(report.requests, 1000);
+      assert.equal(report.ok, 1000);
+      // The server echoes the request: what came back is exactly what was sent.
+      assert.equal(report.bytesReceived, report.bytesSent);
+      assert.equal(
+        Object.values(report.errors).reduce((x, y) => x + y, 0),
+        0,
+      );
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('the API: a report, its table and its plot; an unreachable target throws before any load', async () => {
+    const target = await startTarget('count');
+    try {
+      const progress: number[] = [];
+      const report = await bench({
+        target: target.url,
+        requests: 500,
+        connections: 5,
+        onProgress: (n) => progress.push(n),
+      });
+      assert.equal(report.requests, 500);
+      assert.equal(progress.at(-1), 500);
+      const text = formatReport(report);
+      assert.match(
+        text,
+        /^http http:\/\/127\.0\.0\.1:\d+\/ \(127\.0\.0\.1 port \d+\), 5 connections, 1 thread\n500 requests in/,
+      );
+      assert.match(text, /Latency +min +p50 +p90 +p99 +p99\.9 +max +mean +stdev/);
+      const svg = plotReport(report);
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.equal((svg.match(/<polyline/g) ?? []).length, 1);
+      assert.ok(svg.trimEnd().endsWith('</svg>'));
+    } finally {
+      await target.stop();
+    }
+    const closed = await listen();
+    const port = closed.address.port;
+    await closed.close();
+    await assert.rejects(
+      bench({ target: `http://127.0.0.1:${port}/`, requests: 10 }),
+      ConnectionRefusedError,
+    );
+  });
+
+  test('an AbortSignal ends a run early; the report covers what finished', async () => {
+    const target = await startTarget('delay', '5');
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 500);
+      const started = performance.now();
+      const report = await bench({
+        target: target.url,
+        duration: 30_000,
+        connections: 4,
+        signal: controller.signal,
+      });
+      assert.ok(performance.now() - started < 3000, 'the run did not stop');
+      assert.ok(report.requests > 50 && report.requests < 1000, `${report.requests} requests`);
+      assert.equal(
+        Object.values(report.errors).reduce((x, y) => x + y, 0),
+        0,
+      );
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
+describe('sockit bench: the command line', () => {
+  test('--plot writes an SVG with both panels; -R adds the uncorrected line', async () => {
+    const target = await startTarget('count');
+    const dir = mkdtempSync(join(tmpdir(), 'sockit-bench-'));
+    try {
+      const file = join(dir, 'run.svg');
+      const result = await sockit([
+        'bench',
+        '-R',
+        '400',
+        '-c',
+        '2',
+        '-d',
+        '1',
+        '--plot',
+        file,
+        target.url,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout.toString(), /corrected +[\d.]+(µs|ms)/);
+      assert.match(result.stdout.toString(), /uncorrected +[\d.]+(µs|ms)/);
+      const svg = readFileSync(file, 'utf8');
+      assert.match(svg, /Latency by percentile/);
+      assert.match(svg, /Requests per second/);
+      assert.equal((svg.match(/<polyline/g) ?? []).length, 2);
+      assert.ok((svg.match(/<rect /g) ?? []).length >= 2);
+    } finally {
+      await target.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Ctrl-C ends the run early and still prints the report', async () => {
+    const target = await startTarget('delay', '5');
+    try {
+      const run = startSockit(['bench', '-d', '60', '-c', '4', target.url]);
+      await delay(1500);
+      run.child.kill('SIGINT');
+      assert.equal(await run.exited(10000), 0);
+      assert.match(run.stdout.toString(), /requests in [\d.]+s: \d+ ok, 0 non-2xx, 0 errors/);
+      assert.match(run.stderr, /stopped early/);
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('a progress bar on a terminal, none when stderr is not one', async (t) => {
+    if (!requirePeer(t, 'python3', 'to give sockit a pseudo-terminal')) return;
+    const target = await startTarget('delay', '2');
+    try {
+      const tty = await sockitInPty(
+        ['bench', '-n', '400', '-c', '2', target.url],
+        [['Requests/s', null]],
+      );
+      assert.equal(tty.status, 0);
+      assert.match(tty.output, /\d+\/400 requests/);
+      const piped = await sockit(['bench', '-n', '50', '-c', '2', target.url]);
+      assert.doesNotMatch(piped.stderr, /requests \|/);
+      assert.equal(piped.stderr, '');
+    } finally {
+      await target.stop();
+    }
+  });
+
+  test('bad input exits 2 and names the flag and value; unreachable targets exit 6 or 7', async () => {
+    const closed = await listen();
+    const port = closed.address.port;
+    await closed.close();
+    const cases: Array<[string[], number, RegExp]> = [
+      [['http://127.0.0.1:70000/'], 2, /Invalid URL|port/i],
+      [
+        ['-c', '0', 'http://127.0.0.1:1/'],
+        2,
+        /option '-c, --connections <n>' argument '0' is invalid/,
+      ],
+      [['-n', 'many', 'http://127.0.0.1:1/'], 2, /'-n, --requests <n>' argument 'many' is invalid/],
+      [
+        ['-R', '0', 'http://127.0.0.1:1/'],
+        2,
+        /argument '0' is invalid\. expected a number of requests per second above 0/,
+      ],
+      [['-d', '0', 'http://127.0.0.1:1/'], 2, /-d, --duration <secs>' argument '0' is invalid/],
+      [
+        ['--mode', 'smtp', 'http://127.0.0.1:1/'],
+        2,
+        /argument 'smtp' is invalid\. Allowed choices are http, oneshot, echo, udp/,
+      ],
+      [
+        ['-c', '2', '--workers', '3', 'http://127.0.0.1:1/'],
+        2,
+        /Invalid worker count 3: it must not exceed the connections \(2\)/,
+      ],
+      [
+        ['--body', 'x', '--body-file', 'y', 'http://127.0.0.1:1/'],
+        2,
+        /--body or --body-file, not both/,
+      ],
+      [
+        ['--body-file', '/no/such/file', 'http://127.0.0.1:1/'],
+        2,
+        /Cannot read --body-file \/no\/such\/file/,
+      ],
+      [
+        ['--mode', 'echo', 'http://127.0.0.1:1/'],
+        2,
+        /Invalid target "http:\/\/127\.0\.0\.1:1\/": it must be "host:port"/,
+      ],
+      [
+        ['--mode', 'echo', '127.0.0.1:99999'],
+        2,
+        /Invalid port in target "127\.0\.0\.1:99999": it must be an integer from 1 to 65535/,
+      ],
+      [['--size', '10', 'http://127.0.0.1:1/'], 2, /size in http mode/],
+      [
+        ['--mode', 'udp', '--size', '70000', '127.0.0.1:9'],
+        2,
+        /Invalid size 70000: it must be from 1 to 65507/,
+      ],
+      [['-H', 'NoColon', 'http://127.0.0.1:1/'], 2, /expected "Name: value"/],
+      [
+        ['-H', 'X-Bad: a\rb', 'http://127.0.0.1:1/'],
+        2,
+        /CR at position 1 would break the header apart/,
+      ],
+      [
+        ['http://192.0.2.1/'],
+        2,
+        /Refusing to load-test 192\.0\.2\.1 \(192\.0\.2\.1\): it is not a loopback address; allow it explicitly with --allow-remote/,
+      ],
+      [[`http://127.0.0.1:${port}/`], 7, /Connection refused|refused/],
+      [
+        ['http://a.non.existent.name.invalid/'],
+        6,
+        /Could not resolve host "a\.non\.existent\.name\.invalid"/,
+      ],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await sockit(['bench', ...args]);
+      assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message, args.join(' '));
+      assert.equal(result.stdout.length, 0, `${args.join(' ')} printed a report`);
+    }
+  });
+
+  test('--body-file and -H go on the wire; POST is the default with a body', async () => {
+    const server = await listen();
+    const dir = mkdtempSync(join(tmpdir(), 'sockit-bench-'));
+    try {
+      const file = join(dir, 'body.json');
+      writeFileSync(file, '{"n":1}');
+      const running = sockit([
+        'bench',
+        '-n',
+        '1',
+        '-c',
+        '1',
+        '-H',
+        'X-Test: yes',
+        '--body-file',
+        file,
+        `http://127.0.0.1:${server.address.port}/submit`,
+      ]);
+      // First the reachability probe, then the request.
+      const [probe] = await server.accept();
+      await probe.close();
+      const [conn] = await server.accept();
+      const head = (await conn.recvUntil(Buffer.from('\r\n\r\n'))).toString();
+      const body = (await conn.recvExactly(7)).toString();
+      await conn.sendAll(Buffer.from('HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n'));
+      const result = await running;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(
+        head,
+        /^POST \/submit HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nUser-Agent: sockit-bench\/[\d.]+\r\nAccept: \*\/\*\r\nX-Test: yes\r\nContent-Length: 7\r\n\r\n$/,
+      );
+      assert.equal(body, '{"n":1}');
+      assert.match(result.stdout.toString(), /1 requests in [\d.]+s: 1 ok/);
+      await conn.close();
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+      assert.equal(existsSync(dir), false);
+    }
+  });
+});
