@@ -78,33 +78,42 @@ const NOT_APPLICABLE: Record<string, string> = {
     "The harness tells llhttp to skip a request's body. A server cannot: the body must be read to find the next request.",
 };
 
-function runParser(c: CorpusCase, kind: 'request' | 'response', pieces: number[] = []): Observed {
+function runParser(
+  c: CorpusCase,
+  kind: 'request' | 'response',
+  pieces: number[] = [],
+  fields: 'all' | 'framing' = 'all',
+): Observed {
   const messages: ExpectedMessage[] = [];
   let current: ExpectedMessage | null = null;
-  const parser = new HttpParser(kind, {
-    onHead(head) {
-      current = {
-        headers: [...head.headers],
-        body: Buffer.alloc(0),
-        version: head.version,
-        headComplete: true,
-        complete: false,
-        ...(head.kind === 'request'
-          ? { method: head.method, url: head.target }
-          : { status: head.status }),
-      };
-      messages.push(current);
+  const parser = new HttpParser(
+    kind,
+    {
+      onHead(head) {
+        current = {
+          headers: [...head.headers],
+          body: Buffer.alloc(0),
+          version: head.version,
+          headComplete: true,
+          complete: false,
+          ...(head.kind === 'request'
+            ? { method: head.method, url: head.target }
+            : { status: head.status }),
+        };
+        messages.push(current);
+      },
+      onBody(chunk) {
+        current!.body = Buffer.concat([current!.body, chunk]);
+      },
+      onTrailers(trailers) {
+        current!.headers.push(...trailers);
+      },
+      onComplete() {
+        current!.complete = true;
+      },
     },
-    onBody(chunk) {
-      current!.body = Buffer.concat([current!.body, chunk]);
-    },
-    onTrailers(trailers) {
-      current!.headers.push(...trailers);
-    },
-    onComplete() {
-      current!.complete = true;
-    },
-  });
+    { fields },
+  );
   let error: HttpParseError | null = null;
   let finishUnsafe = false;
   try {
@@ -150,7 +159,19 @@ const show = (m: ExpectedMessage) => ({
   complete: m.complete,
 });
 
-function check(c: CorpusCase, kind: 'request' | 'response', observed: Observed): void {
+const FRAMING_FIELDS = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade']);
+
+/** A message as the framing-only mode reports it: only the fields that frame messages. */
+function framingOnly(m: ExpectedMessage): ExpectedMessage {
+  return { ...m, headers: m.headers.filter(([name]) => FRAMING_FIELDS.has(name.toLowerCase())) };
+}
+
+function check(
+  c: CorpusCase,
+  kind: 'request' | 'response',
+  observed: Observed,
+  framing = false,
+): void {
   const key = `${c.file} :: ${c.title}`;
   const difference = DIFFERENCES[key];
   // llhttp "pauses" on CONNECT and Upgrade: the message is accepted and HTTP stops there.
@@ -174,7 +195,9 @@ function check(c: CorpusCase, kind: 'request' | 'response', observed: Observed):
   if (c.type.endsWith('-finish'))
     assert.equal(observed.finishUnsafe, c.finishUnsafe, `${key}: finish`);
   if (llhttpRejects) return;
-  const expected = c.messages.filter((m) => m.headComplete);
+  const expected = c.messages
+    .filter((m) => m.headComplete)
+    .map((m) => (framing ? framingOnly(m) : m));
   assert.deepEqual(observed.messages.map(show), expected.map(show), key);
   void kind;
 }
@@ -210,6 +233,19 @@ for (const kind of ['response', 'request'] as const) {
             kind,
             Array.from({ length: c.input.length }, (_, i) => i),
           ),
+        );
+        // Keeping only the framing fields must frame every message the same way, whole or cut.
+        check(c, kind, runParser(c, kind, [], 'framing'), true);
+        check(
+          c,
+          kind,
+          runParser(
+            c,
+            kind,
+            Array.from({ length: c.input.length }, (_, i) => i),
+            'framing',
+          ),
+          true,
         );
       });
     }

@@ -311,7 +311,7 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
           connecting = false;
           everConnected = true;
           if (spec.mode !== 'echo') {
-            parser = new HttpParser('response', handler);
+            parser = new HttpParser('response', handler, { fields: 'framing' });
             parser.expectResponseTo(spec.method);
           }
           if (entry.timedOut) throw new ExchangeError('timeout', 'timed out');

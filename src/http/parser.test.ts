@@ -287,3 +287,58 @@ describe('HttpParser', () => {
     assert.throws(() => short.finish(), /ended inside the body/);
   });
 });
+
+describe("HttpParser { fields: 'framing' }", () => {
+  function heads(input: string, options: { maxHeaders?: number } = {}) {
+    const seen: Array<Array<[string, string]>> = [];
+    const bodies: string[] = [];
+    const parser = new HttpParser(
+      'response',
+      {
+        onHead(head) {
+          seen.push([...head.headers]);
+          bodies.push('');
+        },
+        onBody(chunk) {
+          bodies[bodies.length - 1] += chunk.toString('latin1');
+        },
+        onComplete() {},
+      },
+      { fields: 'framing', ...options },
+    );
+    const bytes = Buffer.from(input, 'latin1');
+    // Byte by byte: spans cut anywhere, skipped or kept, must come out the same.
+    for (let i = 0; i < bytes.length; i++) parser.execute(bytes.subarray(i, i + 1));
+    return { seen, bodies };
+  }
+
+  test('keeps only Content-Length, Transfer-Encoding, Connection and Upgrade; frames the same', () => {
+    const { seen, bodies } = heads(
+      'HTTP/1.1 200 OK\r\nServer: x\r\nSet-Cookie: a=b\r\nContent-Length: 3\r\nConnection: keep-alive\r\nX-Very-Long-Header-Name: 1\r\n\r\nabc' +
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n2\r\nhi\r\n0\r\nExpires: 0\r\n\r\n',
+    );
+    assert.deepEqual(seen, [
+      [
+        ['Content-Length', '3'],
+        ['Connection', 'keep-alive'],
+      ],
+      [['Transfer-Encoding', 'chunked']],
+    ]);
+    assert.deepEqual(bodies, ['abc', 'hi']);
+  });
+
+  test('a folded line of a skipped field stays skipped; of a kept one, joins it', () => {
+    const { seen } = heads(
+      'HTTP/1.1 204 No Content\r\nX-Skip: a\r\n  b\r\nConnection: keep-alive,\r\n close\r\n\r\n',
+    );
+    assert.deepEqual(seen, [[['Connection', 'keep-alive, close']]]);
+  });
+
+  test('skipped fields still count against maxHeaders', () => {
+    assert.throws(
+      () => heads('HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n', { maxHeaders: 2 }),
+      (error: unknown) =>
+        error instanceof HttpParseError && /More than 2 header fields/.test(error.message),
+    );
+  });
+});

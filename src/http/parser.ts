@@ -73,6 +73,15 @@ export interface ParserOptions {
   maxChunkExtensionSize?: number;
   /** Keep each head's raw bytes in `head.rawHead`. Default `false`. */
   captureRawHead?: boolean;
+  /**
+   * `'framing'`: keep only the fields that frame messages (Content-Length,
+   * Transfer-Encoding, Connection, Upgrade) in `head.headers` and in
+   * trailers; the others are checked and counted as usual but never turned
+   * into strings. For callers that only need to find where messages end
+   * (a load generator).
+   * Default `'all'`.
+   */
+  fields?: 'all' | 'framing';
 }
 
 /** How far a stream had got when it ended, for callers that report it. */
@@ -196,6 +205,7 @@ export class HttpParser {
   readonly #maxHeaders: number;
   readonly #maxExtension: number;
   readonly #captureRaw: boolean;
+  readonly #framingOnly: boolean;
 
   #state: S = S.Start;
   /** Bytes of the stream parsed before this `execute` call's offset. */
@@ -215,6 +225,10 @@ export class HttpParser {
   #fieldName = '';
   #fieldValue = '';
   #fields: Array<[string, string]> = [];
+  /** Fields in this head (or trailer section), kept or not. */
+  #fieldCount = 0;
+  /** The last field was skipped (framing-only mode): a folded line continues nothing kept. */
+  #lastSkipped = false;
   #headBytes = 0;
   #inTrailers = false;
   #rawParts: Buffer[] = [];
@@ -241,6 +255,7 @@ export class HttpParser {
     this.#maxHeaders = options.maxHeaders ?? 256;
     this.#maxExtension = options.maxChunkExtensionSize ?? 4096;
     this.#captureRaw = options.captureRawHead ?? false;
+    this.#framingOnly = options.fields === 'framing';
   }
 
   /** For a response parser: the method of the request the next response answers. */
@@ -293,6 +308,22 @@ export class HttpParser {
         if (state === S.Closed) throw this.#error('Data after `Connection: close`', i, 400);
         if (state === S.Failed)
           throw this.#error('The parser already failed on this stream', i, 400);
+        // Whole, well-formed lines in this chunk are taken in one step; anything else (a line
+        // cut by the chunk's end, a bad byte, a limit reached) goes byte by byte below, which
+        // decides exactly as these would have and reports errors where they are.
+        if (state === S.FieldStart) {
+          const next = this.#fieldLine(chunk, i, end);
+          if (next >= 0) {
+            i = next;
+            continue;
+          }
+        } else if (state === S.Start && this.kind === 'response') {
+          const next = this.#statusLine(chunk, i, end);
+          if (next >= 0) {
+            i = next;
+            continue;
+          }
+        }
         // Inside a span (target, name, value, reason): run over its bytes in a tight loop,
         // leaving the byte that ends it to the state machine.
         const table = SPAN_TABLE[state];
@@ -494,7 +525,7 @@ export class HttpParser {
           return false;
         }
         if (c === SP || c === HT) {
-          if (this.#fields.length === 0 && !this.#inTrailers) {
+          if (this.#fieldCount === 0 && !this.#inTrailers) {
             throw this.#error('Unexpected space after start line', i, 400);
           }
           // obs-fold (RFC 9112 §5.2): a server must reject it; a user agent replaces it with SP.
@@ -517,7 +548,16 @@ export class HttpParser {
         this.#countHead(i);
         if (TOKEN[c]) return false;
         if (c === 0x3a) {
-          this.#fieldName = this.#takeSpan(chunk, i);
+          if (this.#framingOnly && !FRAMING_NAME_LENGTH[this.#partial.length + i - this.#mark]) {
+            // Not a framing field (told by its length): never made into a string.
+            this.#partial = '';
+            this.#mark = -1;
+            this.#fieldName = '';
+          } else {
+            const name = this.#takeSpan(chunk, i);
+            this.#fieldName =
+              this.#framingOnly && !FRAMING_NAMES.has(name.toLowerCase()) ? '' : name;
+          }
           this.#state = S.ValueStart;
           return false;
         }
@@ -540,7 +580,13 @@ export class HttpParser {
         this.#countHead(i);
         if (FIELD_VCHAR[c] || c === SP || c === HT) return false;
         if (c === CR) {
-          this.#fieldValue = trimOws(this.#takeSpan(chunk, i));
+          if (this.#fieldName === '') {
+            this.#partial = '';
+            this.#mark = -1;
+            this.#fieldValue = '';
+          } else {
+            this.#fieldValue = trimOws(this.#takeSpan(chunk, i));
+          }
           this.#state = S.ValueLf;
           return false;
         }
@@ -549,7 +595,7 @@ export class HttpParser {
       case S.ValueLf:
         this.#countHead(i);
         if (c !== LF) throw this.#error('Missing expected LF after header value', i, 400);
-        if (this.#fields.length >= this.#maxHeaders) {
+        if (this.#fieldCount >= this.#maxHeaders) {
           throw this.#error(`More than ${this.#maxHeaders} header fields`, i, 431);
         }
         if (
@@ -560,7 +606,10 @@ export class HttpParser {
           // Checked now, not at the end of the head: an overflow or a conflict is final.
           this.#contentLength = this.#parseContentLength(this.#fieldValue, i);
         }
-        this.#fields.push([this.#fieldName, this.#fieldValue]);
+        this.#fieldCount++;
+        // A name is never empty: an empty one is a field the framing-only mode skipped.
+        if (this.#fieldName !== '') this.#fields.push([this.#fieldName, this.#fieldValue]);
+        this.#lastSkipped = this.#fieldName === '';
         this.#state = S.FieldStart;
         return false;
       case S.Fold:
@@ -569,7 +618,8 @@ export class HttpParser {
         if (c === SP || c === HT) return false;
         if (c === CR) {
           // A continuation line of nothing but whitespace adds nothing.
-          const [name, value] = this.#fields.pop()!;
+          this.#fieldCount--;
+          const [name, value] = this.#lastSkipped ? SKIPPED_FIELD : this.#fields.pop()!;
           this.#fieldName = name;
           this.#fieldValue = value;
           this.#state = S.ValueLf;
@@ -577,7 +627,8 @@ export class HttpParser {
         }
         if (!FIELD_VCHAR[c]) throw this.#error('Invalid header value char', i, 400);
         {
-          const [name, value] = this.#fields.pop()!;
+          this.#fieldCount--;
+          const [name, value] = this.#lastSkipped ? SKIPPED_FIELD : this.#fields.pop()!;
           this.#fieldName = name;
           this.#partial = value === '' ? '' : `${value} `;
           this.#mark = i;
@@ -689,6 +740,7 @@ export class HttpParser {
           // The last chunk: trailer fields follow, then an empty line.
           this.#inTrailers = true;
           this.#fields = [];
+          this.#fieldCount = 0;
           this.#headBytes = 0;
           this.#state = S.FieldStart;
         } else {
@@ -748,6 +800,7 @@ export class HttpParser {
 
   #beginHead(i: number): void {
     this.#fields = [];
+    this.#fieldCount = 0;
     this.#headBytes = 0;
     this.#inTrailers = false;
     this.#partial = '';
@@ -756,9 +809,84 @@ export class HttpParser {
     if (this.#captureRaw) this.#rawStart = i;
   }
 
+  /**
+   * A whole status line, `HTTP/d.d SP ddd SP reason CRLF`, at `i`: parsed
+   * in one step. Returns the offset after it, or -1 to go byte by byte.
+   */
+  #statusLine(chunk: Buffer, i: number, end: number): number {
+    if (
+      i + 13 > end ||
+      chunk[i] !== 0x48 ||
+      chunk[i + 1] !== 0x54 ||
+      chunk[i + 2] !== 0x54 ||
+      chunk[i + 3] !== 0x50 ||
+      chunk[i + 4] !== 0x2f ||
+      chunk[i + 6] !== 0x2e ||
+      chunk[i + 8] !== SP
+    ) {
+      return -1;
+    }
+    const major = chunk[i + 5]! - 0x30;
+    const minor = chunk[i + 7]! - 0x30;
+    if (!((major === 1 && (minor === 1 || minor === 0)) || (major === 2 && minor === 0))) return -1;
+    const d1 = chunk[i + 9]! - 0x30;
+    const d2 = chunk[i + 10]! - 0x30;
+    const d3 = chunk[i + 11]! - 0x30;
+    if (d1 < 1 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9 || chunk[i + 12] !== SP) return -1;
+    let e = i + 13;
+    while (e < end && VALUE_CHAR[chunk[e]!] === 1) e++;
+    if (e + 1 >= end || chunk[e] !== CR || chunk[e + 1] !== LF) return -1;
+    if (e + 2 - i > this.#maxHeadSize) return -1;
+    this.#beginHead(i);
+    this.#major = major;
+    this.#minor = minor;
+    this.#status = d1 * 100 + d2 * 10 + d3;
+    this.#statusDigits = 3;
+    this.#reason = e > i + 13 ? latin1(chunk, i + 13, e) : '';
+    this.#headBytes = e + 2 - i;
+    this.#state = S.FieldStart;
+    return e + 2;
+  }
+
+  /**
+   * A whole header (or trailer) line, `name: value CRLF`, at `i`: taken in
+   * one step. Returns the offset after it, or -1 to go byte by byte.
+   */
+  #fieldLine(chunk: Buffer, i: number, end: number): number {
+    let j = i;
+    while (j < end && TOKEN[chunk[j]!] === 1) j++;
+    if (j === i || j >= end || chunk[j] !== 0x3a) return -1;
+    let v = j + 1;
+    while (v < end && (chunk[v] === SP || chunk[v] === HT)) v++;
+    let e = v;
+    while (e < end && VALUE_CHAR[chunk[e]!] === 1) e++;
+    if (e + 1 >= end || chunk[e] !== CR || chunk[e + 1] !== LF) return -1;
+    if (this.#headBytes + (e + 2 - i) > this.#maxHeadSize) return -1;
+    if (this.#fieldCount >= this.#maxHeaders) return -1;
+    let name = '';
+    if (!this.#framingOnly || FRAMING_NAME_LENGTH[j - i]) {
+      name = latin1(chunk, i, j);
+      if (this.#framingOnly && !FRAMING_NAMES.has(name.toLowerCase())) name = '';
+    }
+    let value = '';
+    if (name !== '') {
+      let t = e;
+      while (t > v && (chunk[t - 1] === SP || chunk[t - 1] === HT)) t--;
+      value = t > v ? latin1(chunk, v, t) : '';
+      if (!this.#inTrailers && name.length === 14 && name.toLowerCase() === 'content-length') {
+        this.#contentLength = this.#parseContentLength(value, e + 1);
+      }
+      this.#fields.push([name, value]);
+    }
+    this.#headBytes += e + 2 - i;
+    this.#fieldCount++;
+    this.#lastSkipped = name === '';
+    return e + 2;
+  }
+
   /** The span from #mark (plus what an earlier chunk held) to `i`, ending the span. */
   #takeSpan(chunk: Buffer, i: number): string {
-    const text = this.#partial + chunk.toString('latin1', this.#mark, i);
+    const text = this.#partial + latin1(chunk, this.#mark, i);
     this.#partial = '';
     this.#mark = -1;
     return text;
@@ -884,6 +1012,18 @@ export class HttpParser {
    */
   #parseContentLength(value: string, at: number): number {
     let length = this.#contentLength;
+    // The usual case first: one run of at most 15 digits.
+    if (value.length > 0 && value.length <= 15 && isDigits(value)) {
+      const n = Number(value);
+      if (length >= 0 && n !== length) {
+        throw this.#error(
+          `Duplicate Content-Length with different values (${length} and ${n})`,
+          at,
+          400,
+        );
+      }
+      return n;
+    }
     for (const part of value.split(',')) {
       const text = part.trim();
       if (text === '') throw this.#error('Empty Content-Length', at, 400);
@@ -912,6 +1052,7 @@ export class HttpParser {
 
   #complete(): void {
     this.#fields = [];
+    this.#fieldCount = 0;
     this.#inTrailers = false;
     this.#state = this.#upgrade ? S.Upgraded : this.#keepAlive ? S.Start : S.Closed;
     this.#handler.onComplete();
@@ -943,6 +1084,11 @@ const NO_TOKENS: string[] = [];
 
 /** The elements of a comma-separated list value, trimmed and lowercased, empty ones dropped. */
 function listTokens(value: string): string[] {
+  // The usual case, one token ("keep-alive", "chunked"): no split.
+  if (value.indexOf(',') === -1) {
+    const token = value.trim().toLowerCase();
+    return token === '' ? [] : [token];
+  }
   const out: string[] = [];
   for (const part of value.split(',')) {
     const token = part.trim().toLowerCase();
@@ -950,6 +1096,31 @@ function listTokens(value: string): string[] {
   }
   return out;
 }
+
+/**
+ * Bytes as a latin1 string: Buffer's own `latin1Slice`, which
+ * `toString('latin1', …)` ends up calling after argument checks that cost
+ * more than the copy for the short spans of a head.
+ */
+function latin1(chunk: Buffer, start: number, end: number): string {
+  return (chunk as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(
+    start,
+    end,
+  );
+}
+
+function isDigits(value: string): boolean {
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** Lengths of the framing field names: upgrade, connection, content-length, transfer-encoding. */
+const FRAMING_NAME_LENGTH: Record<number, true> = { 7: true, 10: true, 14: true, 17: true };
+const FRAMING_NAMES = new Set(['upgrade', 'connection', 'content-length', 'transfer-encoding']);
+const SKIPPED_FIELD: [string, string] = ['', ''];
 
 function trimOws(value: string): string {
   let end = value.length;
