@@ -6,6 +6,7 @@
  * (A B C A B C …), so drift on a shared machine hits all of them alike; results are medians.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,4 +154,81 @@ export const TSX = [process.execPath, '--import', 'tsx'] as const;
 
 export function log(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/**
+ * nginx from the system's packages, one worker process, serving `page` as its index (and a
+ * 13-byte reply from memory at /hello), on a random loopback port; `null` when nginx is not
+ * installed.
+ */
+export async function startNginx(prefix: string[], page: string): Promise<Served | null> {
+  if (!(await hasCommand('nginx'))) return null;
+  const dir = join(ROOT, 'bench', 'results', 'nginx');
+  mkdirSync(join(dir, 'html'), { recursive: true });
+  writeFileSync(join(dir, 'html', 'index.html'), page);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1; daemon off; error_log ${dir}/error.log; pid ${dir}/nginx.pid;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t2; fastcgi_temp_path ${dir}/t3; uwsgi_temp_path ${dir}/t4; scgi_temp_path ${dir}/t5;
+  server { listen 127.0.0.1:${port}; root ${dir}/html; keepalive_requests 1000000;
+    location = /hello { default_type text/plain; return 200 "Hello, world!"; } } }\n`,
+  );
+  const [command, args] = pinned(prefix, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  const child = spawn(command, args, { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  return {
+    port,
+    child,
+    stop: () =>
+      new Promise((done) => {
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Converts wrk's "812.00us", "1.20ms", "2.00s" to milliseconds. */
+function wrkMs(value: string, unit: string): number {
+  const n = Number(value);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60000 : n;
+}
+
+/** Requests per second and median latency (ms) from wrk's output with --latency. */
+export function parseWrk(out: string): { rps: number; p50: number } {
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(out);
+  if (!rps || !p50) throw new Error(`wrk printed no result: ${out}`);
+  return { rps: Number(rps[1]), p50: wrkMs(p50[1]!, p50[2]!) };
+}
+
+/** wrk's arguments: one thread, `connections`, `seconds`, latency percentiles. */
+export function wrkArgs(url: string, connections: number, seconds: number): string[] {
+  return ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+}
+
+/** Runs wrk (one thread) against `url`: requests per second and the median latency in ms. */
+export function runWrk(
+  prefix: string[],
+  url: string,
+  connections: number,
+  seconds: number,
+): Promise<{ rps: number; p50: number }> {
+  return new Promise((resolve, reject) => {
+    const [command, args] = pinned(prefix, 'wrk', wrkArgs(url, connections, seconds));
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`wrk exited ${code}: ${out}`);
+        resolve(parseWrk(out));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
 }

@@ -3,8 +3,6 @@
  * the same page, 50 connections, the same load generator (wrk when installed), side by side.
  * nginx on a small static page, when installed, shows this machine's ceiling.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BENCH_DIR,
@@ -16,8 +14,10 @@ import {
   pinned,
   ROOT,
   runJson,
+  runWrk,
   type Section,
   type Served,
+  startNginx,
   startServer,
   TSX,
 } from './_lib.js';
@@ -26,64 +26,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_MS ?? 3000) / 1000;
 const CONNECTIONS = 50;
 
-/** Runs wrk and returns requests per second. */
-function wrk(prefix: string[], port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const [command, args] = pinned(prefix, 'wrk', [
-      '-t1',
-      `-c${CONNECTIONS}`,
-      `-d${DURATION_S}s`,
-      `http://127.0.0.1:${port}/`,
-    ]);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once('exit', (code) => {
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-      if (code !== 0 || !rps) reject(new Error(`wrk failed: ${out}`));
-      else resolve(Number(rps[1]));
-    });
-  });
-}
-
-async function startNginx(prefix: string[]): Promise<Served | null> {
-  if (!(await hasCommand('nginx'))) return null;
-  const dir = join(ROOT, 'bench', 'results', 'nginx');
-  mkdirSync(join(dir, 'html'), { recursive: true });
-  writeFileSync(
-    join(dir, 'html', 'index.html'),
-    `<!doctype html><h1>Hello, world!</h1>${'<p>padding</p>'.repeat(60)}\n`,
-  );
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1; daemon off; error_log ${dir}/error.log; pid ${dir}/nginx.pid;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t2; fastcgi_temp_path ${dir}/t3; uwsgi_temp_path ${dir}/t4; scgi_temp_path ${dir}/t5;
-  server { listen 127.0.0.1:${port}; root ${dir}/html; keepalive_requests 1000000; } }\n`,
-  );
-  const [command, args] = pinned(prefix, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
-  const child = spawn(command, args, { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
-  return {
-    port,
-    child,
-    stop: () =>
-      new Promise((done) => {
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 export async function httpServeBenchmark(): Promise<Section> {
   const pin = await corePinning();
   const haveWrk = await hasCommand('wrk');
   const generator = haveWrk ? 'wrk (1 thread)' : 'a Node keep-alive client (wrk not installed)';
   const measure = async (port: number): Promise<number> => {
-    if (haveWrk) return wrk(pin.client, port);
+    if (haveWrk)
+      return (await runWrk(pin.client, `http://127.0.0.1:${port}/`, CONNECTIONS, DURATION_S)).rps;
     const r = await runJson<{ requests: number; seconds: number }>(
       ...pinned(pin.client, TSX[0], [
         ...TSX.slice(1),
@@ -121,7 +70,14 @@ export async function httpServeBenchmark(): Promise<Section> {
           ]),
         ),
     },
-    { name: 'nginx (static page, for reference)', start: () => startNginx(pin.server) },
+    {
+      name: 'nginx (static page, for reference)',
+      start: () =>
+        startNginx(
+          pin.server,
+          `<!doctype html><h1>Hello, world!</h1>${'<p>padding</p>'.repeat(60)}\n`,
+        ),
+    },
   ];
   const results = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {

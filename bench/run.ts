@@ -9,12 +9,14 @@ import { codecBenchmark } from './codecs.js';
 import { echoBenchmark } from './echo.js';
 import { fetchBenchmark } from './fetch.js';
 import { httpServeBenchmark } from './http-serve.js';
+import { loadBenchmark } from './load.js';
 
 const SUITES: Record<string, () => Promise<Section>> = {
   echo: echoBenchmark,
   codecs: codecBenchmark,
   fetch: fetchBenchmark,
   http: httpServeBenchmark,
+  load: loadBenchmark,
 };
 
 const wanted = process.argv.slice(2);

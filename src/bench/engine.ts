@@ -199,11 +199,11 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
   };
 
   // Deadlines checked by one sweeper; an overrun aborts the socket, which fails the exchange.
-  const inFlight = new Set<InFlight>();
+  const inFlight: InFlight[] = [];
   let stopping = false;
   const stop = () => {
     stopping = true;
-    for (const entry of inFlight) entry.abort();
+    for (const entry of inFlight) if (entry.active) entry.abort();
   };
   if (signal?.aborted) stopping = true;
   signal?.addEventListener('abort', stop, { once: true });
@@ -211,7 +211,7 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
     () => {
       const now = performance.now();
       for (const entry of inFlight) {
-        if (entry.deadline < now && !entry.timedOut) {
+        if (entry.active && entry.deadline < now && !entry.timedOut) {
           entry.timedOut = true;
           entry.abort();
         }
@@ -275,7 +275,7 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
   /** One TCP connection's loop: http keeps the connection; oneshot opens one per request. */
   async function streamLoop(): Promise<void> {
     const payload = spec.payload;
-    const reply: Reply = { status: 0, keepAlive: true, complete: false };
+    const reply: Reply = { status: 0, keepAlive: true, complete: false, any: false, raw: false };
     const handler = {
       onHead(head: RequestHead | ResponseHead) {
         if (head.kind === 'response' && head.status >= 200) {
@@ -291,7 +291,13 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
     let sock: StreamSocket | null = null;
     let parser: HttpParser | null = null;
     let firstTry = true;
-    const entry: InFlight = { deadline: 0, abort: () => void sock?.abort(), timedOut: false };
+    const entry: InFlight = {
+      deadline: 0,
+      abort: () => void sock?.abort(),
+      timedOut: false,
+      active: false,
+    };
+    inFlight.push(entry);
     for (;;) {
       const intended = claim();
       if (intended === null) break;
@@ -299,10 +305,12 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
       if (wait !== null) await wait;
       if (stopping) break;
       const measured = intended >= measureFrom;
-      entry.deadline = performance.now() + spec.timeoutMs;
+      // Without a rate, the claim's time is now; with one, the wait may have overrun.
+      const startAt = spec.rate === null ? intended : performance.now();
+      entry.deadline = startAt + spec.timeoutMs;
       entry.timedOut = false;
-      inFlight.add(entry);
-      let sentAt = 0;
+      entry.active = true;
+      let sentAt = startAt;
       let connecting = false;
       try {
         if (sock === null) {
@@ -315,10 +323,11 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
             parser.expectResponseTo(spec.method);
           }
           if (entry.timedOut) throw new ExchangeError('timeout', 'timed out');
+          sentAt = performance.now();
         }
         firstTry = false;
-        sentAt = performance.now();
-        await sock.sendAll(payload);
+        // A request is small and the reply is awaited next: queue it without waiting on the write.
+        sock.send(payload);
         bytesSent += payload.length;
         let keep = true;
         let good = true;
@@ -328,13 +337,19 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
           reply.status = 0;
           reply.keepAlive = true;
           reply.complete = false;
-          keep = await readResponse(sock, parser!, reply);
+          reply.any = false;
+          reply.raw = false;
+          let done: boolean | null = null;
+          while (done === null) {
+            done = takeResponse(sock, parser!, reply, (await sock.recv(65536)) as Buffer);
+          }
+          keep = done;
           if (reply.status !== 0) {
             if (measured) statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
             good = reply.status < 300;
           }
         }
-        inFlight.delete(entry);
+        entry.active = false;
         if (entry.timedOut) throw new ExchangeError('timeout', 'timed out');
         if (measured) {
           if (good) ok++;
@@ -345,7 +360,7 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
           sock = null;
         }
       } catch (error) {
-        inFlight.delete(entry);
+        entry.active = false;
         const seen = classify(error);
         const kind =
           entry.timedOut || seen === 'timeout' ? 'timeout' : connecting ? 'connect' : seen;
@@ -372,41 +387,38 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
   }
 
   /**
-   * Reads one response and says whether the connection may carry another.
-   * A reply that starts "HTTP/" is parsed (body consumed exactly); in
-   * oneshot mode anything else is taken whole, up to the server's close.
+   * Takes one received chunk of a response (empty at EOF). Returns `null`
+   * while more is needed, else whether the connection may carry another
+   * request. A reply that starts "HTTP/" is parsed (body consumed exactly);
+   * in oneshot mode anything else is taken whole, up to the server's close.
+   * Synchronous, so reading a response costs one await per chunk and no more.
    */
-  async function readResponse(
+  function takeResponse(
     sock: StreamSocket,
     parser: HttpParser,
     reply: Reply,
-  ): Promise<boolean> {
-    let raw = false;
-    let any = false;
-    for (;;) {
-      const chunk = (await sock.recv(65536)) as Buffer;
-      if (chunk.length === 0) {
-        if (!any) throw new ExchangeError('reset', 'the server closed without replying');
-        if (raw) return false;
-        parser.finish(); // completes a close-delimited body, or throws for a cut one
-        if (!reply.complete)
-          throw new ExchangeError('reset', 'the server closed inside the response');
-        return false;
-      }
-      bytesReceived += chunk.length;
-      if (!any) {
-        any = true;
-        raw = spec.mode === 'oneshot' && !startsLikeHttp(chunk);
-      }
-      if (raw) continue;
-      let at = 0;
-      while (at < chunk.length && !reply.complete) at = parser.execute(chunk, at);
-      if (reply.complete) {
-        // Bytes after the response (the server sent more than asked): keep them for the next read.
-        if (at < chunk.length) sock.unshift(chunk.subarray(at));
-        return reply.keepAlive;
-      }
+    chunk: Buffer,
+  ): boolean | null {
+    if (chunk.length === 0) {
+      if (!reply.any) throw new ExchangeError('reset', 'the server closed without replying');
+      if (reply.raw) return false;
+      parser.finish(); // completes a close-delimited body, or throws for a cut one
+      if (!reply.complete)
+        throw new ExchangeError('reset', 'the server closed inside the response');
+      return false;
     }
+    bytesReceived += chunk.length;
+    if (!reply.any) {
+      reply.any = true;
+      reply.raw = spec.mode === 'oneshot' && !startsLikeHttp(chunk);
+    }
+    if (reply.raw) return null;
+    let at = 0;
+    while (at < chunk.length && !reply.complete) at = parser.execute(chunk, at);
+    if (!reply.complete) return null;
+    // Bytes after the response (the server sent more than asked): keep them for the next read.
+    if (at < chunk.length) sock.unshift(chunk.subarray(at));
+    return reply.keepAlive;
   }
 
   /** One UDP "connection": a socket sending a datagram and waiting for the reply. */
@@ -417,8 +429,9 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
       deadline: Number.POSITIVE_INFINITY,
       abort: () => void sock?.close().catch(() => {}),
       timedOut: false,
+      active: true,
     };
-    inFlight.add(entry);
+    inFlight.push(entry);
     for (;;) {
       const intended = claim();
       if (intended === null) break;
@@ -447,21 +460,27 @@ export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Prom
         sock = null;
       }
     }
-    inFlight.delete(entry);
+    entry.active = false;
     await sock?.close().catch(() => {});
   }
 }
 
+/** One loop's exchange, as the sweeper sees it: registered once, active while in flight. */
 interface InFlight {
   deadline: number;
   abort: () => void;
   timedOut: boolean;
+  active: boolean;
 }
 
 interface Reply {
   status: number;
   keepAlive: boolean;
   complete: boolean;
+  /** Some of the reply has arrived. */
+  any: boolean;
+  /** oneshot: the reply is not HTTP; it ends when the server closes. */
+  raw: boolean;
 }
 
 const HTTP_PREFIX = Buffer.from('HTTP/');
