@@ -165,8 +165,9 @@ function latencyRows(label: string, s: LatencyStats): string[] {
 /** The report as a table for people, in the spirit of wrk's and ab's. */
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
+  const unit = report.mode === 'udp' ? 'socket' : 'connection';
   const shape = [
-    `${report.connections} connection${report.connections === 1 ? '' : 's'}`,
+    `${report.connections} ${unit}${report.connections === 1 ? '' : 's'}`,
     `${report.workers} thread${report.workers === 1 ? '' : 's'}`,
     report.rate === null ? null : `${report.rate} req/s asked`,
   ].filter((x) => x !== null);
@@ -174,8 +175,9 @@ export function formatReport(report: BenchReport): string {
     `${report.mode} ${report.target} (${report.address} port ${report.port}), ${shape.join(', ')}`,
   );
   const failures = Object.values(report.errors).reduce((a, b) => a + b, 0);
+  const http = report.mode === 'http' || report.mode === 'oneshot';
   lines.push(
-    `${report.requests} requests in ${report.duration.toFixed(2)}s: ${report.ok} ok, ${report.non2xx} non-2xx, ${failures} errors`,
+    `${report.requests} requests in ${report.duration.toFixed(2)}s: ${report.ok} ok, ${http ? `${report.non2xx} non-2xx, ` : ''}${failures} errors`,
   );
   lines.push('');
   const header = ['Latency', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'stdev'];

@@ -23,7 +23,7 @@ interface BenchFlags {
   duration?: number;
   warmup?: number;
   rate?: number;
-  timeout: number;
+  timeout?: number;
   method?: string;
   header: string[];
   body?: string;
@@ -82,7 +82,7 @@ export function benchCommand(): Command {
       'a constant rate (requests/s); latency counts from when each request was due',
       parseRate,
     )
-    .option('--timeout <secs>', 'per request, connecting included', parseDuration, 10_000)
+    .option('--timeout <secs>', 'per request, connecting included (default 10)', parseDuration)
     .option('-m, --method <method>', 'the HTTP method (default GET, or POST with a body)')
     .option(
       '-H, --header <header>',
