@@ -84,7 +84,7 @@ function latencyPanel(report: BenchReport, top: number): string {
   const x = (p: number) => left + (nines(p) / 5) * plotWidth;
   const y = (ms: number) => bottom - (ms / yMax) * (bottom - plotTop);
   const yTicks: Array<[number, string]> = [];
-  for (let v = 0; v <= yMax + step / 2; v += step) yTicks.push([y(v), formatMs(v)]);
+  for (let v = 0; v <= yMax + step / 2; v += step) yTicks.push([y(v), v === 0 ? '0' : formatMs(v)]);
   const xTicks: Array<[number, string]> = [
     [x(0), '0%'],
     [x(90), '90%'],
@@ -113,7 +113,8 @@ function ratePanel(report: BenchReport, top: number): string {
   const plotTop = top + MARGIN.top;
   const bottom = top + PANEL - MARGIN.bottom;
   const timeline = report.timeline;
-  const max = Math.max(1, ...timeline);
+  // Some headroom above the tallest bar, so a steady rate does not look clipped.
+  const max = Math.max(1, ...timeline) * 1.1;
   const step = niceStep(max, 5);
   const yMax = Math.ceil(max / step) * step;
   const y = (n: number) => bottom - (n / yMax) * (bottom - plotTop);
