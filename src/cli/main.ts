@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   daytime: async () => (await import('./commands/daytime.js')).daytimeCommand(),
   qotd: async () => (await import('./commands/qotd.js')).qotdCommand(),
   bench: async () => (await import('./commands/bench.js')).benchCommand(),
+  tour: async () => (await import('./commands/tour.js')).tourCommand(),
 };
 
 async function program(commandName: string | undefined): Promise<Command> {
