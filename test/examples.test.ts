@@ -126,7 +126,7 @@ describe('sockit tour', () => {
     );
     const one = await sockit(['tour', '--only', '003-reverse-client']);
     assert.equal(one.code, 0, one.stderr);
-    assert.match(one.stdout.toString(), /All 1 steps did what the tutorials say/);
+    assert.match(one.stdout.toString(), /All 1 step did what the tutorials say/);
   });
 
   test('an unknown step exits 2 and names it', async () => {

@@ -143,7 +143,7 @@ async function run(flags: TourFlags): Promise<void> {
     const checks = results.reduce((n, r) => n + r.checks.length, 0);
     await writeOut(
       failed.length === 0
-        ? `${pc.green('All')} ${results.length} steps did what the tutorials say (${checks} checks).\n`
+        ? `${pc.green('All')} ${results.length} step${results.length === 1 ? '' : 's'} did what the tutorials say (${checks} checks).\n`
         : `${pc.red(`${failed.length} of ${results.length} steps failed`)}: ${failed.map((r) => r.name).join(', ')}\n`,
     );
   }
