@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -7,6 +8,8 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { FIXTURES, fixture, requirePeer, sockit, sockitInPty } from './_helpers.js';
@@ -392,6 +395,32 @@ describe('sockit fetch over HTTPS and redirects', () => {
     assert.match(result.stderr, /Following the 302 redirect to http:\/\/127\.0\.0\.1:\d+\/second/);
     assert.match(result.stderr, /Following the 301 redirect to https:\/\/localhost:\d+\/final/);
     for (const s of [first, second, secure]) s.close();
+  });
+});
+
+describe('sockit fetch -o: the progress bar', () => {
+  test('draws a bar on a terminal and none into a pipe; the file gets every byte either way', async (t) => {
+    if (!requirePeer(t, 'python3', 'to drive a pseudo-terminal')) return;
+    const body = Buffer.alloc(2 * 1024 * 1024, 0x61);
+    const server = createHttpServer((_q, r) => r.end(body));
+    const port = await listening(server as unknown as Server);
+    const dir = mkdtempSync(join(tmpdir(), 'sockit-fetch-bar-'));
+    try {
+      const onTerminal = join(dir, 'terminal.bin');
+      const tty = await sockitInPty(['fetch', '-o', onTerminal, `127.0.0.1:${port}`], []);
+      assert.equal(tty.status, 0, tty.output);
+      assert.match(tty.output, /100% \| 2097152\/2097152 bytes \| [\d.]+ MiB\/s/);
+      assert.equal(statSync(onTerminal).size, body.length);
+
+      const piped = join(dir, 'piped.bin');
+      const result = await sockit(['fetch', '-o', piped, `127.0.0.1:${port}`]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, '');
+      assert.equal(statSync(piped).size, body.length);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
