@@ -61,11 +61,11 @@ describe('sockit resolve', () => {
   });
 
   test('an unknown host exits 6 and names it', async () => {
-    const result = await sockit(['resolve', 'a.non.existent.name.invalid']);
+    const result = await sockit(['resolve', 'a.non.existent.name!']);
     assert.equal(result.code, 6);
     assert.match(
       result.stderr,
-      /Could not resolve host "a\.non\.existent\.name\.invalid": Name or service not known/,
+      /Could not resolve host "a\.non\.existent\.name!": Name or service not known/,
     );
   });
 
