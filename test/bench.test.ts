@@ -514,11 +514,7 @@ describe('sockit bench: the command line', () => {
         /Refusing to load-test 192\.0\.2\.1 \(192\.0\.2\.1\): it is not a loopback address; allow it explicitly with --allow-remote/,
       ],
       [[`http://127.0.0.1:${port}/`], 7, /Connection refused|refused/],
-      [
-        ['http://a.non.existent.name!/'],
-        6,
-        /Could not resolve host "a\.non\.existent\.name!"/,
-      ],
+      [['http://a.non.existent.name!/'], 6, /Could not resolve host "a\.non\.existent\.name!"/],
     ];
     for (const [args, code, message] of cases) {
       const result = await sockit(['bench', ...args]);

@@ -111,10 +111,7 @@ describe('udp() and DatagramSocket', () => {
 
   test('an unresolvable host is NameResolutionError', async () => {
     const client = await udp();
-    await assert.rejects(
-      client.sendTo(encode('x'), 'no.such.host!', 9),
-      NameResolutionError,
-    );
+    await assert.rejects(client.sendTo(encode('x'), 'no.such.host!', 9), NameResolutionError);
     await client.close();
   });
 
