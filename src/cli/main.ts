@@ -46,9 +46,13 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or input, 6 could not resolve host,
 7 could not connect, 28 timed out, 35 TLS handshake failed, 56 connection reset,
 60 certificate not trusted. See the README for the full list.`,
     );
-  // The named command alone; every command for help, version or a name that is not one.
+  // The named command alone; none for the version; every command for help or a name that is not one.
   const names =
-    commandName !== undefined && commandName in COMMANDS ? [commandName] : Object.keys(COMMANDS);
+    commandName !== undefined && commandName in COMMANDS
+      ? [commandName]
+      : commandName === '-V' || commandName === '--version'
+        ? []
+        : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => COMMANDS[name]!())))
     root.addCommand(command);
   // Throw instead of exiting, everywhere, so usage errors become exit code 2.
