@@ -6,8 +6,8 @@
  * for all of them.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   BENCH_DIR,
   corePinning,
@@ -121,6 +121,25 @@ const GENERATORS: Record<string, (prefix: string[], url: string) => Promise<Meas
 interface Scenario {
   title: string;
   path: string;
+  /** Where the plot of one extra, unmeasured `sockit bench --plot` run goes (under bench/plots/). */
+  plot: string;
+}
+
+/** One more sockit bench run, outside the measured rounds, that draws its report as an SVG. */
+async function plotRun(prefix: string[], url: string, file: string): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  await timed(prefix, process.execPath, [
+    join(ROOT, 'dist/cli/main.js'),
+    'bench',
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(DURATION_S),
+    '--json',
+    '--plot',
+    file,
+    url,
+  ]);
 }
 
 /** The comparison on one URL: a markdown table and the ratios under it. */
@@ -148,6 +167,8 @@ function summarise(
   const wrkRps = med('wrk', 'rps');
   const lines = [
     `### ${scenario.title}`,
+    '',
+    `![sockit bench on ${scenario.path}: latency by percentile, and requests/s over time](${scenario.plot})`,
     '',
     '| generator | requests/s | p50 latency | CPU per request |',
     '|---|---|---|---|',
@@ -183,10 +204,11 @@ export async function loadBenchmark(): Promise<Section> {
   const scenarios: Scenario[] = [];
   if (served !== null) {
     scenarios.push(
-      { title: 'nginx, a 1 KB static page', path: '/' },
+      { title: 'nginx, a 1 KB static page', path: '/', plot: 'bench/plots/load-nginx-static.svg' },
       {
         title: 'nginx, 13 bytes from memory (`return 200`): the cheapest reply nginx makes',
         path: '/hello',
+        plot: 'bench/plots/load-nginx-hello.svg',
       },
     );
   } else {
@@ -197,7 +219,11 @@ export async function loadBenchmark(): Promise<Section> {
         join(BENCH_DIR, 'servers/hello-node-http.ts'),
       ]),
     );
-    scenarios.push({ title: 'node:http, the hello page (nginx is not installed)', path: '/' });
+    scenarios.push({
+      title: 'node:http, the hello page (nginx is not installed)',
+      path: '/',
+      plot: 'bench/plots/load-node-http.svg',
+    });
   }
   const sections: Array<ReturnType<typeof summarise>> = [];
   try {
@@ -213,6 +239,7 @@ export async function loadBenchmark(): Promise<Section> {
           );
         }
       }
+      await plotRun(pin.client, url, join(ROOT, scenario.plot));
       sections.push(summarise(scenario, names, results));
     }
   } finally {
@@ -229,7 +256,8 @@ Each generator loads the same server in turn: ${CONNECTIONS} keep-alive connecti
 thread each, ${DURATION_S} s per run, medians of ${ROUNDS} interleaved rounds (${pin.note}).
 CPU per request is the generator's own user + system time (GNU time, start-up included)
 divided by the requests it completed: what each request costs to produce, whoever is the
-bottleneck. autocannon reports latency in whole milliseconds.
+bottleneck. autocannon reports latency in whole milliseconds. Each plot is \`sockit bench --plot\`
+from one more run after the measured rounds.
 
 ${sections.map((s) => s.markdown).join('\n\n')}
 

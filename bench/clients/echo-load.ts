@@ -1,16 +1,25 @@
 // The load client every echo server is measured with: N connections, each sending a message
 // of SIZE bytes and waiting for all of it to come back before sending the next (ping-pong).
 // Written on plain node:net so it costs the same whoever the server is.
-// Usage: echo-load.ts PORT CONNECTIONS SIZE DURATION_MS WARMUP_MS → prints JSON.
+// Usage: echo-load.ts PORT CONNECTIONS SIZE DURATION_MS WARMUP_MS [SERVER_PID] → prints JSON.
+// With SERVER_PID, it also reports the server's CPU time (user + system, from /proc) over the
+// measured window, for the cost of one round trip to the server.
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
-const [port, connections, size, durationMs, warmupMs] = process.argv.slice(2).map(Number) as [
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+const [port, connections, size, durationMs, warmupMs, serverPid] = process.argv
+  .slice(2)
+  .map(Number) as [number, number, number, number, number, number | undefined];
+
+/** The server's user + system CPU seconds so far, or null without a pid. */
+function serverCpu(): number | null {
+  if (serverPid === undefined || Number.isNaN(serverPid)) return null;
+  // Fields after the command name (which is in parentheses and may hold spaces): utime is the
+  // 12th and stime the 13th of them, in clock ticks (USER_HZ, 100 on Linux).
+  const stat = readFileSync(`/proc/${serverPid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const payload = Buffer.alloc(size);
 for (let i = 0; i < size; i++) payload[i] = (i * 7 + 3) & 0xff;
 
@@ -64,8 +73,10 @@ for (const socket of sockets) {
 await new Promise((resolve) => setTimeout(resolve, warmupMs));
 counting = true;
 const started = performance.now();
+const serverCpuBefore = serverCpu();
 await new Promise((resolve) => setTimeout(resolve, durationMs));
 counting = false;
+const serverCpuAfter = serverCpu();
 const seconds = (performance.now() - started) / 1000;
 stopped = true;
 for (const socket of sockets) socket.destroy();
@@ -78,6 +89,8 @@ console.log(
     mismatches,
     dataEventsPerRoundTrip: dataEvents / roundTrips,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    serverCpuSeconds:
+      serverCpuBefore === null || serverCpuAfter === null ? null : serverCpuAfter - serverCpuBefore,
   }),
 );
 process.exit(0);
