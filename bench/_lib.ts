@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, connect as netConnect } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,27 +167,73 @@ export async function startNginx(prefix: string[], page: string): Promise<Served
   const dir = join(ROOT, 'bench', 'results', 'nginx');
   mkdirSync(join(dir, 'html'), { recursive: true });
   writeFileSync(join(dir, 'html', 'index.html'), page);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1; daemon off; error_log ${dir}/error.log; pid ${dir}/nginx.pid;
+  // A port the kernel just handed out is free; another process can still take it before nginx
+  // binds, so a start that fails is retried on a new port.
+  let lastError = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `worker_processes 1; daemon off; error_log ${dir}/error.log; pid ${dir}/nginx.pid;
 events { worker_connections 1024; }
 http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t2; fastcgi_temp_path ${dir}/t3; uwsgi_temp_path ${dir}/t4; scgi_temp_path ${dir}/t5;
   server { listen 127.0.0.1:${port}; root ${dir}/html; keepalive_requests 1000000;
     location = /hello { default_type text/plain; return 200 "Hello, world!"; } } }\n`,
-  );
-  const [command, args] = pinned(prefix, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
-  const child = spawn(command, args, { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
-  return {
-    port,
-    child,
-    stop: () =>
-      new Promise((done) => {
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
+    );
+    const [command, args] = pinned(prefix, 'nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    if (await acceptsConnections(port, child, 5000)) {
+      return {
+        port,
+        child,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      };
+    }
+    child.kill('SIGKILL');
+    lastError = stderr.trim();
+    log(
+      `nginx did not start on port ${port}${lastError ? `: ${lastError}` : ''}; trying another port`,
+    );
+  }
+  throw new Error(`nginx did not start after 3 tries: ${lastError}`);
+}
+
+/** A loopback port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until `port` accepts a connection (true), `child` exits or `ms` pass (false). */
+async function acceptsConnections(port: number, child: ChildProcess, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = netConnect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }
 
 /** Converts wrk's "812.00us", "1.20ms", "2.00s" to milliseconds. */

@@ -409,7 +409,13 @@ describe('sockit bench: the command line', () => {
       assert.match(svg, /Latency by percentile/);
       assert.match(svg, /Requests per second/);
       assert.equal((svg.match(/<polyline/g) ?? []).length, 2);
-      assert.ok((svg.match(/<rect /g) ?? []).length >= 2);
+      // A title for screen readers, first thing inside the <svg>.
+      assert.match(svg, /^<svg [^>]*role="img"[^>]*>\n<title>sockit bench: http http:/);
+      // A one-second run is one bar (the background is the other rect), and it holds every
+      // request, those that finished just after the deadline included.
+      assert.equal((svg.match(/<rect /g) ?? []).length, 2);
+      const total = /(\d+) requests in/.exec(result.stdout.toString())?.[1];
+      assert.match(svg, new RegExp(`<title>0s: ${total}</title>`));
     } finally {
       await target.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -112,7 +112,12 @@ function ratePanel(report: BenchReport, top: number): string {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotTop = top + MARGIN.top;
   const bottom = top + PANEL - MARGIN.bottom;
-  const timeline = report.timeline;
+  // Requests that were in flight at the deadline complete a few milliseconds after it, in a
+  // slot of their own; they belong to the last second of the run, not to a second after it.
+  const seconds = Math.max(1, Math.ceil(report.duration - 1e-6));
+  const timeline = report.timeline.slice(0, seconds);
+  for (const n of report.timeline.slice(seconds))
+    timeline[timeline.length - 1] = (timeline.at(-1) ?? 0) + n;
   // Some headroom above the tallest bar, so a steady rate does not look clipped.
   const max = Math.max(1, ...timeline) * 1.1;
   const step = niceStep(max, 5);
@@ -138,7 +143,8 @@ function ratePanel(report: BenchReport, top: number): string {
 export function plotReport(report: BenchReport): string {
   const height = PANEL * 2 + 30;
   const caption = `sockit bench: ${report.mode} ${report.target}, ${report.connections} connections, ${report.requests} requests in ${report.duration.toFixed(2)}s`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">
+<title>${esc(`${caption}: latency by percentile, and requests per second over time`)}</title>
 <rect width="100%" height="100%" fill="white"/>
 <text x="${MARGIN.left}" y="18" font-size="12" fill="#555">${esc(caption)}</text>
 ${latencyPanel(report, 20)}${ratePanel(report, 20 + PANEL)}</svg>
