@@ -114,7 +114,8 @@ function ratePanel(report: BenchReport, top: number): string {
   const bottom = top + PANEL - MARGIN.bottom;
   // Requests that were in flight at the deadline complete a few milliseconds after it, in a
   // slot of their own; they belong to the last second of the run, not to a second after it.
-  const seconds = Math.max(1, Math.ceil(report.duration - 1e-6));
+  // (A 5.01 s run is drawn as five seconds.)
+  const seconds = Math.max(1, Math.ceil(report.duration - 0.05));
   const timeline = report.timeline.slice(0, seconds);
   for (const n of report.timeline.slice(seconds))
     timeline[timeline.length - 1] = (timeline.at(-1) ?? 0) + n;
