@@ -136,6 +136,81 @@ describe('HttpParser', () => {
     );
   });
 
+  test('any request line, valid or not, parses (or fails, at the same offset) whole as byte by byte (fast-check)', () => {
+    // Whole lines take a fast path; a line split anywhere goes byte by byte. Both must agree on
+    // every input, so the request line is built from pieces that are sometimes wrong.
+    const method = fc.oneof(token, fc.constantFrom('', 'G T', 'GET\t', 'GÉT'));
+    const target = fc.oneof(
+      fc.stringMatching(/^\/[!-~]{0,30}$/),
+      fc.constantFrom('*', 'example.com:443', '', '/a b', '/\x7f', '/\x00'),
+    );
+    const version = fc.constantFrom(
+      'HTTP/1.1',
+      'HTTP/1.0',
+      'HTTP/0.9',
+      'HTTP/2.0',
+      'HTTP/1.2',
+      'HTTP/3.0',
+      'http/1.1',
+      'HTTP/1.',
+      'HTTP/11',
+    );
+    const lineEnd = fc.constantFrom('\r\n', '\n', '\r', ' \r\n');
+    const request = fc.record({
+      lead: fc.constantFrom('', '\r\n'),
+      method,
+      target,
+      version,
+      lineEnd,
+      headers: fc.array(
+        fc.tuple(
+          token.filter((n) => !reserved.test(n)),
+          fieldValue,
+        ),
+        {
+          maxLength: 4,
+        },
+      ),
+      body,
+    });
+    const outcome = (wire: Buffer, cuts: number[]) => {
+      try {
+        return { parsed: parse('request', wire, cuts) };
+      } catch (error) {
+        assert.ok(error instanceof HttpParseError, String(error));
+        return { error: { offset: error.offset, status: error.status } };
+      }
+    };
+    fc.assert(
+      fc.property(request, (r) => {
+        const head = [
+          `${r.method} ${r.target} ${r.version}`,
+          ...r.headers.map(([n, v]) => `${n}: ${v}`),
+        ];
+        head.push(`Content-Length: ${r.body.length}`);
+        const wire = Buffer.concat([
+          Buffer.from(`${r.lead}${head.join(r.lineEnd)}\r\n\r\n`, 'latin1'),
+          r.body,
+        ]);
+        const everyByte = Array.from({ length: wire.length }, (_, i) => i);
+        const whole = outcome(wire, []);
+        assert.deepEqual(outcome(wire, everyByte), whole);
+        const valid =
+          r.lineEnd === '\r\n' &&
+          /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(r.method) &&
+          /^HTTP\/1\.[01]$/.test(r.version) &&
+          /^[!-~]+$/.test(r.target);
+        if (valid) {
+          assert.ok('parsed' in whole, JSON.stringify(whole));
+          assert.equal(whole.parsed.heads[0]!.method, r.method);
+          assert.equal(whole.parsed.heads[0]!.target, r.target);
+          assert.equal(whole.parsed.bodies[0], r.body.toString('latin1'));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('pipelined requests: execute stops after each message, and the rest parses from there', () => {
     const wire = Buffer.from(
       'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /c HTTP/1.1\r\n\r\n',

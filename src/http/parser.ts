@@ -317,8 +317,11 @@ export class HttpParser {
             i = next;
             continue;
           }
-        } else if (state === S.Start && this.kind === 'response') {
-          const next = this.#statusLine(chunk, i, end);
+        } else if (state === S.Start) {
+          const next =
+            this.kind === 'response'
+              ? this.#statusLine(chunk, i, end)
+              : this.#requestLine(chunk, i, end);
           if (next >= 0) {
             i = next;
             continue;
@@ -846,6 +849,48 @@ export class HttpParser {
     this.#headBytes = e + 2 - i;
     this.#state = S.FieldStart;
     return e + 2;
+  }
+
+  /**
+   * A whole request line, `method SP target SP HTTP/1.x CRLF`, at `i`: taken
+   * in one step. Returns the offset after it, or -1 to go byte by byte (which
+   * also reports every error, and handles leading blank lines and versions
+   * other than 1.0 and 1.1).
+   */
+  #requestLine(chunk: Buffer, i: number, end: number): number {
+    let j = i;
+    while (j < end && TOKEN[chunk[j]!] === 1) j++;
+    if (j === i || j >= end || chunk[j] !== SP) return -1;
+    const t = j + 1;
+    let e = t;
+    while (e < end && TARGET[chunk[e]!] === 1) e++;
+    // After the target: SP "HTTP/" DIGIT "." DIGIT CR LF, 11 bytes.
+    if (e === t || e + 11 > end || chunk[e] !== SP) return -1;
+    const v = e + 1;
+    if (
+      chunk[v] !== 0x48 ||
+      chunk[v + 1] !== 0x54 ||
+      chunk[v + 2] !== 0x54 ||
+      chunk[v + 3] !== 0x50 ||
+      chunk[v + 4] !== 0x2f ||
+      chunk[v + 5] !== 0x31 ||
+      chunk[v + 6] !== 0x2e ||
+      (chunk[v + 7] !== 0x31 && chunk[v + 7] !== 0x30) ||
+      chunk[v + 8] !== CR ||
+      chunk[v + 9] !== LF
+    ) {
+      return -1;
+    }
+    const next = v + 10;
+    if (next - i > this.#maxHeadSize) return -1;
+    this.#beginHead(i);
+    this.#method = latin1(chunk, i, j);
+    this.#target = latin1(chunk, t, e);
+    this.#major = 1;
+    this.#minor = chunk[v + 7]! - 0x30;
+    this.#headBytes = next - i;
+    this.#state = S.FieldStart;
+    return next;
   }
 
   /**

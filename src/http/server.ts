@@ -206,6 +206,9 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
         void refuse(sock);
         continue;
       }
+      // Each response goes out in one write; Nagle's algorithm would only hold back the
+      // last segment of a large one. node:http sets this too.
+      sock.setNoDelay(true);
       const connection = new Connection(sock, handler, settings, () => closing);
       open.set(sock, connection);
       void connection.run().finally(() => open.delete(sock));
