@@ -6,7 +6,7 @@
  * (A B C A B C …), so drift on a shared machine hits all of them alike; results are medians.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, connect as netConnect } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -234,6 +234,33 @@ async function acceptsConnections(port: number, child: ChildProcess, ms: number)
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
+}
+
+/**
+ * User and system CPU seconds of a process and its direct children (nginx's worker is a child
+ * of its master), from /proc; null where /proc is not there.
+ */
+export function processCpu(pid: number): { user: number; system: number } | null {
+  try {
+    const pids = [pid];
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (children !== '') pids.push(...children.split(' ').map(Number));
+    }
+    let user = 0;
+    let system = 0;
+    for (const p of pids) {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      // After the command name in parentheses: utime and stime are the 12th and 13th fields,
+      // in clock ticks (USER_HZ, 100 on Linux).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      user += Number(fields[11]) / 100;
+      system += Number(fields[12]) / 100;
+    }
+    return { user, system };
+  } catch {
+    return null;
+  }
 }
 
 /** Converts wrk's "812.00us", "1.20ms", "2.00s" to milliseconds. */
