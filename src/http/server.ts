@@ -451,7 +451,8 @@ class Connection {
 
   /** Runs the handler and writes its response; resolves with whether to keep the connection. */
   async #respond(request: ServerRequest): Promise<boolean> {
-    const started = performance.now();
+    // Only the log line needs the handler's time.
+    const started = this.#settings.log === undefined ? 0 : performance.now();
     const head = this.#head!;
     let response: ServerResponse;
     try {
@@ -519,14 +520,23 @@ async function writeResponse(
   let hasDate = false;
   let hasServer = false;
   let hasLength = false;
-  for (const [name, value] of headerPairs(response.headers)) {
+  const addField = (name: string, value: string): void => {
     checkToken(name, 'header name');
     checkHeaderValue(name, value);
     if (isName(name, 'date')) hasDate = true;
     else if (isName(name, 'server')) hasServer = true;
     else if (isName(name, 'content-length')) hasLength = true;
-    else if (isName(name, 'connection') || isName(name, 'transfer-encoding')) continue; // sockit decides these
+    else if (isName(name, 'connection') || isName(name, 'transfer-encoding')) return; // sockit decides these
     head += `${name}: ${value}\r\n`;
+  };
+  const fields = response.headers;
+  if (fields instanceof HttpHeaders || Array.isArray(fields)) {
+    for (const [name, value] of fields as Iterable<[string, string]>) addField(name, value);
+  } else if (fields !== undefined) {
+    // A plain object, the usual case: walked in place, no array of pairs built per response.
+    for (const name in fields) {
+      if (Object.hasOwn(fields, name)) addField(name, String(fields[name]));
+    }
   }
   if (!hasDate) head += `Date: ${httpDate()}\r\n`;
   if (!hasServer) head += `Server: ${SERVER}\r\n`;
@@ -579,13 +589,6 @@ async function writeResponse(
     if (chunked) await sock.sendAll(LAST_CHUNK);
   }
   return { status, bytes: sent, keepAlive: keep };
-}
-
-/** The pairs of any HeadersInit, without building an HttpHeaders. */
-function headerPairs(init: HeadersInit | undefined): Iterable<[string, string]> {
-  if (init === undefined) return [];
-  if (init instanceof HttpHeaders || Array.isArray(init)) return init as Iterable<[string, string]>;
-  return Object.entries(init).map(([n, v]) => [n, String(v)] as [string, string]);
 }
 
 const EMPTY_BODY = Buffer.alloc(0);

@@ -47,13 +47,20 @@ export function contentType(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
+const HTML_SPECIAL = /[&<>"']/;
+
 function escapeHtml(text: string): string {
+  if (!HTML_SPECIAL.test(text)) return text;
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The hello page, with the request that asked for it, escaped, line by line. */
 export function helloPage(rawHead: Uint8Array): string {
-  const request = Buffer.from(rawHead).toString('latin1').replace(/\r\n$/, '');
+  // Read in place (a view, not a copy), without the blank line that ends the head.
+  const head = Buffer.from(rawHead.buffer, rawHead.byteOffset, rawHead.byteLength).toString(
+    'latin1',
+  );
+  const request = head.endsWith('\r\n') ? head.slice(0, -2) : head;
   return `<!doctype html>
 <html lang="en">
 <head>
