@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import { udp } from '../src/index.js';
-import { exited, fixture, requirePeer, run, sockit, startPython, startSockit } from './_helpers.js';
+import {
+  exited,
+  FIXTURES,
+  fixture,
+  requirePeer,
+  run,
+  sockit,
+  startPython,
+  startSockit,
+} from './_helpers.js';
 
 function listening(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -239,6 +249,36 @@ describe('sockit connect --tls', () => {
     });
     assert.equal(insecure.code, 0, insecure.stderr);
     assert.equal(insecure.stdout.toString(), 'hello over TLS\n');
+    server.close();
+  });
+
+  test('--servername sets the name sent in SNI and the name the certificate must match', async () => {
+    const seen: Array<string | false | null> = [];
+    const server = createTlsServer(
+      { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },
+      (socket) => {
+        seen.push(socket.servername);
+        socket.end('hello over TLS\n');
+      },
+    );
+    server.on('tlsClientError', () => {});
+    const port = await listening(server);
+    // The test CA signed the certificate for localhost; the child trusts it through Node's
+    // NODE_EXTRA_CA_CERTS, as a user would add a private CA.
+    const env = { NODE_EXTRA_CA_CERTS: join(FIXTURES, 'ca.pem') };
+    const ok = await sockit(
+      ['connect', '--tls', '--servername', 'localhost', '127.0.0.1', String(port)],
+      { holdStdin: true, env },
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout.toString(), 'hello over TLS\n');
+    assert.equal(seen.at(-1), 'localhost');
+    const wrong = await sockit(
+      ['connect', '--tls', '--servername', 'example.org', '127.0.0.1', String(port)],
+      { holdStdin: true, env },
+    );
+    assert.equal(wrong.code, 60, wrong.stderr);
+    assert.match(wrong.stderr, /example\.org/);
     server.close();
   });
 
