@@ -31,6 +31,7 @@ const CONNECTIONS = 50;
 const SOCKIT = 'sockit serve http';
 const NODE_HTTP = 'node:http';
 const FLOOR = 'node:net, fixed reply';
+const SOCKIT_FLOOR = 'sockit recv + sendAll, fixed reply';
 const NGINX = 'nginx (static page, for reference)';
 
 export async function httpServeBenchmark(): Promise<Section> {
@@ -84,6 +85,16 @@ export async function httpServeBenchmark(): Promise<Section> {
           ...pinned(pin.server, TSX[0], [
             ...TSX.slice(1),
             join(BENCH_DIR, 'servers/hello-net-fixed.ts'),
+          ]),
+        ),
+    },
+    {
+      name: SOCKIT_FLOOR,
+      start: () =>
+        startServer(
+          ...pinned(pin.server, TSX[0], [
+            ...TSX.slice(1),
+            join(BENCH_DIR, 'servers/hello-sockit-fixed.ts'),
           ]),
         ),
     },
@@ -153,6 +164,7 @@ export async function httpServeBenchmark(): Promise<Section> {
   const nodeCpu = cpu(NODE_HTTP);
   const floorCpu = cpu(FLOOR);
   const total = (c: { user: number; system: number }) => c.user + c.system;
+  const sockitFloorCpu = cpu(SOCKIT_FLOOR);
   const analysis =
     sockitCpu !== null && nodeCpu !== null && floorCpu !== null && floor !== null
       ? `Where the time goes (server CPU per request, from \`/proc\`, over the same runs): node:http
@@ -163,14 +175,18 @@ request like the first two servers), costs ${total(floorCpu).toFixed(1)} µs and
           floor / node >= 2
             ? ", so the target is not beyond Node.js here: it is beyond sockit's server as built"
             : ', so on this machine not even that floor reaches 2×'
-        }.
-sockit's ${(sockitCpu.user - floorCpu.user).toFixed(1)} µs of user time above the floor is spread thin in a \`--cpu-prof\` profile
-(request parsing, the page and its escaping, the response head, the per-connection \`async\`
-loop's promise hops; no one function above 3% of samples when this was written). Its system
-time is higher than the floor's although both make the same system calls per request: a
-faster server finds the load generator asleep less often, so its writes wake it less. What is
-left to try is a callback-driven connection loop in place of one \`async\` function per
-connection.`
+        }.${
+          sockitFloorCpu === null
+            ? ''
+            : ` The same loop on sockit's sockets (\`recv\` then \`sendAll\`) costs ${total(sockitFloorCpu).toFixed(1)} µs
+(${sockitFloorCpu.user.toFixed(1)} µs user against node:net's ${floorCpu.user.toFixed(1)}), so the pull loop and its promises are not where
+sockit's server loses: its ${(sockitCpu.user - sockitFloorCpu.user).toFixed(1)} µs of user time above that is the HTTP work itself.`
+        }
+A \`--cpu-prof\` profile spreads that work thin: parsing the request, the page and its escaping,
+building and encoding the response head and body into one buffer, with no one function above
+9% of the JavaScript samples when this was written. The system time is higher than the
+floor's although both make the same system calls per request: a faster server finds the load
+generator asleep less often, so its writes wake it less.`
       : '';
   const markdown = `## HTTP "Hello, world!" requests per second (keep-alive)
 
@@ -180,7 +196,7 @@ the request that asked for it, escaped (about 1.2 KB).
 
 | server | requests/s | server CPU per request |
 |---|---|---|
-${row(SOCKIT, 'sockit serve http')}${row(NODE_HTTP, 'node:http')}${row(FLOOR, 'node:net, a prepared reply per read, nothing parsed (the floor for Node.js)')}${row(NGINX, 'nginx, a static page of similar size (for reference)')}
+${row(SOCKIT, 'sockit serve http')}${row(NODE_HTTP, 'node:http')}${row(FLOOR, 'node:net, a prepared reply per read, nothing parsed (the floor for Node.js)')}${row(SOCKIT_FLOOR, "sockit `recv` + `sendAll`, the same prepared reply (sockit's sockets, nothing parsed)")}${row(NGINX, 'nginx, a static page of similar size (for reference)')}
 sockit / node:http: **${ratio.toFixed(2)}×** (rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}).
 Target ≥ 2×: ${ratio >= 2 ? 'met' : '**missed**'}${nginx === null ? '' : `; nginx on its static page: ${(nginx / node).toFixed(1)}× node:http`}.
 
