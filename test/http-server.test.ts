@@ -88,6 +88,63 @@ describe('serve() with the hello page', () => {
     );
   });
 
+  test('handlers that answer later, throw or reject: in order on one connection, 500s for the failures', async () => {
+    const server = await serve((req) => {
+      if (req.path === '/later')
+        return new Promise((resolve) => setTimeout(() => resolve({ body: 'later\n' }), 30));
+      if (req.path === '/throw') throw new Error('the handler broke');
+      if (req.path === '/reject') return Promise.reject(new Error('the promise broke'));
+      return { body: 'now\n' };
+    });
+    servers.push(server);
+    const paths = ['/later', '/now', '/throw', '/reject', '/now'];
+    const reply = await rawExchange(
+      server.address.port,
+      paths
+        .map(
+          (path, i) =>
+            `GET ${path} HTTP/1.1\r\nHost: x\r\n${i === paths.length - 1 ? 'Connection: close\r\n' : ''}\r\n`,
+        )
+        .join(''),
+    );
+    const statuses = [...reply.matchAll(/^HTTP\/1\.1 (\d{3}) /gm)].map((m) => m[1]);
+    assert.deepEqual(statuses, ['200', '200', '500', '500', '200']);
+    const bodies = [...reply.matchAll(/\r\n\r\n([^\r]*?\n)(?=HTTP\/1\.1 |$)/g)].map((m) => m[1]);
+    assert.deepEqual(bodies, [
+      'later\n',
+      'now\n',
+      'Internal Server Error: the handler broke\n',
+      'Internal Server Error: the promise broke\n',
+      'now\n',
+    ]);
+  });
+
+  test('bodies over 64 KiB and streamed bodies: Content-Length, chunked for 1.1, until close for 1.0', async () => {
+    const big = 'x'.repeat(200 * 1024);
+    const server = await serve((req) => {
+      if (req.path === '/big') return { body: big };
+      return {
+        body: (async function* () {
+          yield encode('first ');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          yield encode('second\n');
+        })(),
+      };
+    });
+    servers.push(server);
+    const port = server.address.port;
+    const bigReply = await rawExchange(port, 'GET /big HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.match(bigReply, /\r\nContent-Length: 204800\r\n/);
+    assert.equal(bigReply.slice(bigReply.indexOf('\r\n\r\n') + 4), big);
+    const chunked = await rawExchange(port, 'GET /s HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.match(chunked, /\r\nTransfer-Encoding: chunked\r\n/);
+    assert.ok(chunked.endsWith('\r\n\r\n6\r\nfirst \r\n7\r\nsecond\n\r\n0\r\n\r\n'), chunked);
+    const old = await rawExchange(port, 'GET /s HTTP/1.0\r\n\r\n');
+    assert.match(old, /\r\nConnection: close\r\n/);
+    assert.doesNotMatch(old, /Transfer-Encoding|Content-Length/);
+    assert.ok(old.endsWith('\r\n\r\nfirst second\n'), old);
+  });
+
   test('431 for a head over 16 KiB, then close', async () => {
     const server = await hello();
     const reply = await rawExchange(

@@ -22,7 +22,7 @@ import { HttpParseError } from '../errors.js';
 import type { SocketAddress } from '../socket/address.js';
 import type { Bytes } from '../socket/bytes.js';
 import { listen, type TlsListenOptions } from '../socket/server-socket.js';
-import type { StreamSocket } from '../socket/stream-socket.js';
+import { RESOLVED, type StreamSocket } from '../socket/stream-socket.js';
 import { VERSION } from '../version.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type RequestHead } from './parser.js';
@@ -253,6 +253,15 @@ function describe(address: SocketAddress | null): string {
     : `${address.host}:${address.port}`;
 }
 
+/** The response for a handler that threw (or rejected). */
+function internalError(error: unknown): ServerResponse {
+  return {
+    status: 500,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    body: `Internal Server Error: ${(error as Error).message}\n`,
+  };
+}
+
 function errorResponse(status: number, text: string): Buffer {
   const body = Buffer.from(text);
   const head = serializeResponseHead(status, STATUS_TEXT[status] ?? 'Error', [
@@ -369,7 +378,8 @@ class Connection {
       for (let first = true; ; first = false) {
         const request = await this.#readRequest(first);
         if (request === null) return;
-        const keepAlive = await this.#respond(request);
+        const responded = this.#respond(request);
+        const keepAlive = typeof responded === 'boolean' ? responded : await responded;
         if (!keepAlive) {
           await lingeringClose(sock);
           return;
@@ -449,30 +459,49 @@ class Connection {
     };
   }
 
-  /** Runs the handler and writes its response; resolves with whether to keep the connection. */
-  async #respond(request: ServerRequest): Promise<boolean> {
+  /**
+   * Runs the handler and writes its response; gives whether to keep the connection. A handler
+   * that answers at once and a response the kernel takes at once need no trip through the
+   * microtask queue, so the result is then a plain boolean rather than a promise.
+   */
+  #respond(request: ServerRequest): boolean | Promise<boolean> {
     // Only the log line needs the handler's time.
     const started = this.#settings.log === undefined ? 0 : performance.now();
-    const head = this.#head!;
-    let response: ServerResponse;
+    let answer: ServerResponse | Promise<ServerResponse>;
     try {
-      // A handler that answers at once needs no trip through the microtask queue.
-      const answer = this.#handler(request);
-      response = answer instanceof Promise ? await answer : answer;
+      answer = this.#handler(request);
     } catch (error) {
-      response = {
-        status: 500,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-        body: `Internal Server Error: ${(error as Error).message}\n`,
-      };
+      answer = internalError(error);
     }
+    if (answer instanceof Promise) {
+      return answer.then(
+        (response) => this.#write(request, response, started),
+        (error) => this.#write(request, internalError(error), started),
+      );
+    }
+    return this.#write(request, answer, started);
+  }
+
+  #write(
+    request: ServerRequest,
+    response: ServerResponse,
+    started: number,
+  ): boolean | Promise<boolean> {
+    const head = this.#head!;
     // HTTP stops after CONNECT, an Upgrade or PRI; sockit answers and closes rather than switch.
     const keepAlive = head.keepAlive && !head.upgrade && !this.#closing();
     // A client that stops reading is closed by the sweeper after writeTimeout.
     this.#await('write', this.#settings.writeTimeout);
-    const sent = await writeResponse(this.#sock, request, response, keepAlive, () =>
-      this.#await('write', this.#settings.writeTimeout),
-    );
+    const sent = writeResponse(this.#sock, request, response, keepAlive, this.#progressed);
+    if (sent instanceof Promise)
+      return sent.then((s) => this.#sent(request, s, keepAlive, started));
+    return this.#sent(request, sent, keepAlive, started);
+  }
+
+  /** Each piece of a streamed body the client took restarts the write timeout. */
+  readonly #progressed = (): void => this.#await('write', this.#settings.writeTimeout);
+
+  #sent(request: ServerRequest, sent: Sent, keepAlive: boolean, started: number): boolean {
     this.#settings.log?.(
       `${describe(request.remoteAddress)} "${request.method} ${request.target} HTTP/${request.version}" ${sent.status} ${sent.bytes} ${(performance.now() - started).toFixed(1)}ms`,
     );
@@ -491,13 +520,13 @@ function isName(name: string, lower: string): boolean {
  * streams go chunked (HTTP/1.1) or until close (HTTP/1.0). Responses to
  * HEAD, and 1xx/204/304, carry no body.
  */
-async function writeResponse(
+function writeResponse(
   sock: StreamSocket,
   request: ServerRequest,
   response: ServerResponse,
   keepAlive: boolean,
   progressed: () => void,
-): Promise<{ status: number; bytes: number; keepAlive: boolean }> {
+): Sent | Promise<Sent> {
   const status = response.status ?? 200;
   const reason = response.reason ?? STATUS_TEXT[status] ?? 'Unknown';
   if (!Number.isInteger(status) || status < 100 || status > 999) {
@@ -558,18 +587,45 @@ async function writeResponse(
   else if (request.version === '1.0') head += 'Connection: keep-alive\r\n';
   head += '\r\n';
 
-  let sent = 0;
-  if (noBody || (stream === null && bodyLength === 0)) {
-    await sock.sendAll(Buffer.from(head, 'latin1'));
-  } else if (stream === null && bodyLength <= 64 * 1024) {
-    // Head and body encoded into one buffer: one allocation, one write.
-    const out = Buffer.allocUnsafe(head.length + bodyLength);
+  if (noBody || (stream === null && bodyLength <= 64 * 1024)) {
+    // Head and body encoded into one buffer: one allocation, one write. When the kernel takes
+    // it at once (the usual case), the result is returned without awaiting anything.
+    const length = noBody ? 0 : bodyLength;
+    const out = Buffer.allocUnsafe(head.length + length);
     out.write(head, 0, 'latin1');
-    if (text !== null) out.write(text, head.length, 'utf8');
-    else out.set(bytes!, head.length);
-    await sock.sendAll(out);
-    sent = bodyLength;
-  } else if (stream === null) {
+    if (length > 0) {
+      if (text !== null) out.write(text, head.length, 'utf8');
+      else out.set(bytes!, head.length);
+    }
+    const result: Sent = { status, bytes: length, keepAlive: keep };
+    const written = sock.sendAll(out);
+    return written === RESOLVED ? result : written.then(() => result);
+  }
+  return writeInParts(sock, head, text, bytes, stream, chunked, bodyLength, progressed).then(
+    (bytesSent) => ({ status, bytes: bytesSent, keepAlive: keep }),
+  );
+}
+
+/** What {@link writeResponse} sent: the status, the body bytes, and whether to keep the connection. */
+interface Sent {
+  status: number;
+  bytes: number;
+  keepAlive: boolean;
+}
+
+/** A body over 64 KiB, or a stream: the head, then the body as it comes. Resolves with the body bytes sent. */
+async function writeInParts(
+  sock: StreamSocket,
+  head: string,
+  text: string | null,
+  bytes: Uint8Array | null,
+  stream: AsyncIterable<Bytes> | null,
+  chunked: boolean,
+  bodyLength: number,
+  progressed: () => void,
+): Promise<number> {
+  let sent = 0;
+  if (stream === null) {
     await sock.sendAll(Buffer.from(head, 'latin1'));
     await sock.sendAll(text !== null ? Buffer.from(text, 'utf8') : bytes!);
     sent = bodyLength;
@@ -588,7 +644,7 @@ async function writeResponse(
     }
     if (chunked) await sock.sendAll(LAST_CHUNK);
   }
-  return { status, bytes: sent, keepAlive: keep };
+  return sent;
 }
 
 const EMPTY_BODY = Buffer.alloc(0);

@@ -96,7 +96,11 @@ interface PendingWrite {
   reject: (reason: unknown) => void;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * What `sendAll` returns when the kernel took every byte at once. Internal to sockit: the
+ * HTTP server compares against it to go on without a trip through the microtask queue.
+ */
+export const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * A connected stream socket.
