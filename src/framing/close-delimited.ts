@@ -6,12 +6,13 @@
  */
 
 import { FrameTooLongError } from '../errors.js';
-import { asBuffer, type Bytes } from '../socket/bytes.js';
+import type { Bytes } from '../socket/bytes.js';
 import {
   Accumulator,
   type Codec,
   DEFAULT_MAX_FRAME,
   FrameDecoder,
+  messageWithin,
   validateMaxLength,
 } from './codec.js';
 
@@ -46,12 +47,7 @@ export function closeDelimited(options: CloseDelimitedOptions = {}): Codec {
     kind: 'close-delimited',
     maxLength,
     encode(message: Bytes): Bytes {
-      const bytes = asBuffer(message, 'closeDelimited().encode()');
-      if (bytes.length > maxLength) {
-        throw new RangeError(
-          `A message of ${bytes.length} bytes is longer than maxLength ${maxLength}`,
-        );
-      }
+      const bytes = messageWithin(message, maxLength, 'closeDelimited().encode()');
       return bytes;
     },
     decoder: () => new CloseDelimitedDecoder(maxLength),

@@ -118,6 +118,25 @@ export abstract class FrameDecoder {
   }
 }
 
+/**
+ * The bytes of a message to encode, refused (RangeError) when longer than `maxLength`.
+ * `call` names the method in a TypeError for a string; `what` the message in the RangeError.
+ */
+export function messageWithin(
+  message: Bytes,
+  maxLength: number,
+  call: string,
+  what = 'message',
+): Buffer {
+  const bytes = asBuffer(message, call);
+  if (bytes.length > maxLength) {
+    throw new RangeError(
+      `A ${what} of ${bytes.length} bytes is longer than maxLength ${maxLength}`,
+    );
+  }
+  return bytes;
+}
+
 /** Checks a `maxLength` option: a positive integer, or the default. */
 export function validateMaxLength(value: unknown, fallback: number, codec: string): number {
   if (value === undefined) return fallback;

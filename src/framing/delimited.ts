@@ -12,6 +12,7 @@ import {
   type Codec,
   DEFAULT_MAX_FRAME,
   FrameDecoder,
+  messageWithin,
   validateMaxLength,
 } from './codec.js';
 
@@ -67,12 +68,7 @@ export function delimited(
     kind: 'delimited',
     maxLength,
     encode(message: Bytes): Bytes {
-      const bytes = asBuffer(message, 'delimited().encode()');
-      if (bytes.length > maxLength) {
-        throw new RangeError(
-          `A message of ${bytes.length} bytes is longer than maxLength ${maxLength}`,
-        );
-      }
+      const bytes = messageWithin(message, maxLength, 'delimited().encode()');
       for (const d of delimiters) {
         const at = bytes.indexOf(d);
         if (at >= 0) {

@@ -6,12 +6,13 @@
  */
 
 import { CorruptedFrameError, FrameTooLongError } from '../errors.js';
-import { asBuffer, type Bytes, EMPTY } from '../socket/bytes.js';
+import { type Bytes, EMPTY } from '../socket/bytes.js';
 import {
   Accumulator,
   type Codec,
   DEFAULT_MAX_FRAME,
   FrameDecoder,
+  messageWithin,
   validateMaxLength,
 } from './codec.js';
 
@@ -209,12 +210,7 @@ export function lengthPrefixed(options: LengthPrefixedOptions): Codec {
     kind: 'length-prefixed',
     maxLength,
     encode(message: Bytes): Bytes {
-      const bytes = asBuffer(message, 'lengthPrefixed().encode()');
-      if (bytes.length > maxLength) {
-        throw new RangeError(
-          `A message of ${bytes.length} bytes is longer than maxLength ${maxLength}`,
-        );
-      }
+      const bytes = messageWithin(message, maxLength, 'lengthPrefixed().encode()');
       let value = bytes.length;
       if (includes) {
         // A varint's own size depends on the value it holds: find the size that agrees.

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { asBuffer, type Bytes } from '../socket/bytes.js';
-import { type Codec, DEFAULT_MAX_FRAME, validateMaxLength } from './codec.js';
+import type { Bytes } from '../socket/bytes.js';
+import { type Codec, DEFAULT_MAX_FRAME, messageWithin, validateMaxLength } from './codec.js';
 import { DelimitedDecoder } from './delimited.js';
 
 /** Options for {@link lines}. */
@@ -47,12 +47,7 @@ export function lines(options: LinesOptions = {}): Codec {
     kind: 'lines',
     maxLength,
     encode(message: Bytes): Bytes {
-      const bytes = asBuffer(message, 'lines().encode()');
-      if (bytes.length > maxLength) {
-        throw new RangeError(
-          `A line of ${bytes.length} bytes is longer than maxLength ${maxLength}`,
-        );
-      }
+      const bytes = messageWithin(message, maxLength, 'lines().encode()', 'line');
       const at = bytes.findIndex((b) => b === 0x0a || b === 0x0d);
       if (at >= 0) {
         throw new RangeError(
