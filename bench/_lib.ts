@@ -22,6 +22,16 @@ export interface Served {
   stop: () => Promise<void>;
 }
 
+/** SIGTERM, then SIGKILL if the process is still there 3 s later; resolves when it has exited. */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
 /** Starts `command args` and waits for a line `port N` on its stdout. */
 export function startServer(command: string, args: string[], timeoutMs = 15000): Promise<Served> {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -44,13 +54,7 @@ export function startServer(command: string, args: string[], timeoutMs = 15000):
         resolve({
           port: Number(match[1]),
           child,
-          stop: () =>
-            new Promise((done) => {
-              if (child.exitCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-              setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-            }),
+          stop: () => stopChild(child),
         });
       }
     };
@@ -190,12 +194,7 @@ http { access_log off; client_body_temp_path ${dir}/t1; proxy_temp_path ${dir}/t
       return {
         port,
         child,
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+        stop: () => stopChild(child),
       };
     }
     child.kill('SIGKILL');

@@ -67,18 +67,24 @@ function timed(
 const perRequest = (cpu: number | null, requests: number) =>
   cpu === null ? null : (cpu / requests) * 1e6;
 
+/** The built `sockit bench` with this suite's load shape (and `extra` flags) against `url`. */
+function sockitBenchArgs(url: string, extra: string[] = []): string[] {
+  return [
+    join(ROOT, 'dist/cli/main.js'),
+    'bench',
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(DURATION_S),
+    '--json',
+    ...extra,
+    url,
+  ];
+}
+
 const GENERATORS: Record<string, (prefix: string[], url: string) => Promise<Measured>> = {
   'sockit bench': async (prefix, url) => {
-    const { out, cpu } = await timed(prefix, process.execPath, [
-      join(ROOT, 'dist/cli/main.js'),
-      'bench',
-      '-c',
-      String(CONNECTIONS),
-      '-d',
-      String(DURATION_S),
-      '--json',
-      url,
-    ]);
+    const { out, cpu } = await timed(prefix, process.execPath, sockitBenchArgs(url));
     const report = JSON.parse(out) as {
       requests: number;
       requestsPerSecond: number;
@@ -128,18 +134,7 @@ interface Scenario {
 /** One more sockit bench run, outside the measured rounds, that draws its report as an SVG. */
 async function plotRun(prefix: string[], url: string, file: string): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
-  await timed(prefix, process.execPath, [
-    join(ROOT, 'dist/cli/main.js'),
-    'bench',
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(DURATION_S),
-    '--json',
-    '--plot',
-    file,
-    url,
-  ]);
+  await timed(prefix, process.execPath, sockitBenchArgs(url, ['--plot', file]));
 }
 
 /** The comparison on one URL: a markdown table and the ratios under it. */

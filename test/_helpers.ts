@@ -39,7 +39,14 @@ export function hasCommand(command: string): boolean {
  */
 export function requirePeer(t: TestContext, command: string, why: string): boolean {
   if (hasCommand(command)) return true;
-  const message = `${command} is not installed; it is needed ${why}`;
+  return missing(t, `${command} is not installed; it is needed ${why}`);
+}
+
+/**
+ * Something a test needs is not on this machine: skips the test with `message`, or, under
+ * CI=true, throws it (CI must have everything). Returns false, for `if (!…) return`.
+ */
+export function missing(t: TestContext, message: string): false {
   if (process.env.CI === 'true')
     throw new Error(`${message} (CI=true requires it: .ci/run installs it)`);
   t.skip(message);

@@ -6,17 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, startSockit } from './_helpers.js';
+import { ROOT, requirePeer, startSockit } from './_helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 test('chromium shows "Hello, world!" and its own User-Agent from the raw request; screenshot saved', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    const message = `${CHROMIUM} is not installed; it is needed for the browser test (apt-get install chromium)`;
-    if (process.env.CI === 'true') throw new Error(`${message}; CI=true requires it`);
-    t.skip(message);
-    return;
-  }
+  if (!requirePeer(t, CHROMIUM, 'for the browser test (apt-get install chromium)')) return;
   const { chromium } = await import('playwright-core');
   const serve = startSockit(['serve', 'http', '--base-port', '0', '--json']);
   const [line] = await serve.waitForStdout(/^\[.*\]\n/);
