@@ -1,5 +1,5 @@
 /**
- * Codec decode throughput: sockit's incremental decoders against the decoder a tutorial reader
+ * Codec decode throughput: socketkit's incremental decoders against the decoder a tutorial reader
  * writes (append each chunk with Buffer.concat, scan the whole buffer again), for 64-byte and
  * 64 KiB frames arriving in chunks of random size (1 byte to 16 KiB, fixed seed).
  */
@@ -33,7 +33,7 @@ function chunked(wire: Buffer, seed: number): Buffer[] {
 }
 
 /**
- * The naive decoders: concat every chunk onto what is left, scan from the start. Like sockit's,
+ * The naive decoders: concat every chunk onto what is left, scan from the start. Like socketkit's,
  * they hand out each chunk's frames as an array (a decoder that only counted would not be one).
  */
 const naive = {
@@ -69,7 +69,7 @@ const naive = {
   },
 };
 
-function sockitDecode(codec: Codec, chunks: Buffer[]): number {
+function socketkitDecode(codec: Codec, chunks: Buffer[]): number {
   const decoder: FrameDecoder = codec.decoder();
   let frames = 0;
   for (const chunk of chunks) frames += decoder.push(chunk).length;
@@ -105,13 +105,13 @@ export async function codecBenchmark(): Promise<Section> {
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        ours.push(time(() => sockitDecode(codec, chunks), count));
+        ours.push(time(() => socketkitDecode(codec, chunks), count));
         theirs.push(time(() => naive[kind](chunks), count));
       }
       const a = median(ours);
       const b = median(theirs);
       log(
-        `codec ${kind} ${label}: sockit ${(mib / a).toFixed(1)} MiB/s, naive ${(mib / b).toFixed(1)} MiB/s`,
+        `codec ${kind} ${label}: socketkit ${(mib / a).toFixed(1)} MiB/s, naive ${(mib / b).toFixed(1)} MiB/s`,
       );
       rows.push(
         `| ${kind} | ${label} | ${chunks.length} | ${formatNumber(count / a)} | ${formatNumber(mib / a, 1)} | ${formatNumber(count / b)} | ${formatNumber(mib / b, 1)} | **${(b / a).toFixed(1)}×** |`,
@@ -123,10 +123,10 @@ export async function codecBenchmark(): Promise<Section> {
 Frames of one size, encoded back to back, then cut into chunks of random size (1 B – 16 KiB,
 fixed seed) and decoded in one process; medians of ${ROUNDS} rounds. The baseline is the decoder
 a tutorial reader writes: \`Buffer.concat\` each chunk onto the leftovers and scan again from the
-start. sockit's decoders copy each byte at most once and scan only new bytes, so frames larger
+start. socketkit's decoders copy each byte at most once and scan only new bytes, so frames larger
 than a chunk stop costing quadratic time.
 
-| codec | frame | chunks | sockit frames/s | sockit MiB/s | naive frames/s | naive MiB/s | sockit / naive |
+| codec | frame | chunks | socketkit frames/s | socketkit MiB/s | naive frames/s | naive MiB/s | socketkit / naive |
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;

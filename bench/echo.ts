@@ -1,5 +1,5 @@
 /**
- * Echo round trips per second: sockit's recv/sendAll server against plain node:net and Python
+ * Echo round trips per second: socketkit's recv/sendAll server against plain node:net and Python
  * asyncio, 50 connections ping-ponging 1 KiB, 10 KiB and 100 KiB messages, all driven by the
  * same node:net load client in its own process.
  */
@@ -36,9 +36,9 @@ const WARMUP_MS = 500;
 export async function echoBenchmark(): Promise<Section> {
   const servers: Array<{ name: string; command: string; args: string[] }> = [
     {
-      name: 'sockit (recv + sendAll)',
+      name: 'socketkit (recv + sendAll)',
       command: TSX[0],
-      args: [...TSX.slice(1), join(BENCH_DIR, 'servers/echo-sockit.ts')],
+      args: [...TSX.slice(1), join(BENCH_DIR, 'servers/echo-socketkit.ts')],
     },
     {
       name: 'node:net (data → write)',
@@ -95,23 +95,23 @@ export async function echoBenchmark(): Promise<Section> {
   const rows: string[] = [];
   const verdicts: string[] = [];
   for (const size of SIZES) {
-    const sockit = median(results.get(`${servers[0]!.name}|${size}`)!);
+    const socketkit = median(results.get(`${servers[0]!.name}|${size}`)!);
     const net = median(results.get(`${servers[1]!.name}|${size}`)!);
     const python = servers[2] ? median(results.get(`${servers[2].name}|${size}`)!) : undefined;
-    const ratio = sockit / net;
+    const ratio = socketkit / net;
     // Round by round (the contenders of a round ran back to back), how the ratio moved.
     const perRound = results
       .get(`${servers[0]!.name}|${size}`)!
       .map((value, i) => value / results.get(`${servers[1]!.name}|${size}`)![i]!);
     const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`;
-    const sockitCpu = cpuPerTrip.get(`${servers[0]!.name}|${size}`);
+    const socketkitCpu = cpuPerTrip.get(`${servers[0]!.name}|${size}`);
     const netCpu = cpuPerTrip.get(`${servers[1]!.name}|${size}`);
     const cpu =
-      sockitCpu && netCpu
-        ? `${median(sockitCpu).toFixed(1)} / ${median(netCpu).toFixed(1)} µs (${(median(netCpu) / median(sockitCpu)).toFixed(2)}×)`
+      socketkitCpu && netCpu
+        ? `${median(socketkitCpu).toFixed(1)} / ${median(netCpu).toFixed(1)} µs (${(median(netCpu) / median(socketkitCpu)).toFixed(2)}×)`
         : 'n/a';
     rows.push(
-      `| ${size / 1024} KiB | ${formatNumber(sockit)} | ${formatNumber(net)} | ${python === undefined ? 'n/a' : formatNumber(python)} | **${ratio.toFixed(2)}×** (rounds ${spread}) | ${cpu} | ${python === undefined ? 'n/a' : `${(sockit / python).toFixed(2)}×`} |`,
+      `| ${size / 1024} KiB | ${formatNumber(socketkit)} | ${formatNumber(net)} | ${python === undefined ? 'n/a' : formatNumber(python)} | **${ratio.toFixed(2)}×** (rounds ${spread}) | ${cpu} | ${python === undefined ? 'n/a' : `${(socketkit / python).toFixed(2)}×`} |`,
     );
     verdicts.push(
       `${size / 1024} KiB ${ratio >= 0.95 ? 'meets' : 'misses'} the 0.95× target (${ratio.toFixed(3)}×)`,
@@ -122,14 +122,14 @@ export async function echoBenchmark(): Promise<Section> {
 ${CONNECTIONS} connections, each sending a message and waiting for the whole echo before the next;
 medians of ${ROUNDS} interleaved rounds of ${DURATION_MS / 1000} s (after ${WARMUP_MS / 1000} s warm-up). One
 load client (plain node:net, its own process) drives every server; each server runs in its own
-process (${pin.note}). The sockit server is the loop a tutorial reader writes: \`recv(65536)\`,
+process (${pin.note}). The socketkit server is the loop a tutorial reader writes: \`recv(65536)\`,
 then \`sendAll\`.
 
-| message | sockit rt/s | node:net rt/s | asyncio rt/s | sockit / node:net | server CPU per round trip, sockit / node:net (node:net's ÷ sockit's) | sockit / asyncio |
+| message | socketkit rt/s | node:net rt/s | asyncio rt/s | socketkit / node:net | server CPU per round trip, socketkit / node:net (node:net's ÷ socketkit's) | socketkit / asyncio |
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Target: sockit ≥ 0.95× node:net at every size. ${verdicts.join('; ')}.
+Target: socketkit ≥ 0.95× node:net at every size. ${verdicts.join('; ')}.
 
 The CPU column is each server's own user + system time (from \`/proc\`) over the measured
 window, divided by its round trips: what one echo costs the server. On this shared machine it
@@ -139,17 +139,17 @@ comparison rather than a steadier one.
 How it gets there (profiled with \`node --cpu-prof\` and per-process CPU time): both servers are
 CPU-bound here, and a promise-based pull loop over \`'data'\` events spent about 1.3 µs more user
 CPU per message than the bare \`'data'\` → \`write\` handler, for about 0.88× at 1 KiB on this
-machine. sockit reads through Node's \`onread\` option instead of the Readable stream (no \`push\`,
+machine. socketkit reads through Node's \`onread\` option instead of the Readable stream (no \`push\`,
 \`'data'\` emit or \`maybeReadMore\` tick per read; accepted connections move their handle to such a
 socket), copies each read out of one shared buffer (into a slab only when a \`recv()\` is
 waiting), and \`sendAll\` resolves without a callback round trip when the kernel took the bytes
 synchronously. See \`src/socket/_direct-read.ts\`.
 
 What is left, largest at 10 KiB: every read lands in one buffer shared by all sockets and is
-copied out (about 6% of the sockit server's CPU at 10 KiB in a \`--cpu-prof\` profile, in
+copied out (about 6% of the socketkit server's CPU at 10 KiB in a \`--cpu-prof\` profile, in
 \`Buffer.copy\` and the allocation behind it), where node:net hands over the buffer libuv read
 into. The copy is what lets idle connections hold no read buffer and keeps unread bytes from
-pinning shared memory; sockit keeps it.
+pinning shared memory; socketkit keeps it.
 `;
   return { id: 'echo', markdown };
 }

@@ -1,5 +1,5 @@
 /**
- * `sockit fetch` against curl, downloading 1 MiB and 200 MiB from the same local server to
+ * `socketkit fetch` against curl, downloading 1 MiB and 200 MiB from the same local server to
  * /dev/null: wall time and peak RSS of each client process, side by side.
  */
 import { spawn } from 'node:child_process';
@@ -31,7 +31,7 @@ interface Measured {
 /**
  * Runs a command to completion and times it. Peak RSS comes from GNU time (/usr/bin/time, the
  * kernel's accounting) when it exists, otherwise from polling VmHWM, which can miss the last
- * moments of a short process (an earlier version of this benchmark under-reported sockit's
+ * moments of a short process (an earlier version of this benchmark under-reported socketkit's
  * peak RSS by 30 MiB that way).
  */
 function measure(
@@ -80,7 +80,7 @@ function measure(
 export async function fetchBenchmark(): Promise<Section> {
   const haveCurl = await hasCommand('curl');
   const gnuTime = existsSync('/usr/bin/time');
-  if (!haveCurl) log('curl not found: only sockit fetch is measured');
+  if (!haveCurl) log('curl not found: only socketkit fetch is measured');
   const server = await startServer(TSX[0], [
     ...TSX.slice(1),
     join(BENCH_DIR, 'servers/bulk-http.ts'),
@@ -131,7 +131,7 @@ export async function fetchBenchmark(): Promise<Section> {
       const ctt = haveCurl ? median(theirs.map((m) => m.transferSeconds)) : Number.NaN;
       const crss = haveCurl ? Math.max(...theirs.map((m) => m.peakRssMiB)) : Number.NaN;
       log(
-        `fetch ${label}: sockit ${t.toFixed(3)} s (transfer ${tt.toFixed(3)} s) ${rss.toFixed(0)} MiB; curl ${ct.toFixed(3)} s (transfer ${ctt.toFixed(3)} s) ${crss.toFixed(0)} MiB`,
+        `fetch ${label}: socketkit ${t.toFixed(3)} s (transfer ${tt.toFixed(3)} s) ${rss.toFixed(0)} MiB; curl ${ct.toFixed(3)} s (transfer ${ctt.toFixed(3)} s) ${crss.toFixed(0)} MiB`,
       );
       const ratio = (a: number, b: number) => (haveCurl ? `**${(a / b).toFixed(2)}×**` : 'n/a');
       rows.push(
@@ -150,25 +150,25 @@ export async function fetchBenchmark(): Promise<Section> {
   } finally {
     await server.stop();
   }
-  const markdown = `## \`sockit fetch\` against curl
+  const markdown = `## \`socketkit fetch\` against curl
 
 Each client downloads the body from the same local node:http server (its own process) to
 /dev/null; medians of ${ROUNDS} interleaved runs. Wall time and peak RSS are of the whole
 process (peak RSS ${gnuTime ? 'from GNU time' : 'from VmHWM polling: GNU time was not found'}).
 "Transfer" is each tool's own measure of the exchange, from starting the request to the
-last body byte (curl's \`%{time_total}\`, sockit's \`timings.total\`), so process start-up is
+last body byte (curl's \`%{time_total}\`, socketkit's \`timings.total\`), so process start-up is
 left out.
 
-| body | sockit wall | curl wall | wall ratio | sockit transfer | curl transfer | transfer ratio | sockit peak RSS | curl peak RSS |
+| body | socketkit wall | curl wall | wall ratio | socketkit transfer | curl transfer | transfer ratio | socketkit peak RSS | curl peak RSS |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 200 MiB: ${verdicts.join('; ')}.
 
-Start-up: \`node -e 0\` takes ${nodeStartup.toFixed(3)} s on this machine and \`sockit fetch --help\`
+Start-up: \`node -e 0\` takes ${nodeStartup.toFixed(3)} s on this machine and \`socketkit fetch --help\`
 (Node plus loading the fetch command and the modules it uses) ${startup.toFixed(3)} s, while curl's whole 200 MiB download takes about as long as Node's start
 alone, so a 1.5× wall-time ratio is out of reach for any Node.js program here; the transfer ratio
-is the one sockit's code can move. The body streams through one reused 256 KiB buffer
+is the one socketkit's code can move. The body streams through one reused 256 KiB buffer
 (\`response.body.chunks(buffer)\`, on \`StreamSocket.recvInto\`), so memory stays flat at any size.
 `;
   return { id: 'fetch', markdown };

@@ -1,5 +1,5 @@
 /**
- * Hello-page requests per second with keep-alive: `sockit serve http` against node:http serving
+ * Hello-page requests per second with keep-alive: `socketkit serve http` against node:http serving
  * the same page, 50 connections, the same load generator (wrk when installed), side by side.
  * A node:net server writing a prepared reply per read shows the floor for a Node.js server, and
  * nginx on a small static page, when installed, is there for reference. Each server's CPU per
@@ -28,10 +28,10 @@ import {
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_MS ?? 3000) / 1000;
 const CONNECTIONS = 50;
-const SOCKIT = 'sockit serve http';
+const SOCKETKIT = 'socketkit serve http';
 const NODE_HTTP = 'node:http';
 const FLOOR = 'node:net, fixed reply';
-const SOCKIT_FLOOR = 'sockit recv + sendAll, fixed reply';
+const SOCKETKIT_FLOOR = 'socketkit recv + sendAll, fixed reply';
 const NGINX = 'nginx (static page, for reference)';
 
 export async function httpServeBenchmark(): Promise<Section> {
@@ -54,7 +54,7 @@ export async function httpServeBenchmark(): Promise<Section> {
   };
   const contenders: Array<{ name: string; start: () => Promise<Served | null> }> = [
     {
-      name: SOCKIT,
+      name: SOCKETKIT,
       start: () =>
         startServer(
           ...pinned(pin.server, process.execPath, [
@@ -89,12 +89,12 @@ export async function httpServeBenchmark(): Promise<Section> {
         ),
     },
     {
-      name: SOCKIT_FLOOR,
+      name: SOCKETKIT_FLOOR,
       start: () =>
         startServer(
           ...pinned(pin.server, TSX[0], [
             ...TSX.slice(1),
-            join(BENCH_DIR, 'servers/hello-sockit-fixed.ts'),
+            join(BENCH_DIR, 'servers/hello-socketkit-fixed.ts'),
           ]),
         ),
     },
@@ -150,37 +150,37 @@ export async function httpServeBenchmark(): Promise<Section> {
       ? 'n/a'
       : `${(c.user + c.system).toFixed(1)} µs (${c.user.toFixed(1)} user + ${c.system.toFixed(1)} system)`;
   };
-  const sockit = rps(SOCKIT)!;
+  const socketkit = rps(SOCKETKIT)!;
   const node = rps(NODE_HTTP)!;
   const floor = rps(FLOOR);
   const nginx = rps(NGINX);
-  const perRound = rpsOf.get(SOCKIT)!.map((v, i) => v / rpsOf.get(NODE_HTTP)![i]!);
-  const ratio = sockit / node;
+  const perRound = rpsOf.get(SOCKETKIT)!.map((v, i) => v / rpsOf.get(NODE_HTTP)![i]!);
+  const ratio = socketkit / node;
   const row = (name: string, label: string) => {
     const value = rps(name);
     return value === null ? '' : `| ${label} | ${formatNumber(value)} | ${cpuCell(name)} |\n`;
   };
-  const sockitCpu = cpu(SOCKIT);
+  const socketkitCpu = cpu(SOCKETKIT);
   const nodeCpu = cpu(NODE_HTTP);
   const floorCpu = cpu(FLOOR);
   const total = (c: { user: number; system: number }) => c.user + c.system;
-  const sockitFloorCpu = cpu(SOCKIT_FLOOR);
+  const socketkitFloorCpu = cpu(SOCKETKIT_FLOOR);
   const analysis =
-    sockitCpu !== null && nodeCpu !== null && floorCpu !== null && floor !== null
+    socketkitCpu !== null && nodeCpu !== null && floorCpu !== null && floor !== null
       ? `Where the time goes (server CPU per request, from \`/proc\`, over the same runs): node:http
-spends ${total(nodeCpu).toFixed(1)} µs, sockit ${total(sockitCpu).toFixed(1)} µs. Twice node:http's rate needs a request served
+spends ${total(nodeCpu).toFixed(1)} µs, socketkit ${total(socketkitCpu).toFixed(1)} µs. Twice node:http's rate needs a request served
 in about ${(total(nodeCpu) / 2).toFixed(1)} µs all told. The floor for any Node.js server on this load, node:net
 writing a prepared reply on every read (no parsing, no page built, one \`read\` and one \`write\` per
 request like the first two servers), costs ${total(floorCpu).toFixed(1)} µs and reaches ${(floor / node).toFixed(1)}× node:http${
           floor / node >= 2
-            ? ", so the target is not beyond Node.js here: it is beyond sockit's server as built"
+            ? ", so the target is not beyond Node.js here: it is beyond socketkit's server as built"
             : ', so on this machine not even that floor reaches 2×'
         }.${
-          sockitFloorCpu === null
+          socketkitFloorCpu === null
             ? ''
-            : ` The same loop on sockit's sockets (\`recv\` then \`sendAll\`) costs ${total(sockitFloorCpu).toFixed(1)} µs
-(${sockitFloorCpu.user.toFixed(1)} µs user against node:net's ${floorCpu.user.toFixed(1)}), so the pull loop and its promises are not where
-sockit's server loses: its ${(sockitCpu.user - sockitFloorCpu.user).toFixed(1)} µs of user time above that is the HTTP work itself.`
+            : ` The same loop on socketkit's sockets (\`recv\` then \`sendAll\`) costs ${total(socketkitFloorCpu).toFixed(1)} µs
+(${socketkitFloorCpu.user.toFixed(1)} µs user against node:net's ${floorCpu.user.toFixed(1)}), so the pull loop and its promises are not where
+socketkit's server loses: its ${(socketkitCpu.user - socketkitFloorCpu.user).toFixed(1)} µs of user time above that is the HTTP work itself.`
         }
 A \`--cpu-prof\` profile spreads that work thin: parsing the request, the page and its escaping,
 building and encoding the response head and body into one buffer, with no one function above
@@ -191,13 +191,13 @@ generator asleep less often, so its writes wake it less.`
   const markdown = `## HTTP "Hello, world!" requests per second (keep-alive)
 
 ${CONNECTIONS} keep-alive connections from ${generator}, ${DURATION_S} s per run, medians of ${ROUNDS}
-interleaved rounds (${pin.note}). sockit and node:http send the same page: the hello page with
+interleaved rounds (${pin.note}). socketkit and node:http send the same page: the hello page with
 the request that asked for it, escaped (about 1.2 KB).
 
 | server | requests/s | server CPU per request |
 |---|---|---|
-${row(SOCKIT, 'sockit serve http')}${row(NODE_HTTP, 'node:http')}${row(FLOOR, 'node:net, a prepared reply per read, nothing parsed (the floor for Node.js)')}${row(SOCKIT_FLOOR, "sockit `recv` + `sendAll`, the same prepared reply (sockit's sockets, nothing parsed)")}${row(NGINX, 'nginx, a static page of similar size (for reference)')}
-sockit / node:http: **${ratio.toFixed(2)}×** (rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}).
+${row(SOCKETKIT, 'socketkit serve http')}${row(NODE_HTTP, 'node:http')}${row(FLOOR, 'node:net, a prepared reply per read, nothing parsed (the floor for Node.js)')}${row(SOCKETKIT_FLOOR, "socketkit `recv` + `sendAll`, the same prepared reply (socketkit's sockets, nothing parsed)")}${row(NGINX, 'nginx, a static page of similar size (for reference)')}
+socketkit / node:http: **${ratio.toFixed(2)}×** (rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}).
 Target ≥ 2×: ${ratio >= 2 ? 'met' : '**missed**'}${nginx === null ? '' : `; nginx on its static page: ${(nginx / node).toFixed(1)}× node:http`}.
 
 ${analysis}

@@ -1,5 +1,5 @@
 /**
- * `sockit bench` against autocannon and wrk, side by side on the same server: nginx from the
+ * `socketkit bench` against autocannon and wrk, side by side on the same server: nginx from the
  * system's packages (a Node server when nginx is missing), 50 keep-alive connections, one
  * thread each, interleaved rounds. Requests per second, median latency, and each generator's
  * own CPU time per request (GNU time), since on a small machine the server may be the ceiling
@@ -67,8 +67,8 @@ function timed(
 const perRequest = (cpu: number | null, requests: number) =>
   cpu === null ? null : (cpu / requests) * 1e6;
 
-/** The built `sockit bench` with this suite's load shape (and `extra` flags) against `url`. */
-function sockitBenchArgs(url: string, extra: string[] = []): string[] {
+/** The built `socketkit bench` with this suite's load shape (and `extra` flags) against `url`. */
+function socketkitBenchArgs(url: string, extra: string[] = []): string[] {
   return [
     join(ROOT, 'dist/cli/main.js'),
     'bench',
@@ -83,8 +83,8 @@ function sockitBenchArgs(url: string, extra: string[] = []): string[] {
 }
 
 const GENERATORS: Record<string, (prefix: string[], url: string) => Promise<Measured>> = {
-  'sockit bench': async (prefix, url) => {
-    const { out, cpu } = await timed(prefix, process.execPath, sockitBenchArgs(url));
+  'socketkit bench': async (prefix, url) => {
+    const { out, cpu } = await timed(prefix, process.execPath, socketkitBenchArgs(url));
     const report = JSON.parse(out) as {
       requests: number;
       requestsPerSecond: number;
@@ -127,14 +127,14 @@ const GENERATORS: Record<string, (prefix: string[], url: string) => Promise<Meas
 interface Scenario {
   title: string;
   path: string;
-  /** Where the plot of one extra, unmeasured `sockit bench --plot` run goes (under bench/plots/). */
+  /** Where the plot of one extra, unmeasured `socketkit bench --plot` run goes (under bench/plots/). */
   plot: string;
 }
 
-/** One more sockit bench run, outside the measured rounds, that draws its report as an SVG. */
+/** One more socketkit bench run, outside the measured rounds, that draws its report as an SVG. */
 async function plotRun(prefix: string[], url: string, file: string): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
-  await timed(prefix, process.execPath, sockitBenchArgs(url, ['--plot', file]));
+  await timed(prefix, process.execPath, socketkitBenchArgs(url, ['--plot', file]));
 }
 
 /** The comparison on one URL: a markdown table and the ratios under it. */
@@ -151,39 +151,39 @@ function summarise(
     const cpu = med(name, 'cpuPerRequest');
     return `| ${name} | ${formatNumber(med(name, 'rps')!)} | ${med(name, 'p50')!.toFixed(2)} ms | ${cpu === null ? '—' : `${cpu.toFixed(1)} µs`} |`;
   });
-  const sockit = results.get('sockit bench')!;
+  const socketkit = results.get('socketkit bench')!;
   const autocannon = results.get('autocannon')!;
-  const rpsRatios = sockit.map((m, i) => m.rps / autocannon[i]!.rps);
+  const rpsRatios = socketkit.map((m, i) => m.rps / autocannon[i]!.rps);
   const rpsRatio = median(rpsRatios);
-  const sockitCpu = med('sockit bench', 'cpuPerRequest');
+  const socketkitCpu = med('socketkit bench', 'cpuPerRequest');
   const autocannonCpu = med('autocannon', 'cpuPerRequest');
   const wrkP50 = med('wrk', 'p50');
-  const p50Gap = wrkP50 === null ? null : med('sockit bench', 'p50')! / wrkP50 - 1;
+  const p50Gap = wrkP50 === null ? null : med('socketkit bench', 'p50')! / wrkP50 - 1;
   const wrkRps = med('wrk', 'rps');
   const lines = [
     `### ${scenario.title}`,
     '',
-    `![sockit bench on ${scenario.path}: latency by percentile, and requests/s over time](${scenario.plot})`,
+    `![socketkit bench on ${scenario.path}: latency by percentile, and requests/s over time](${scenario.plot})`,
     '',
     '| generator | requests/s | p50 latency | CPU per request |',
     '|---|---|---|---|',
     ...rows,
     '',
-    `- Requests/s, sockit bench / autocannon: **${rpsRatio.toFixed(2)}×** (rounds ${Math.min(...rpsRatios).toFixed(2)}–${Math.max(...rpsRatios).toFixed(2)}).`,
+    `- Requests/s, socketkit bench / autocannon: **${rpsRatio.toFixed(2)}×** (rounds ${Math.min(...rpsRatios).toFixed(2)}–${Math.max(...rpsRatios).toFixed(2)}).`,
   ];
-  if (sockitCpu !== null && autocannonCpu !== null) {
+  if (socketkitCpu !== null && autocannonCpu !== null) {
     lines.push(
-      `- CPU per request, autocannon / sockit bench: **${(autocannonCpu / sockitCpu).toFixed(2)}×**.`,
+      `- CPU per request, autocannon / socketkit bench: **${(autocannonCpu / socketkitCpu).toFixed(2)}×**.`,
     );
   }
   if (p50Gap !== null) {
     lines.push(
-      `- Median latency, sockit bench against wrk: ${p50Gap >= 0 ? '+' : ''}${(p50Gap * 100).toFixed(0)}%.`,
+      `- Median latency, socketkit bench against wrk: ${p50Gap >= 0 ? '+' : ''}${(p50Gap * 100).toFixed(0)}%.`,
     );
   }
   if (wrkRps !== null) {
     lines.push(
-      `- Against wrk's requests/s: autocannon ${(med('autocannon', 'rps')! / wrkRps).toFixed(2)}×, sockit bench ${(med('sockit bench', 'rps')! / wrkRps).toFixed(2)}×.`,
+      `- Against wrk's requests/s: autocannon ${(med('autocannon', 'rps')! / wrkRps).toFixed(2)}×, socketkit bench ${(med('socketkit bench', 'rps')! / wrkRps).toFixed(2)}×.`,
     );
   }
   return { markdown: lines.join('\n'), rpsRatio, p50Gap };
@@ -245,13 +245,13 @@ export async function loadBenchmark(): Promise<Section> {
   const paced = sections.at(-1)!;
   const serverBound = sections[0]!;
   const gap = serverBound.p50Gap;
-  const markdown = `## sockit bench against autocannon and wrk
+  const markdown = `## socketkit bench against autocannon and wrk
 
 Each generator loads the same server in turn: ${CONNECTIONS} keep-alive connections, one
 thread each, ${DURATION_S} s per run, medians of ${ROUNDS} interleaved rounds (${pin.note}).
 CPU per request is the generator's own user + system time (GNU time, start-up included)
 divided by the requests it completed: what each request costs to produce, whoever is the
-bottleneck. autocannon reports latency in whole milliseconds. Each plot is \`sockit bench --plot\`
+bottleneck. autocannon reports latency in whole milliseconds. Each plot is \`socketkit bench --plot\`
 from one more run after the measured rounds.
 
 ${sections.map((s) => s.markdown).join('\n\n')}
@@ -262,7 +262,7 @@ server, not the generator, sets the pace: on the static page, where nginx's one 
 ceiling. On the in-memory reply the generator sets the pace, and there the comparison that
 matters is requests/s and CPU per request.
 
-Targets: sockit bench ≥ 1.5× autocannon's requests/s where the generators set the pace —
+Targets: socketkit bench ≥ 1.5× autocannon's requests/s where the generators set the pace —
 ${paced.rpsRatio >= 1.5 ? 'met' : '**missed**'} (${paced.rpsRatio.toFixed(2)}×);
 median latency within 20% of wrk's where the server sets the pace — ${gap === null ? 'not measured (no wrk)' : `${Math.abs(gap) <= 0.2 ? 'met' : '**missed**'} (${gap >= 0 ? '+' : ''}${(gap * 100).toFixed(0)}%)`}.
 `;

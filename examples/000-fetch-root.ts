@@ -21,7 +21,7 @@ import {
   encode,
   NameResolutionError,
   SocketTimeoutError,
-} from 'sockit';
+} from 'socketkit';
 
 const args = process.argv.slice(2);
 let [host, port = '80'] = args;

@@ -3,12 +3,12 @@
  *
  * Each client is served concurrently: read once (up to 1024 bytes), send it
  * back, hang up. Nothing waits for one client before accepting the next.
- * Try it with `sockit bench --mode oneshot -c 50 -n 1000 http://localhost:8001/`.
+ * Try it with `socketkit bench --mode oneshot -c 50 -n 1000 http://localhost:8001/`.
  *
  *     npx tsx examples/001-async-server.ts                # localhost port 8001
  *     npx tsx examples/001-async-server.ts 127.0.0.1 0
  */
-import { listen, type StreamSocket } from 'sockit';
+import { listen, type StreamSocket } from 'socketkit';
 
 const [host = 'localhost', port = '8001'] = process.argv.slice(2);
 const server = await listen({ host, port: Number(port) });

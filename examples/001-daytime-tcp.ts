@@ -6,7 +6,7 @@
  *     npx tsx examples/001-daytime-tcp.ts                 # time.nist.gov port 13
  *     npx tsx examples/001-daytime-tcp.ts 127.0.0.1 7013
  */
-import { connect, decode } from 'sockit';
+import { connect, decode } from 'socketkit';
 
 const [host = 'time.nist.gov', port = '13'] = process.argv.slice(2);
 await using sock = await connect(host, port, { timeout: 10_000 });

@@ -4,7 +4,7 @@
  *     npx tsx examples/001-echo-client.ts                 # localhost port 8001
  *     npx tsx examples/001-echo-client.ts 127.0.0.1 7007
  */
-import { connect, decode, encode } from 'sockit';
+import { connect, decode, encode } from 'socketkit';
 
 const [host = 'localhost', port = '8001', message = 'hello there'] = process.argv.slice(2);
 await using sock = await connect(host, port, { timeout: 10_000 });

@@ -7,7 +7,7 @@
  *     npx tsx examples/001-echo-server.ts                 # localhost port 8001
  *     npx tsx examples/001-echo-server.ts 127.0.0.1 0
  */
-import { listen } from 'sockit';
+import { listen } from 'socketkit';
 
 const [host = 'localhost', port = '8001'] = process.argv.slice(2);
 await using server = await listen({ host, port: Number(port) });

@@ -9,7 +9,7 @@
  *     npx tsx examples/001-get-https.ts                   # webcode.me port 443
  *     NODE_EXTRA_CA_CERTS=ca.pem npx tsx examples/001-get-https.ts localhost 8443
  */
-import { connect, decode, encode, TlsError } from 'sockit';
+import { connect, decode, encode, TlsError } from 'socketkit';
 
 const [host = 'webcode.me', port = '443'] = process.argv.slice(2);
 // The Host header carries the port too when it is not the scheme's default.

@@ -4,7 +4,7 @@
  *     npx tsx examples/001-gethostbyname.ts               # example.com
  *     npx tsx examples/001-gethostbyname.ts localhost
  */
-import { getHostByName } from 'sockit';
+import { getHostByName } from 'socketkit';
 
 const [host = 'example.com'] = process.argv.slice(2);
 // Like Python's socket.gethostbyname: the first IPv4 address the resolver gives.

@@ -8,7 +8,7 @@
  *     npx tsx examples/001-qotd-udp.ts                    # djxmmx.net port 17
  *     npx tsx examples/001-qotd-udp.ts 127.0.0.1 7017
  */
-import { decode, udp } from 'sockit';
+import { decode, udp } from 'socketkit';
 
 const [host = 'djxmmx.net', port = '17'] = process.argv.slice(2);
 await using sock = await udp();

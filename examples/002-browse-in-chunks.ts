@@ -12,7 +12,7 @@
  *     npx tsx examples/002-browse-in-chunks.ts            # www.cutecatvideos.net port 80
  *     npx tsx examples/002-browse-in-chunks.ts 127.0.0.1 8080
  */
-import { connect, decode, encode } from 'sockit';
+import { connect, decode, encode } from 'socketkit';
 
 const [host = 'www.cutecatvideos.net', port = '80'] = process.argv.slice(2);
 // The Host header carries the port too when it is not the scheme's default.

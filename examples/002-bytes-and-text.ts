@@ -3,12 +3,12 @@
  *
  * Sockets carry bytes. Text is turned into bytes with an encoding (UTF-8
  * here) before sending, and back after receiving. Passing a string where
- * bytes are needed is a mistake sockit catches.
+ * bytes are needed is a mistake socketkit catches.
  *
  *     npx tsx examples/002-bytes-and-text.ts              # "hello world!"
  *     npx tsx examples/002-bytes-and-text.ts "héllo wörld"
  */
-import { bytesRepr, decode, encode } from 'sockit';
+import { bytesRepr, decode, encode } from 'socketkit';
 
 const [text = 'hello world!'] = process.argv.slice(2);
 const bytes = encode(text);

@@ -5,7 +5,7 @@
  *     npx tsx examples/002-hosts.ts localhost
  *     npx tsx examples/002-hosts.ts localhost localhost   # look up "localhost" as this machine
  */
-import { getHostByName, getHostByNameEx, getHostName } from 'sockit';
+import { getHostByName, getHostByNameEx, getHostName } from 'socketkit';
 
 const me = getHostName();
 const [other = 'google.com', self = me] = process.argv.slice(2);

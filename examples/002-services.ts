@@ -1,13 +1,13 @@
 /**
  * Tutorial 002 — which port a service uses, and which service a port is for.
  *
- * Looked up in /etc/services, or in sockit's own copy of the IANA registry
+ * Looked up in /etc/services, or in socketkit's own copy of the IANA registry
  * on machines without one.
  *
  *     npx tsx examples/002-services.ts                    # ssh and 80
  *     npx tsx examples/002-services.ts http 443
  */
-import { getServByName, getServByPort } from 'sockit';
+import { getServByName, getServByPort } from 'socketkit';
 
 const [name = 'ssh', port = '80'] = process.argv.slice(2);
 console.log(`${name} uses port ${getServByName(name)}`);

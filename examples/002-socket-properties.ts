@@ -1,7 +1,7 @@
 /**
  * Tutorial 002 — a socket's family, type and protocol, and how it prints.
  *
- * sockit creates a socket already connected (or bound), so this example
+ * socketkit creates a socket already connected (or bound), so this example
  * makes a listening socket on loopback, connects a TCP socket to it, opens
  * a UDP socket, and prints each the way Python's repr shows a socket.
  *
@@ -9,7 +9,7 @@
  *     npx tsx examples/002-socket-properties.ts ::1
  */
 import { inspect } from 'node:util';
-import { connect, listen, udp } from 'sockit';
+import { connect, listen, udp } from 'socketkit';
 
 const [host = '127.0.0.1'] = process.argv.slice(2);
 await using server = await listen({ host, port: 0 });

@@ -8,7 +8,7 @@
  *     npx tsx examples/003-framing-close.ts server 127.0.0.1 7342
  *     npx tsx examples/003-framing-close.ts client 127.0.0.1 7342
  */
-import { closeDelimited } from 'sockit/framing';
+import { closeDelimited } from 'socketkit/framing';
 import { framingDemo } from './_framing-demo.js';
 
 await framingDemo(closeDelimited({ maxLength: 1024 * 1024 }), process.argv.slice(2));

@@ -11,7 +11,7 @@
  *     npx tsx examples/003-framing-delimited.ts server 127.0.0.1 7342
  *     npx tsx examples/003-framing-delimited.ts client 127.0.0.1 7342
  */
-import { delimited } from 'sockit/framing';
+import { delimited } from 'socketkit/framing';
 import { framingDemo } from './_framing-demo.js';
 
 await framingDemo(delimited('#*#', { maxLength: 64 * 1024 }), process.argv.slice(2));

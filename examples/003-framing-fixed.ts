@@ -9,7 +9,7 @@
  *     npx tsx examples/003-framing-fixed.ts server 127.0.0.1 7342
  *     npx tsx examples/003-framing-fixed.ts client 127.0.0.1 7342
  */
-import { fixedLength } from 'sockit/framing';
+import { fixedLength } from 'socketkit/framing';
 import { framingDemo } from './_framing-demo.js';
 
 await framingDemo(fixedLength(30, { pad: '#' }), process.argv.slice(2));

@@ -9,7 +9,7 @@
  *     npx tsx examples/003-framing-length.ts server 127.0.0.1 7342
  *     npx tsx examples/003-framing-length.ts client 127.0.0.1 7342
  */
-import { lengthPrefixed } from 'sockit/framing';
+import { lengthPrefixed } from 'socketkit/framing';
 import { framingDemo } from './_framing-demo.js';
 
 await framingDemo(

@@ -10,7 +10,7 @@
  *     npx tsx examples/003-hello-server.ts                # localhost port 7342
  *     npx tsx examples/003-hello-server.ts 127.0.0.1 0
  */
-import { decode, encode, listen, type StreamSocket } from 'sockit';
+import { decode, encode, listen, type StreamSocket } from 'socketkit';
 
 const [host = 'localhost', port = '7342'] = process.argv.slice(2);
 const server = await listen({ host, port: Number(port) });

@@ -10,7 +10,7 @@
  *     npx tsx examples/003-host-header.ts                 # www.python.org port 80
  *     npx tsx examples/003-host-header.ts 127.0.0.1 8080
  */
-import { connect, decode, encode } from 'sockit';
+import { connect, decode, encode } from 'socketkit';
 
 const [host = 'www.python.org', port = '80'] = process.argv.slice(2);
 const site = port === '80' ? host : `${host}:${port}`;

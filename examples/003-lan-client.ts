@@ -4,7 +4,7 @@
  *     npx tsx examples/003-lan-client.ts LAPTOP-NAME 7342
  *     npx tsx examples/003-lan-client.ts 127.0.0.1 7342 "Hey there"
  */
-import { connect, encode } from 'sockit';
+import { connect, encode } from 'socketkit';
 
 const [host, port = '7342', message = "Hey there, laptop. It's the phone."] = process.argv.slice(2);
 if (host === undefined) {

@@ -4,13 +4,13 @@
  * Binding to this machine's name, not "localhost", makes the server
  * reachable at the addresses that name has on the network. It prints them,
  * waits for one device to connect and prints what it says. Your firewall
- * may ask first. sockit's own servers only leave loopback when told to,
+ * may ask first. socketkit's own servers only leave loopback when told to,
  * so this example has to say it.
  *
  *     npx tsx examples/003-lan-server.ts                  # this machine's name, port 7342
  *     npx tsx examples/003-lan-server.ts 127.0.0.1 0      # loopback only
  */
-import { decode, getHostByNameEx, getHostName, listen } from 'sockit';
+import { decode, getHostByNameEx, getHostName, listen } from 'socketkit';
 
 const [host = getHostName(), port = '7342'] = process.argv.slice(2);
 await using server = await listen({ host, port: Number(port) });

@@ -7,7 +7,7 @@
  *     npx tsx examples/003-reverse-client.ts              # localhost port 7342
  *     npx tsx examples/003-reverse-client.ts 127.0.0.1 7342 "some text"
  */
-import { bytesRepr, connect, decode, encode } from 'sockit';
+import { bytesRepr, connect, decode, encode } from 'socketkit';
 
 const [host = 'localhost', port = '7342', message = 'Hello, world!'] = process.argv.slice(2);
 await using client = await connect(host, port, { timeout: 10_000 });

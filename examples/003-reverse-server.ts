@@ -8,7 +8,7 @@
  *     npx tsx examples/003-reverse-server.ts              # localhost port 7342
  *     npx tsx examples/003-reverse-server.ts 127.0.0.1 0
  */
-import { decode, listen } from 'sockit';
+import { decode, listen } from 'socketkit';
 
 const [host = 'localhost', port = '7342'] = process.argv.slice(2);
 const server = await listen({ host, port: Number(port) });

@@ -3,7 +3,7 @@
  *
  * In Python, send() may take only part of the bytes and returns how many,
  * so the tutorial loops until all are sent (which is what sendall() does).
- * In sockit, send() queues all of them and returns at once, and sendAll()
+ * In socketkit, send() queues all of them and returns at once, and sendAll()
  * waits until the kernel has taken them: a loop of sendAll() calls never
  * holds more than one piece in memory, however slow the receiver. This
  * sends 16 MiB in 64 KiB pieces to a discard server and reports the pace.
@@ -11,7 +11,7 @@
  *     npx tsx examples/003-send-all.ts                    # localhost port 9 (discard)
  *     npx tsx examples/003-send-all.ts 127.0.0.1 7009
  */
-import { connect } from 'sockit';
+import { connect } from 'socketkit';
 
 const [host = 'localhost', port = '9', megabytes = '16'] = process.argv.slice(2);
 const total = Number(megabytes) * 1024 * 1024;

@@ -11,7 +11,7 @@
  *     npx tsx examples/003-shutdown-vs-close.ts           # localhost port 7342
  *     npx tsx examples/003-shutdown-vs-close.ts 127.0.0.1 7342 "stressed"
  */
-import { connect, decode, encode } from 'sockit';
+import { connect, decode, encode } from 'socketkit';
 
 const [host = 'localhost', port = '7342', message = 'stressed'] = process.argv.slice(2);
 const sock = await connect(host, port, { timeout: 10_000 });

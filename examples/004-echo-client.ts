@@ -11,7 +11,7 @@
  *     npx tsx examples/004-echo-client.ts 127.0.0.1 7007
  */
 import { createInterface } from 'node:readline/promises';
-import { connect, type StreamSocket } from 'sockit';
+import { connect, type StreamSocket } from 'socketkit';
 
 const terminal = createInterface({ input: process.stdin, output: process.stdout });
 // Answers come from the terminal, or line by line from a pipe, like Python's input().

@@ -7,8 +7,8 @@
  *     <example> server [HOST] [PORT]            # default localhost 7342; port 0 picks one
  *     <example> client HOST PORT [MESSAGE…]
  */
-import { bytesRepr, connect, decode, encode, listen, type StreamSocket } from 'sockit';
-import { type Codec, messages, sendMessage } from 'sockit/framing';
+import { bytesRepr, connect, decode, encode, listen, type StreamSocket } from 'socketkit';
+import { type Codec, messages, sendMessage } from 'socketkit/framing';
 
 const DEFAULT_MESSAGES = ['Hello, world!', 'Second message', 'Third, sent on its own'];
 

@@ -1,4 +1,4 @@
-// Makes the built CLI executable, so `sockit` works from node_modules/.bin and after
+// Makes the built CLI executable, so `socketkit` works from node_modules/.bin and after
 // `npm install -g`.
 import { chmodSync } from 'node:fs';
 

@@ -6,7 +6,7 @@
 //   npm test -- test/cli        only files whose path contains "test/cli"
 //
 // Files run in parallel processes; each test file opens its own loopback ports, so they
-// do not collide. SOCKIT_TEST_CONCURRENCY overrides the default of 3.
+// do not collide. SOCKETKIT_TEST_CONCURRENCY overrides the default of 3.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -35,12 +35,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const concurrency = process.env.SOCKIT_TEST_CONCURRENCY ?? '3';
+const concurrency = process.env.SOCKETKIT_TEST_CONCURRENCY ?? '3';
 // Not --test-force-exit: with concurrent files it can end a file's process before all of its
 // results reach this runner, and those tests then vanish from the count without a failure
 // (seen here: 19 of 491). A test that fails and leaves a socket open could instead hang its file,
 // so a watchdog ends the whole run, loudly, after LIMIT_MINUTES.
-const LIMIT_MINUTES = Number(process.env.SOCKIT_TEST_LIMIT_MINUTES ?? 8);
+const LIMIT_MINUTES = Number(process.env.SOCKETKIT_TEST_LIMIT_MINUTES ?? 8);
 const child = spawn(
   process.execPath,
   [

@@ -1,5 +1,5 @@
 /**
- * Every error sockit throws on purpose, in one module (as undici keeps its
+ * Every error socketkit throws on purpose, in one module (as undici keeps its
  * `core/errors.js`): callers switch on the stable string `code`, which is a
  * literal type on each class.
  *
@@ -14,7 +14,7 @@ import { constants } from 'node:os';
 
 /** Where a socket error happened: which call, against which host and port. */
 export interface ErrorContext {
-  /** The OS call or sockit operation that failed (`connect`, `getaddrinfo`, `recv`, …). */
+  /** The OS call or socketkit operation that failed (`connect`, `getaddrinfo`, `recv`, …). */
   syscall?: string;
   host?: string;
   port?: number;
@@ -28,14 +28,14 @@ export interface SocketErrorOptions extends ErrorContext {
 }
 
 /**
- * Base class of sockit's socket errors (Python's `OSError` for sockets).
+ * Base class of socketkit's socket errors (Python's `OSError` for sockets).
  *
  * `errno` is the positive OS error number, as Python reports it (111 for
  * a refused connection on Linux); `errnoName` its symbolic name.
  */
 export class SocketError extends Error {
   override name = 'SocketError';
-  readonly code: string = 'SOCKIT_ERR_SOCKET';
+  readonly code: string = 'SOCKETKIT_ERR_SOCKET';
   readonly errno: number | undefined;
   readonly errnoName: string | undefined;
   readonly syscall: string | undefined;
@@ -55,49 +55,49 @@ export class SocketError extends Error {
 /** A host name that does not resolve (Python's `socket.gaierror`). */
 export class NameResolutionError extends SocketError {
   override name = 'NameResolutionError';
-  override readonly code = 'SOCKIT_ERR_NAME_RESOLUTION' as const;
+  override readonly code = 'SOCKETKIT_ERR_NAME_RESOLUTION' as const;
 }
 
 /** Nothing listens at that address (RST in answer to SYN, or ICMP port unreachable for UDP). */
 export class ConnectionRefusedError extends SocketError {
   override name = 'ConnectionRefusedError';
-  override readonly code = 'SOCKIT_ERR_CONNECTION_REFUSED' as const;
+  override readonly code = 'SOCKETKIT_ERR_CONNECTION_REFUSED' as const;
 }
 
 /** The peer aborted the connection (RST). */
 export class ConnectionResetError extends SocketError {
   override name = 'ConnectionResetError';
-  override readonly code = 'SOCKIT_ERR_CONNECTION_RESET' as const;
+  override readonly code = 'SOCKETKIT_ERR_CONNECTION_RESET' as const;
 }
 
 /** Writing to a connection whose write side is shut down or whose peer has gone. */
 export class BrokenPipeError extends SocketError {
   override name = 'BrokenPipeError';
-  override readonly code = 'SOCKIT_ERR_BROKEN_PIPE' as const;
+  override readonly code = 'SOCKETKIT_ERR_BROKEN_PIPE' as const;
 }
 
 /** A blocked call ran past its timeout (Python's `socket.timeout`). Bytes that arrived are kept. */
 export class SocketTimeoutError extends SocketError {
   override name = 'SocketTimeoutError';
-  override readonly code = 'SOCKIT_ERR_TIMEOUT' as const;
+  override readonly code = 'SOCKETKIT_ERR_TIMEOUT' as const;
 }
 
 /** Binding to an address and port that another socket already holds. */
 export class AddressInUseError extends SocketError {
   override name = 'AddressInUseError';
-  override readonly code = 'SOCKIT_ERR_ADDRESS_IN_USE' as const;
+  override readonly code = 'SOCKETKIT_ERR_ADDRESS_IN_USE' as const;
 }
 
 /** The OS refused the operation (a port below 1024 without privileges, for one). */
 export class PermissionDeniedError extends SocketError {
   override name = 'PermissionDeniedError';
-  override readonly code = 'SOCKIT_ERR_PERMISSION_DENIED' as const;
+  override readonly code = 'SOCKETKIT_ERR_PERMISSION_DENIED' as const;
 }
 
 /** No route to the host or its network. */
 export class HostUnreachableError extends SocketError {
   override name = 'HostUnreachableError';
-  override readonly code = 'SOCKIT_ERR_HOST_UNREACHABLE' as const;
+  override readonly code = 'SOCKETKIT_ERR_HOST_UNREACHABLE' as const;
 }
 
 /** Why a TLS connection failed: the handshake itself, or the peer's certificate. */
@@ -106,7 +106,7 @@ export type TlsFailure = 'handshake' | 'certificate';
 /** A TLS handshake failed. `reason` says whether the certificate was not trusted. */
 export class TlsError extends SocketError {
   override name = 'TlsError';
-  override readonly code = 'SOCKIT_ERR_TLS' as const;
+  override readonly code = 'SOCKETKIT_ERR_TLS' as const;
   readonly reason: TlsFailure;
 
   constructor(message: string, reason: TlsFailure, options: SocketErrorOptions = {}) {
@@ -118,19 +118,19 @@ export class TlsError extends SocketError {
 /** The operation was cancelled through its `AbortSignal`. Bytes that arrived are kept. */
 export class SocketAbortError extends SocketError {
   override name = 'AbortError';
-  override readonly code = 'SOCKIT_ERR_ABORTED' as const;
+  override readonly code = 'SOCKETKIT_ERR_ABORTED' as const;
 }
 
 /** A second read was started while one was still waiting on the same socket. */
 export class ConcurrentReadError extends SocketError {
   override name = 'ConcurrentReadError';
-  override readonly code = 'SOCKIT_ERR_CONCURRENT_READ' as const;
+  override readonly code = 'SOCKETKIT_ERR_CONCURRENT_READ' as const;
 }
 
 /** The socket was closed by this side; no further reads or writes. */
 export class SocketClosedError extends SocketError {
   override name = 'SocketClosedError';
-  override readonly code = 'SOCKIT_ERR_CLOSED' as const;
+  override readonly code = 'SOCKETKIT_ERR_CLOSED' as const;
 }
 
 /**
@@ -139,7 +139,7 @@ export class SocketClosedError extends SocketError {
  */
 export class IncompleteReadError extends SocketError {
   override name = 'IncompleteReadError';
-  override readonly code = 'SOCKIT_ERR_INCOMPLETE_READ' as const;
+  override readonly code = 'SOCKETKIT_ERR_INCOMPLETE_READ' as const;
   readonly partial: Uint8Array;
   /** The number of bytes that were wanted, or `undefined` when reading up to a separator. */
   readonly expected: number | undefined;
@@ -163,7 +163,7 @@ export class IncompleteReadError extends SocketError {
  */
 export class LimitOverrunError extends SocketError {
   override name = 'LimitOverrunError';
-  override readonly code = 'SOCKIT_ERR_LIMIT_OVERRUN' as const;
+  override readonly code = 'SOCKETKIT_ERR_LIMIT_OVERRUN' as const;
   readonly consumed: number;
 
   constructor(message: string, consumed: number, options: SocketErrorOptions = {}) {
@@ -175,13 +175,13 @@ export class LimitOverrunError extends SocketError {
 /** A service name or port that is not in the services table (Python's `OSError: service/proto not found`). */
 export class ServiceNotFoundError extends SocketError {
   override name = 'ServiceNotFoundError';
-  override readonly code = 'SOCKIT_ERR_SERVICE_NOT_FOUND' as const;
+  override readonly code = 'SOCKETKIT_ERR_SERVICE_NOT_FOUND' as const;
 }
 
 /** A frame longer than the codec's `maxLength`, detected before it is buffered. */
 export class FrameTooLongError extends SocketError {
   override name = 'FrameTooLongError';
-  override readonly code = 'SOCKIT_ERR_FRAME_TOO_LONG' as const;
+  override readonly code = 'SOCKETKIT_ERR_FRAME_TOO_LONG' as const;
   readonly length: number;
   readonly maxLength: number;
 
@@ -195,7 +195,7 @@ export class FrameTooLongError extends SocketError {
 /** A frame header that cannot be parsed. */
 export class CorruptedFrameError extends SocketError {
   override name = 'CorruptedFrameError';
-  override readonly code = 'SOCKIT_ERR_CORRUPTED_FRAME' as const;
+  override readonly code = 'SOCKETKIT_ERR_CORRUPTED_FRAME' as const;
 }
 
 /**
@@ -204,7 +204,7 @@ export class CorruptedFrameError extends SocketError {
  */
 export class HttpParseError extends SocketError {
   override name = 'HttpParseError';
-  override readonly code = 'SOCKIT_ERR_HTTP_PARSE' as const;
+  override readonly code = 'SOCKETKIT_ERR_HTTP_PARSE' as const;
   readonly offset: number;
   readonly reason: string;
   readonly status: number;
@@ -220,13 +220,13 @@ export class HttpParseError extends SocketError {
 /** The server closed the connection without sending a single byte of reply (curl's error 52). */
 export class EmptyReplyError extends SocketError {
   override name = 'EmptyReplyError';
-  override readonly code = 'SOCKIT_ERR_EMPTY_REPLY' as const;
+  override readonly code = 'SOCKETKIT_ERR_EMPTY_REPLY' as const;
 }
 
 /** Following redirects went past `maxRedirects`. */
 export class TooManyRedirectsError extends SocketError {
   override name = 'TooManyRedirectsError';
-  override readonly code = 'SOCKIT_ERR_TOO_MANY_REDIRECTS' as const;
+  override readonly code = 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS' as const;
   readonly redirects: number;
 
   constructor(message: string, redirects: number) {
@@ -288,8 +288,8 @@ function describeTarget(context: ErrorContext): string {
 
 /**
  * Turns an error from Node (`ECONNREFUSED`, `ENOTFOUND`, an OpenSSL code, …)
- * into the matching sockit error, with a one-sentence message that names
- * the address and the OS's own code. sockit errors pass through unchanged.
+ * into the matching socketkit error, with a one-sentence message that names
+ * the address and the OS's own code. socketkit errors pass through unchanged.
  */
 export function fromNodeError(error: unknown, context: ErrorContext = {}): Error {
   if (error instanceof SocketError) return error;

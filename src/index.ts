@@ -1,11 +1,11 @@
 /**
- * sockit: socket programming for TypeScript, done properly.
+ * socketkit: socket programming for TypeScript, done properly.
  *
  * A Berkeley-style, promise-based socket API on Node.js. Reads survive
  * timeouts, errors say what went wrong, and memory stays bounded whatever
  * the peer sends. Python's `socket` module maps one to one:
  *
- * | Python | sockit |
+ * | Python | socketkit |
  * |---|---|
  * | `socket.create_connection((host, port))` | `await connect(host, port)` |
  * | `s.recv(n)` / `s.sendall(b)` | `await s.recv(n)` / `await s.sendAll(b)` |
@@ -14,7 +14,7 @@
  *
  * @example An echo client
  * ```ts
- * import { connect, encode, decode } from 'sockit';
+ * import { connect, encode, decode } from 'socketkit';
  * await using sock = await connect('127.0.0.1', 7);
  * await sock.sendAll(encode('hello there'));
  * console.log(decode(await sock.recv(4096)));

@@ -1,2 +1,2 @@
-/** sockit's version; a test checks it against package.json. */
+/** socketkit's version; a test checks it against package.json. */
 export const VERSION = '0.1.0';

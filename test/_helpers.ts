@@ -85,8 +85,8 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
   return collect(child, options);
 }
 
-/** Runs the built `sockit` CLI with `args`. */
-export function sockit(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** Runs the built `socketkit` CLI with `args`. */
+export function socketkit(args: string[], options: RunOptions = {}): Promise<RunResult> {
   requireBuild();
   return run(process.execPath, [CLI, ...args], options);
 }
@@ -167,8 +167,8 @@ export class Running {
   }
 }
 
-/** Starts the built `sockit` CLI and returns it for the test to drive. */
-export function startSockit(args: string[], env: Record<string, string> = {}): Running {
+/** Starts the built `socketkit` CLI and returns it for the test to drive. */
+export function startSocketkit(args: string[], env: Record<string, string> = {}): Running {
   requireBuild();
   return new Running(
     spawn(process.execPath, [CLI, ...args], {
@@ -334,12 +334,12 @@ print(json.dumps({'output': out.decode('utf8', 'replace'), 'status': os.waitstat
 `;
 
 /**
- * Runs the built sockit CLI on a pseudo-terminal (through Python's pty module): waits for
+ * Runs the built socketkit CLI on a pseudo-terminal (through Python's pty module): waits for
  * each `expect` pattern in the output that follows the previous match, then types `answer`
  * and Enter. Returns everything the
  * terminal showed and the exit status (`null` if a prompt never came).
  */
-export async function sockitInPty(
+export async function socketkitInPty(
   args: string[],
   steps: Array<[expect: string, answer: string | null]>,
 ): Promise<{ output: string; status: number | null; stuck?: string }> {

@@ -1,13 +1,13 @@
 /**
- * Tutorial 001's load test, with ApacheBench itself: `ab -c 50 -n 1000` against `sockit serve
+ * Tutorial 001's load test, with ApacheBench itself: `ab -c 50 -n 1000` against `socketkit serve
  * http` must complete with no failed requests, without and with keep-alive (ab speaks HTTP/1.0).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { requirePeer, run, startSockit } from './_helpers.js';
+import { requirePeer, run, startSocketkit } from './_helpers.js';
 
 async function serveHttp() {
-  const serve = startSockit(['serve', 'http', '--base-port', '0', '--json', '--quiet']);
+  const serve = startSocketkit(['serve', 'http', '--base-port', '0', '--json', '--quiet']);
   const [line] = await serve.waitForStdout(/^\[.*\]\n/);
   return { serve, port: (JSON.parse(line!) as Array<{ port: number }>)[0]!.port };
 }

@@ -1,19 +1,19 @@
 /**
- * A real browser against `sockit serve http`: Debian's chromium, driven by playwright-core.
+ * A real browser against `socketkit serve http`: Debian's chromium, driven by playwright-core.
  * The page must show "Hello, world!" and, escaped, the very request the browser sent.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, requirePeer, startSockit } from './_helpers.js';
+import { ROOT, requirePeer, startSocketkit } from './_helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 test('chromium shows "Hello, world!" and its own User-Agent from the raw request; screenshot saved', async (t) => {
   if (!requirePeer(t, CHROMIUM, 'for the browser test (apt-get install chromium)')) return;
   const { chromium } = await import('playwright-core');
-  const serve = startSockit(['serve', 'http', '--base-port', '0', '--json']);
+  const serve = startSocketkit(['serve', 'http', '--base-port', '0', '--json']);
   const [line] = await serve.waitForStdout(/^\[.*\]\n/);
   const port = (JSON.parse(line!) as Array<{ port: number }>)[0]!.port;
   const browser = await chromium.launch({

@@ -11,9 +11,9 @@ import {
   fixture,
   requirePeer,
   run,
-  sockit,
+  socketkit,
   startPython,
-  startSockit,
+  startSocketkit,
 } from './_helpers.js';
 
 function listening(server: Server): Promise<number> {
@@ -44,7 +44,7 @@ with socket.socket() as s:
             con.sendall(data)
 `;
 
-describe('sockit connect (TCP)', () => {
+describe('socketkit connect (TCP)', () => {
   test('pipes an HTTP request to Python http.server and prints the whole reply (half-close)', async (t) => {
     if (!requirePeer(t, 'python3', 'for python3 -m http.server')) return;
     const port = await freePort();
@@ -61,7 +61,7 @@ with socketserver.TCPServer(('127.0.0.1', int(sys.argv[1])), H) as httpd:
       [String(port), 'test/fixtures'],
     );
     try {
-      const result = await sockit(['connect', '127.0.0.1', String(port)], {
+      const result = await socketkit(['connect', '127.0.0.1', String(port)], {
         input: 'GET /README.md HTTP/1.0\r\n\r\n',
       });
       assert.equal(result.code, 0, result.stderr);
@@ -80,7 +80,7 @@ with socketserver.TCPServer(('127.0.0.1', int(sys.argv[1])), H) as httpd:
     if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
     const { child, firstLine } = await startPython(PYTHON_ECHO_UNTIL_EOF);
     const payload = randomBytes(1024 * 1024);
-    const result = await sockit(['connect', '127.0.0.1', firstLine], { input: payload });
+    const result = await socketkit(['connect', '127.0.0.1', firstLine], { input: payload });
     assert.equal(result.code, 0, result.stderr);
     assert.ok(result.stdout.equals(payload), `got ${result.stdout.length} bytes back`);
     assert.equal(await exited(child), 0);
@@ -89,7 +89,7 @@ with socketserver.TCPServer(('127.0.0.1', int(sys.argv[1])), H) as httpd:
   test('-v narrates on stderr and --hex dumps both directions with > and < markers', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
     const { firstLine } = await startPython(PYTHON_ECHO_UNTIL_EOF);
-    const result = await sockit(['connect', '-v', '--hex', '127.0.0.1', firstLine], {
+    const result = await socketkit(['connect', '-v', '--hex', '127.0.0.1', firstLine], {
       input: 'GET / HTTP/1.0\r\n',
     });
     assert.equal(result.code, 0, result.stderr);
@@ -108,7 +108,7 @@ with socketserver.TCPServer(('127.0.0.1', int(sys.argv[1])), H) as httpd:
   test('--crlf sends line ends as CRLF, leaving existing CRLFs alone', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
     const { firstLine } = await startPython(PYTHON_ECHO_UNTIL_EOF);
-    const result = await sockit(['connect', '--crlf', '127.0.0.1', firstLine], {
+    const result = await socketkit(['connect', '--crlf', '127.0.0.1', firstLine], {
       input: 'a\nb\r\nc\n',
     });
     assert.equal(result.stdout.toString(), 'a\r\nb\r\nc\r\n');
@@ -137,10 +137,12 @@ with socket.socket() as s:
     con.close()
 `;
     const withShutdown = await startPython(script);
-    const normal = await sockit(['connect', '127.0.0.1', withShutdown.firstLine], { input: 'hi' });
+    const normal = await socketkit(['connect', '127.0.0.1', withShutdown.firstLine], {
+      input: 'hi',
+    });
     assert.equal(normal.stdout.toString(), 'EOF after hi');
     const withoutShutdown = await startPython(script);
-    const kept = await sockit(
+    const kept = await socketkit(
       ['connect', '--no-shutdown', '127.0.0.1', withoutShutdown.firstLine],
       { input: 'hi' },
     );
@@ -152,7 +154,7 @@ with socket.socket() as s:
     const server = createServer(() => {});
     const port = await listening(server);
     const started = performance.now();
-    const result = await sockit(['connect', '-q', '0.3', '127.0.0.1', String(port)], {
+    const result = await socketkit(['connect', '-q', '0.3', '127.0.0.1', String(port)], {
       input: 'x',
     });
     const elapsed = performance.now() - started;
@@ -163,10 +165,10 @@ with socket.socket() as s:
 
   test('refused → 7, unresolvable → 6, each naming host and port', async () => {
     const port = await freePort();
-    const refused = await sockit(['connect', '127.0.0.1', String(port)]);
+    const refused = await socketkit(['connect', '127.0.0.1', String(port)]);
     assert.equal(refused.code, 7);
     assert.match(refused.stderr, new RegExp(`Connection refused by 127\\.0\\.0\\.1 port ${port}`));
-    const unknown = await sockit(['connect', 'a.non.existent.name!', '80']);
+    const unknown = await socketkit(['connect', 'a.non.existent.name!', '80']);
     assert.equal(unknown.code, 6);
     assert.match(unknown.stderr, /Could not resolve host "a\.non\.existent\.name!"/);
   });
@@ -174,7 +176,7 @@ with socket.socket() as s:
   test('-w bounds the idle time: a silent peer and open stdin give exit 28', async () => {
     const server = createServer(() => {});
     const port = await listening(server);
-    const result = await sockit(['connect', '-w', '0.3', '127.0.0.1', String(port)], {
+    const result = await socketkit(['connect', '-w', '0.3', '127.0.0.1', String(port)], {
       holdStdin: true,
       timeoutMs: 10000,
     });
@@ -186,7 +188,7 @@ with socket.socket() as s:
   test('-w bounds connecting too: a TLS server that never answers gives exit 28', async () => {
     const server = createServer((socket: Socket) => socket.on('data', () => {}));
     const port = await listening(server);
-    const result = await sockit(['connect', '--tls', '-w', '0.3', '127.0.0.1', String(port)], {
+    const result = await socketkit(['connect', '--tls', '-w', '0.3', '127.0.0.1', String(port)], {
       holdStdin: true,
     });
     assert.equal(result.code, 28);
@@ -199,7 +201,7 @@ with socket.socket() as s:
       socket.write('partial reply', () => setTimeout(() => socket.resetAndDestroy(), 50));
     });
     const port = await listening(server);
-    const result = await sockit(['connect', '127.0.0.1', String(port)], { holdStdin: true });
+    const result = await socketkit(['connect', '127.0.0.1', String(port)], { holdStdin: true });
     assert.equal(result.code, 56, result.stderr);
     assert.equal(result.stdout.toString(), 'partial reply');
     assert.match(result.stderr, /Connection reset by 127\.0\.0\.1 port \d+/);
@@ -218,14 +220,14 @@ with socket.socket() as s:
       [['connect', '--udp', '--tls', '127.0.0.1', '80'], /--tls cannot be used with --udp/],
     ];
     for (const [args, pattern] of cases) {
-      const result = await sockit(args);
+      const result = await socketkit(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, pattern);
     }
   });
 });
 
-describe('sockit connect --tls', () => {
+describe('socketkit connect --tls', () => {
   async function tlsServer(
     cert: 'localhost' | 'self-signed',
   ): Promise<{ port: number; server: Server }> {
@@ -239,14 +241,17 @@ describe('sockit connect --tls', () => {
 
   test('an untrusted certificate exits 60; --insecure connects', async () => {
     const { port, server } = await tlsServer('self-signed');
-    const refused = await sockit(['connect', '--tls', 'localhost', String(port)], {
+    const refused = await socketkit(['connect', '--tls', 'localhost', String(port)], {
       holdStdin: true,
     });
     assert.equal(refused.code, 60, refused.stderr);
     assert.match(refused.stderr, /not trusted/);
-    const insecure = await sockit(['connect', '--tls', '--insecure', 'localhost', String(port)], {
-      holdStdin: true,
-    });
+    const insecure = await socketkit(
+      ['connect', '--tls', '--insecure', 'localhost', String(port)],
+      {
+        holdStdin: true,
+      },
+    );
     assert.equal(insecure.code, 0, insecure.stderr);
     assert.equal(insecure.stdout.toString(), 'hello over TLS\n');
     server.close();
@@ -266,14 +271,14 @@ describe('sockit connect --tls', () => {
     // The test CA signed the certificate for localhost; the child trusts it through Node's
     // NODE_EXTRA_CA_CERTS, as a user would add a private CA.
     const env = { NODE_EXTRA_CA_CERTS: join(FIXTURES, 'ca.pem') };
-    const ok = await sockit(
+    const ok = await socketkit(
       ['connect', '--tls', '--servername', 'localhost', '127.0.0.1', String(port)],
       { holdStdin: true, env },
     );
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stdout.toString(), 'hello over TLS\n');
     assert.equal(seen.at(-1), 'localhost');
-    const wrong = await sockit(
+    const wrong = await socketkit(
       ['connect', '--tls', '--servername', 'example.org', '127.0.0.1', String(port)],
       { holdStdin: true, env },
     );
@@ -285,7 +290,7 @@ describe('sockit connect --tls', () => {
   test('TLS to a server that does not speak it exits 35', async () => {
     const plain = createServer((socket: Socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
     const port = await listening(plain);
-    const result = await sockit(['connect', '--tls', '127.0.0.1', String(port)], {
+    const result = await socketkit(['connect', '--tls', '127.0.0.1', String(port)], {
       holdStdin: true,
     });
     assert.equal(result.code, 35, result.stderr);
@@ -294,7 +299,7 @@ describe('sockit connect --tls', () => {
   });
 });
 
-describe('sockit connect --udp', () => {
+describe('socketkit connect --udp', () => {
   test('sends each stdin line as one datagram and prints each reply (Python echo peer)', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent UDP echo server')) return;
     const { child, firstLine } = await startPython(`
@@ -306,7 +311,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         data, addr = s.recvfrom(2048)
         s.sendto(b'[' + data + b']', addr)
 `);
-    const result = await sockit(['connect', '--udp', '127.0.0.1', firstLine], {
+    const result = await socketkit(['connect', '--udp', '127.0.0.1', firstLine], {
       input: 'one\ntwo\nthree',
     });
     assert.equal(result.code, 0, result.stderr);
@@ -318,7 +323,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     const probe = await udp({ bind: 0 });
     const port = probe.localAddress!.port;
     await probe.close();
-    const result = await sockit(['connect', '--udp', '127.0.0.1', String(port)], {
+    const result = await socketkit(['connect', '--udp', '127.0.0.1', String(port)], {
       input: 'hello?\n',
     });
     assert.equal(result.code, 7, result.stderr);
@@ -327,7 +332,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
 
   test('a silent peer: exit 28 once -q passes without a reply', async () => {
     const silent = await udp({ bind: 0 });
-    const result = await sockit(
+    const result = await socketkit(
       ['connect', '--udp', '-q', '0.3', '127.0.0.1', String(silent.localAddress!.port)],
       {
         input: 'hello?\n',
@@ -339,10 +344,10 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
   });
 });
 
-describe('sockit listen', () => {
+describe('socketkit listen', () => {
   test('prints what an nc client sends, byte for byte, and exits when it closes', async (t) => {
     if (!requirePeer(t, 'nc', 'as an independent client (netcat-openbsd)')) return;
-    const listener = startSockit(['listen', '-v', '0']);
+    const listener = startSocketkit(['listen', '-v', '0']);
     const [, port] = await listener.waitForStderr(/Listening on 127\.0\.0\.1 port (\d+) \(TCP\)/);
     const sent = Buffer.from('hello from nc\n\u0000\u00ff', 'latin1');
     const client = await run('nc', ['-N', '127.0.0.1', port!], { input: sent });
@@ -353,8 +358,8 @@ describe('sockit listen', () => {
 
   test('sends stdin to the peer, then half-closes so the peer sees EOF (Python client)', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent client')) return;
-    const listener = startSockit(['listen', '-v', '0']);
-    listener.child.stdin!.end('reply from sockit\n');
+    const listener = startSocketkit(['listen', '-v', '0']);
+    listener.child.stdin!.end('reply from socketkit\n');
     const [, port] = await listener.waitForStderr(/port (\d+) \(TCP\)/);
     const client = await run('python3', [
       '-c',
@@ -373,14 +378,14 @@ print(got.decode(), end='')
 `,
       port!,
     ]);
-    assert.equal(client.stdout.toString(), 'reply from sockit\n', client.stderr);
+    assert.equal(client.stdout.toString(), 'reply from socketkit\n', client.stderr);
     assert.equal(await listener.exited(), 0);
     assert.equal(listener.stdout.toString(), 'thanks');
   });
 
   test('-k keeps accepting; SIGTERM stops it with exit 0', async (t) => {
     if (!requirePeer(t, 'nc', 'as an independent client (netcat-openbsd)')) return;
-    const listener = startSockit(['listen', '-k', '-v', '0']);
+    const listener = startSocketkit(['listen', '-k', '-v', '0']);
     const [, port] = await listener.waitForStderr(/port (\d+) \(TCP\)/);
     await run('nc', ['-N', '127.0.0.1', port!], { input: 'first\n' });
     await listener.waitForStdout(/first\n/);
@@ -394,7 +399,7 @@ print(got.decode(), end='')
 
   test('--udp prints datagrams from a Python sender', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent UDP sender')) return;
-    const listener = startSockit(['listen', '--udp', '-v', '0']);
+    const listener = startSocketkit(['listen', '--udp', '-v', '0']);
     const [, port] = await listener.waitForStderr(/port (\d+) \(UDP\)/);
     await run('python3', [
       '-c',
@@ -410,11 +415,11 @@ print(got.decode(), end='')
   test('a port in use is reported with the address; a bad port exits 2', async () => {
     const server = createServer();
     const port = await listening(server);
-    const busy = await sockit(['listen', String(port)]);
+    const busy = await socketkit(['listen', String(port)]);
     assert.equal(busy.code, 1);
     assert.match(busy.stderr, new RegExp(`Address 127\\.0\\.0\\.1 port ${port} is already in use`));
     server.close();
-    const bad = await sockit(['listen', '65536']);
+    const bad = await socketkit(['listen', '65536']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /'65536'.*0 to 65535/);
   });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { FIXTURES, fixture, requirePeer, sockit, sockitInPty } from './_helpers.js';
+import { FIXTURES, fixture, requirePeer, socketkit, socketkitInPty } from './_helpers.js';
 
 function listening(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -48,7 +48,7 @@ function afterRequest(reply: (socket: Socket) => void): (socket: Socket) => void
   };
 }
 
-describe('sockit fetch output', () => {
+describe('socketkit fetch output', () => {
   test('is byte-identical to what node:http sent, fixed-length and chunked, written in random pieces (fast-check)', async () => {
     const bodies = new Map<string, { body: Buffer; pieces: number[]; chunked: boolean }>();
     const server = createHttpServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -75,7 +75,7 @@ describe('sockit fetch output', () => {
         async (body, pieces, chunked) => {
           const path = `/body/${n++}`;
           bodies.set(path, { body: Buffer.from(body), pieces, chunked });
-          const result = await sockit(['fetch', `http://127.0.0.1:${port}${path}`]);
+          const result = await socketkit(['fetch', `http://127.0.0.1:${port}${path}`]);
           assert.equal(result.code, 0, result.stderr);
           assert.ok(
             result.stdout.equals(Buffer.from(body)),
@@ -94,12 +94,12 @@ describe('sockit fetch output', () => {
       res.end('the body');
     });
     const port = await listening(server as unknown as Server);
-    const include = await sockit(['fetch', '-i', `127.0.0.1:${port}`]);
+    const include = await socketkit(['fetch', '-i', `127.0.0.1:${port}`]);
     assert.match(
       include.stdout.toString(),
       /^HTTP\/1\.1 200 OK\r\n[\s\S]*X-Method: GET\r\n[\s\S]*\r\n\r\nthe body$/,
     );
-    const head = await sockit(['fetch', '-I', `127.0.0.1:${port}`]);
+    const head = await socketkit(['fetch', '-I', `127.0.0.1:${port}`]);
     assert.match(head.stdout.toString(), /X-Method: HEAD\r\n/);
     assert.ok(head.stdout.toString().endsWith('\r\n\r\n'), 'no body after the head');
     server.close();
@@ -111,12 +111,12 @@ describe('sockit fetch output', () => {
         s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
       ),
     );
-    const raw = await sockit(['fetch', '--raw', `127.0.0.1:${srv.port}`]);
+    const raw = await socketkit(['fetch', '--raw', `127.0.0.1:${srv.port}`]);
     assert.equal(
       raw.stdout.toString(),
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
     );
-    const repr = await sockit(['fetch', '--repr', `127.0.0.1:${srv.port}`]);
+    const repr = await socketkit(['fetch', '--repr', `127.0.0.1:${srv.port}`]);
     assert.equal(
       repr.stdout.toString(),
       "b'HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello\\r\\n0\\r\\n\\r\\n'\n",
@@ -124,7 +124,7 @@ describe('sockit fetch output', () => {
     srv.close();
   });
 
-  test('sends GET with Host (port included), User-Agent sockit/<version>, Accept and Connection: close', async () => {
+  test('sends GET with Host (port included), User-Agent socketkit/<version>, Accept and Connection: close', async () => {
     let request = '';
     const srv = await rawServer((socket) => {
       socket.on('data', (d: Buffer) => {
@@ -132,11 +132,11 @@ describe('sockit fetch output', () => {
         if (request.includes('\r\n\r\n')) socket.end('HTTP/1.1 204 No Content\r\n\r\n');
       });
     });
-    const result = await sockit(['fetch', `http://localhost:${srv.port}/path?q=1#frag`]);
+    const result = await socketkit(['fetch', `http://localhost:${srv.port}/path?q=1#frag`]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(
       request,
-      `GET /path?q=1 HTTP/1.1\r\nHost: localhost:${srv.port}\r\nUser-Agent: sockit/0.1.0\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+      `GET /path?q=1 HTTP/1.1\r\nHost: localhost:${srv.port}\r\nUser-Agent: socketkit/0.1.0\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
     );
     srv.close();
   });
@@ -150,7 +150,7 @@ describe('sockit fetch output', () => {
           socket.end('HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
       });
     });
-    const result = await sockit([
+    const result = await socketkit([
       'fetch',
       '-v',
       '-X',
@@ -177,7 +177,7 @@ describe('sockit fetch output', () => {
   test('--json reports status, headers, sizes and timings', async () => {
     const server = createHttpServer((_req, res) => res.end('twelve bytes'));
     const port = await listening(server as unknown as Server);
-    const result = await sockit(['fetch', '--json', `127.0.0.1:${port}`]);
+    const result = await socketkit(['fetch', '--json', `127.0.0.1:${port}`]);
     const data = JSON.parse(result.stdout.toString());
     assert.equal(data.status, 200);
     assert.equal(data.sizes.body, 12);
@@ -194,7 +194,7 @@ describe('sockit fetch output', () => {
     await import('node:fs').then((fs) =>
       fs.mkdirSync(`${FIXTURES}/../artifacts`, { recursive: true }),
     );
-    const result = await sockit(['fetch', '-o', out, `127.0.0.1:${port}`]);
+    const result = await socketkit(['fetch', '-o', out, `127.0.0.1:${port}`]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.length, 0);
     assert.ok((await import('node:fs')).readFileSync(out).equals(body));
@@ -202,7 +202,7 @@ describe('sockit fetch output', () => {
   });
 });
 
-describe('sockit fetch exit codes, each against a server that misbehaves that way', () => {
+describe('socketkit fetch exit codes, each against a server that misbehaves that way', () => {
   test('2: a bad URL or a header with CR/LF/NUL, and nothing is sent', async () => {
     const srv = await rawServer(() => {});
     for (const args of [
@@ -214,7 +214,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
       ['fetch', '-H', 'X-Tab-Bell: a\u0007b', `127.0.0.1:${srv.port}`],
       ['fetch', '-X', 'GET /other', `127.0.0.1:${srv.port}`],
     ]) {
-      const result = await sockit(args);
+      const result = await socketkit(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /Invalid|invalid/);
     }
@@ -223,7 +223,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
   });
 
   test('6: an unknown host', async () => {
-    const result = await sockit(['fetch', 'http://a.non.existent.name!/']);
+    const result = await socketkit(['fetch', 'http://a.non.existent.name!/']);
     assert.equal(result.code, 6);
     assert.match(result.stderr, /Name or service not known/);
   });
@@ -232,7 +232,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
     const srv = await rawServer(() => {});
     srv.close();
     await new Promise((r) => setTimeout(r, 50));
-    const result = await sockit(['fetch', `127.0.0.1:${srv.port}`]);
+    const result = await socketkit(['fetch', `127.0.0.1:${srv.port}`]);
     assert.equal(result.code, 7);
   });
 
@@ -240,7 +240,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
     const srv = await rawServer(
       afterRequest((s) => s.end('HTTP/1.1 200 OK\r\nBad Header Name: x\r\n\r\n')),
     );
-    const result = await sockit(['fetch', `127.0.0.1:${srv.port}`]);
+    const result = await socketkit(['fetch', `127.0.0.1:${srv.port}`]);
     assert.equal(result.code, 8, result.stderr);
     assert.match(result.stderr, /Invalid header field char|Invalid header token/);
     srv.close();
@@ -250,7 +250,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
     const short = await rawServer(
       afterRequest((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this')),
     );
-    const r1 = await sockit(['fetch', `127.0.0.1:${short.port}`]);
+    const r1 = await socketkit(['fetch', `127.0.0.1:${short.port}`]);
     assert.equal(r1.code, 18, r1.stderr);
     assert.equal(r1.stdout.toString(), 'only this');
     assert.match(r1.stderr, /91 bytes still to come/);
@@ -260,7 +260,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
         s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n'),
       ),
     );
-    const r2 = await sockit(['fetch', `127.0.0.1:${cut.port}`]);
+    const r2 = await socketkit(['fetch', `127.0.0.1:${cut.port}`]);
     assert.equal(r2.code, 18, r2.stderr);
     assert.equal(r2.stdout.toString(), 'hello');
     cut.close();
@@ -270,10 +270,10 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
     const srv = await rawServer(
       afterRequest((s) => s.end('HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found')),
     );
-    const failing = await sockit(['fetch', '--fail', `127.0.0.1:${srv.port}`]);
+    const failing = await socketkit(['fetch', '--fail', `127.0.0.1:${srv.port}`]);
     assert.equal(failing.code, 22);
     assert.match(failing.stderr, /returned error: 404/);
-    const plain = await sockit(['fetch', `127.0.0.1:${srv.port}`]);
+    const plain = await socketkit(['fetch', `127.0.0.1:${srv.port}`]);
     assert.equal(plain.code, 0);
     assert.equal(plain.stdout.toString(), 'not found');
     srv.close();
@@ -281,7 +281,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
 
   test('28: --connect-timeout during a TLS handshake that never ends, and -m during a body that never ends', async () => {
     const silent = await rawServer(() => {});
-    const r1 = await sockit([
+    const r1 = await socketkit([
       'fetch',
       '--connect-timeout',
       '0.3',
@@ -292,7 +292,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
     const stalling = await rawServer(
       afterRequest((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial ')),
     );
-    const r2 = await sockit(['fetch', '-m', '0.5', `127.0.0.1:${stalling.port}`]);
+    const r2 = await socketkit(['fetch', '-m', '0.5', `127.0.0.1:${stalling.port}`]);
     assert.equal(r2.code, 28, r2.stderr);
     assert.equal(r2.stdout.toString(), 'partial ');
     assert.match(r2.stderr, /longer than maxTime 500 ms/);
@@ -301,7 +301,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
 
   test('35: TLS to a server that does not speak it', async () => {
     const srv = await rawServer((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n'));
-    const result = await sockit(['fetch', `https://127.0.0.1:${srv.port}/`]);
+    const result = await socketkit(['fetch', `https://127.0.0.1:${srv.port}/`]);
     assert.equal(result.code, 35, result.stderr);
     srv.close();
   });
@@ -312,7 +312,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
         s.end('HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n'),
       ),
     );
-    const result = await sockit(['fetch', '-L', '--max-redirs', '3', `127.0.0.1:${srv.port}`]);
+    const result = await socketkit(['fetch', '-L', '--max-redirs', '3', `127.0.0.1:${srv.port}`]);
     assert.equal(result.code, 47, result.stderr);
     assert.match(result.stderr, /Maximum \(3\) redirects followed/);
     assert.equal(srv.connections(), 4);
@@ -321,7 +321,7 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
 
   test('52: the connection closes without a reply', async () => {
     const srv = await rawServer(afterRequest((s) => s.end()));
-    const result = await sockit(['fetch', `127.0.0.1:${srv.port}`]);
+    const result = await socketkit(['fetch', `127.0.0.1:${srv.port}`]);
     assert.equal(result.code, 52, result.stderr);
     assert.match(result.stderr, /closed the connection without replying/);
     srv.close();
@@ -335,26 +335,26 @@ describe('sockit fetch exit codes, each against a server that misbehaves that wa
         ),
       ),
     );
-    const result = await sockit(['fetch', `127.0.0.1:${srv.port}`]);
+    const result = await socketkit(['fetch', `127.0.0.1:${srv.port}`]);
     assert.equal(result.code, 56, result.stderr);
     assert.equal(result.stdout.toString(), 'some');
     srv.close();
   });
 });
 
-describe('sockit fetch over HTTPS and redirects', () => {
+describe('socketkit fetch over HTTPS and redirects', () => {
   test('a self-signed certificate: 60 without -k or --cacert, 0 with either', async () => {
     const selfSigned = createHttpsServer(
       { key: fixture('self-signed-key.pem'), cert: fixture('self-signed.pem') },
       (_q, r) => r.end('secret'),
     );
     const port = await listening(selfSigned as unknown as Server);
-    const untrusted = await sockit(['fetch', `https://localhost:${port}/`]);
+    const untrusted = await socketkit(['fetch', `https://localhost:${port}/`]);
     assert.equal(untrusted.code, 60, untrusted.stderr);
-    const insecure = await sockit(['fetch', '-k', `https://localhost:${port}/`]);
+    const insecure = await socketkit(['fetch', '-k', `https://localhost:${port}/`]);
     assert.equal(insecure.code, 0, insecure.stderr);
     assert.equal(insecure.stdout.toString(), 'secret');
-    const pinned = await sockit([
+    const pinned = await socketkit([
       'fetch',
       '--cacert',
       `${FIXTURES}/self-signed.pem`,
@@ -382,7 +382,7 @@ describe('sockit fetch over HTTPS and redirects', () => {
       r.end();
     });
     const firstPort = await listening(first as unknown as Server);
-    const result = await sockit([
+    const result = await socketkit([
       'fetch',
       '-L',
       '-v',
@@ -398,22 +398,22 @@ describe('sockit fetch over HTTPS and redirects', () => {
   });
 });
 
-describe('sockit fetch -o: the progress bar', () => {
+describe('socketkit fetch -o: the progress bar', () => {
   test('draws a bar on a terminal and none into a pipe; the file gets every byte either way', async (t) => {
     if (!requirePeer(t, 'python3', 'to drive a pseudo-terminal')) return;
     const body = Buffer.alloc(2 * 1024 * 1024, 0x61);
     const server = createHttpServer((_q, r) => r.end(body));
     const port = await listening(server as unknown as Server);
-    const dir = mkdtempSync(join(tmpdir(), 'sockit-fetch-bar-'));
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-fetch-bar-'));
     try {
       const onTerminal = join(dir, 'terminal.bin');
-      const tty = await sockitInPty(['fetch', '-o', onTerminal, `127.0.0.1:${port}`], []);
+      const tty = await socketkitInPty(['fetch', '-o', onTerminal, `127.0.0.1:${port}`], []);
       assert.equal(tty.status, 0, tty.output);
       assert.match(tty.output, /100% \| 2097152\/2097152 bytes \| [\d.]+ MiB\/s/);
       assert.equal(statSync(onTerminal).size, body.length);
 
       const piped = join(dir, 'piped.bin');
-      const result = await sockit(['fetch', '-o', piped, `127.0.0.1:${port}`]);
+      const result = await socketkit(['fetch', '-o', piped, `127.0.0.1:${port}`]);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, '');
       assert.equal(statSync(piped).size, body.length);
@@ -424,12 +424,12 @@ describe('sockit fetch -o: the progress bar', () => {
   });
 });
 
-describe('sockit fetch without a URL', () => {
+describe('socketkit fetch without a URL', () => {
   test('asks "What server do you want to connect to?" on a terminal, as tutorial 000 does', async (t) => {
     if (!requirePeer(t, 'python3', 'to drive a pseudo-terminal')) return;
     const server = createHttpServer((_q, r) => r.end('root document'));
     const port = await listening(server as unknown as Server);
-    const result = await sockitInPty(
+    const result = await socketkitInPty(
       ['fetch'],
       [['What server do you want to connect to\\? $', `127.0.0.1:${port}`]],
     );
@@ -444,10 +444,10 @@ describe('sockit fetch without a URL', () => {
   test('reads the server from a pipe when stdin is not a terminal', async () => {
     const server = createHttpServer((_q, r) => r.end('from a pipe'));
     const port = await listening(server as unknown as Server);
-    const result = await sockit(['fetch'], { input: `127.0.0.1:${port}\n` });
+    const result = await socketkit(['fetch'], { input: `127.0.0.1:${port}\n` });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.toString(), 'from a pipe');
-    const empty = await sockit(['fetch'], { input: '' });
+    const empty = await socketkit(['fetch'], { input: '' });
     assert.equal(empty.code, 2);
     server.close();
   });

@@ -8,9 +8,9 @@ import {
   type Running,
   requirePeer,
   run,
-  sockit,
-  sockitInPty,
-  startSockit,
+  socketkit,
+  socketkitInPty,
+  startSocketkit,
 } from './_helpers.js';
 
 interface Endpoint {
@@ -21,7 +21,7 @@ interface Endpoint {
 }
 
 async function startServe(args: string[] = []): Promise<{ serve: Running; endpoints: Endpoint[] }> {
-  const serve = startSockit(['serve', '--base-port', '0', '--json', ...args]);
+  const serve = startSocketkit(['serve', '--base-port', '0', '--json', ...args]);
   const [line] = await serve.waitForStdout(/^\[.*\]\n/);
   return { serve, endpoints: JSON.parse(line!) as Endpoint[] };
 }
@@ -29,7 +29,7 @@ async function startServe(args: string[] = []): Promise<{ serve: Running; endpoi
 const portOf = (endpoints: Endpoint[], service: string, protocol: 'tcp' | 'udp' = 'tcp') =>
   endpoints.find((e) => e.service === service && e.protocol === protocol)!.port;
 
-describe('sockit serve', () => {
+describe('socketkit serve', () => {
   test('with no argument serves every classic service over TCP and UDP, and http, on 127.0.0.1', async () => {
     const { serve, endpoints } = await startServe();
     assert.deepEqual(
@@ -43,25 +43,28 @@ describe('sockit serve', () => {
     await sock.writeLine('through serve');
     assert.equal(await sock.readLine(), 'through serve');
     await sock.close();
-    const fetched = await sockit(['fetch', `127.0.0.1:${portOf(endpoints, 'http')}`]);
+    const fetched = await socketkit(['fetch', `127.0.0.1:${portOf(endpoints, 'http')}`]);
     assert.match(fetched.stdout.toString(), /Hello, world!/);
     await serve.waitForStderr(/echo\/tcp 127\.0\.0\.1:\d+ done/);
     await serve.waitForStderr(/http 127\.0\.0\.1:\d+ "GET \/ HTTP\/1\.1" 200/);
-    await serve.waitForStderr(/\| User-Agent: sockit\//);
+    await serve.waitForStderr(/\| User-Agent: socketkit\//);
     serve.child.kill('SIGINT');
     assert.equal(await serve.exited(), 0);
   });
 
   test('prints a table with a command to try each service', async () => {
-    const serve = startSockit(['serve', '--base-port', '0', 'echo', 'http']);
+    const serve = startSocketkit(['serve', '--base-port', '0', 'echo', 'http']);
     const [table] = await serve.waitForStdout(
       /http\s+tcp\s+127\.0\.0\.1:\d+\s+open http:\/\/127\.0\.0\.1:\d+\/.*\n/,
     );
-    assert.match(serve.stdout.toString(), /^sockit [\d.]+ is serving 3 endpoints on 127\.0\.0\.1/);
+    assert.match(
+      serve.stdout.toString(),
+      /^socketkit [\d.]+ is serving 3 endpoints on 127\.0\.0\.1/,
+    );
     assert.match(serve.stdout.toString(), /service\s+proto\s+address\s+try it/);
     assert.match(
       serve.stdout.toString(),
-      /echo\s+tcp\s+127\.0\.0\.1:\d+\s+sockit echo 127\.0\.0\.1 \d+/,
+      /echo\s+tcp\s+127\.0\.0\.1:\d+\s+socketkit echo 127\.0\.0\.1 \d+/,
     );
     assert.ok(table);
     serve.child.kill('SIGTERM');
@@ -72,17 +75,17 @@ describe('sockit serve', () => {
     const probe = await udp({ bind: 0 });
     const port = probe.localAddress!.port;
     await probe.close();
-    const serve = startSockit(['serve', 'qotd', '--port', String(port), '--json']);
+    const serve = startSocketkit(['serve', 'qotd', '--port', String(port), '--json']);
     await serve.waitForStdout(/\n/);
-    const quote = await sockit(['qotd', '127.0.0.1', String(port)]);
+    const quote = await socketkit(['qotd', '127.0.0.1', String(port)]);
     assert.equal(quote.code, 0, quote.stderr);
     assert.ok(quote.stdout.length > 5);
     serve.child.kill('SIGTERM');
     assert.equal(await serve.exited(), 0);
-    const bad = await sockit(['serve', 'echo', 'qotd', '--port', '9999']);
+    const bad = await socketkit(['serve', 'echo', 'qotd', '--port', '9999']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--port 9999 needs exactly one service; 2 were chosen/);
-    const unknown = await sockit(['serve', 'gopher']);
+    const unknown = await socketkit(['serve', 'gopher']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown service/);
   });
@@ -122,19 +125,19 @@ describe('sockit serve', () => {
   });
 
   test('--host 0.0.0.0 prints where other devices can connect', async () => {
-    const serve = startSockit(['serve', 'echo', '--base-port', '0', '--host', '0.0.0.0']);
+    const serve = startSocketkit(['serve', 'echo', '--base-port', '0', '--host', '0.0.0.0']);
     await serve.waitForStderr(/Other devices on your network can connect to port \d+ at: \S+/);
     serve.child.kill('SIGTERM');
     assert.equal(await serve.exited(), 0);
   });
 });
 
-describe('sockit echo (tutorial 004)', () => {
+describe('socketkit echo (tutorial 004)', () => {
   test('on a terminal: asks Host and Port again until they make sense, then Message/Response until empty', async (t) => {
     if (!requirePeer(t, 'python3', 'to drive a pseudo-terminal')) return;
     const { serve, endpoints } = await startServe(['echo']);
     const port = portOf(endpoints, 'echo');
-    const result = await sockitInPty(
+    const result = await socketkitInPty(
       ['echo'],
       [
         ['Host: $', ''],
@@ -178,7 +181,7 @@ describe('sockit echo (tutorial 004)', () => {
       }
       await conn.close();
     })();
-    const result = await sockit(['echo'], {
+    const result = await socketkit(['echo'], {
       input: `127.0.0.1\n${server.address.port}\nHello there\n\n`,
     });
     assert.equal(result.code, 0, result.stderr);
@@ -193,12 +196,12 @@ describe('sockit echo (tutorial 004)', () => {
   test('HOST PORT on the command line skip the first two questions; bad ones exit 2', async () => {
     const { serve, endpoints } = await startServe(['echo']);
     const port = portOf(endpoints, 'echo');
-    const result = await sockit(['echo', '127.0.0.1', String(port)], { input: 'ping\n\n' });
+    const result = await socketkit(['echo', '127.0.0.1', String(port)], { input: 'ping\n\n' });
     assert.equal(
       result.stdout.toString(),
       `Connecting to 127.0.0.1 (port ${port})...\nConnected!\nMessage: Response: ping\nMessage: Closing connection...\nClosed!\n`,
     );
-    const bad = await sockit(['echo', '127.0.0.1', '70000']);
+    const bad = await socketkit(['echo', '127.0.0.1', '70000']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Invalid port "70000"/);
     serve.child.kill('SIGTERM');
@@ -206,7 +209,7 @@ describe('sockit echo (tutorial 004)', () => {
   });
 });
 
-describe('sockit daytime and sockit qotd', () => {
+describe('socketkit daytime and socketkit qotd', () => {
   test('daytime over TCP (default) and UDP; qotd over UDP (default) and TCP', async () => {
     const { serve, endpoints } = await startServe(['daytime', 'qotd']);
     const day = portOf(endpoints, 'daytime');
@@ -215,7 +218,7 @@ describe('sockit daytime and sockit qotd', () => {
       ['daytime', '127.0.0.1', String(day)],
       ['daytime', '--udp', '127.0.0.1', String(day)],
     ]) {
-      const result = await sockit(args);
+      const result = await socketkit(args);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout.toString(), /-UTC\r\n$/);
     }
@@ -223,7 +226,7 @@ describe('sockit daytime and sockit qotd', () => {
       ['qotd', '127.0.0.1', String(quote)],
       ['qotd', '--tcp', '127.0.0.1', String(quote)],
     ]) {
-      const result = await sockit(args);
+      const result = await socketkit(args);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(result.stdout.toString().trim().length > 5);
     }
@@ -244,7 +247,7 @@ describe('sockit daytime and sockit qotd', () => {
         }
       }
     })();
-    const result = await sockit(['qotd', '127.0.0.1', String(silent.localAddress!.port)], {
+    const result = await socketkit(['qotd', '127.0.0.1', String(silent.localAddress!.port)], {
       timeoutMs: 15000,
     });
     assert.equal(result.code, 28, result.stderr);
@@ -257,13 +260,13 @@ describe('sockit daytime and sockit qotd', () => {
     const probe = await udp({ bind: 0 });
     const port = probe.localAddress!.port;
     await probe.close();
-    assert.equal((await sockit(['daytime', '127.0.0.1', String(port)])).code, 7);
-    assert.equal((await sockit(['qotd', '127.0.0.1', String(port)])).code, 7);
-    assert.equal((await sockit(['daytime', 'no.such.host!'])).code, 6);
+    assert.equal((await socketkit(['daytime', '127.0.0.1', String(port)])).code, 7);
+    assert.equal((await socketkit(['qotd', '127.0.0.1', String(port)])).code, 7);
+    assert.equal((await socketkit(['daytime', 'no.such.host!'])).code, 6);
   });
 });
 
-test('nc against sockit serve: the tutorial flows through a peer nobody here wrote', async (t) => {
+test('nc against socketkit serve: the tutorial flows through a peer nobody here wrote', async (t) => {
   if (!requirePeer(t, 'nc', 'as an independent client')) return;
   const { serve, endpoints } = await startServe(['reverse', 'daytime']);
   const reversed = await run('nc', ['-N', '127.0.0.1', String(portOf(endpoints, 'reverse'))], {

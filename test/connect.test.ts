@@ -78,7 +78,7 @@ describe('connect()', () => {
     const port = await closedPort();
     await assert.rejects(connect('127.0.0.1', port), (error: unknown) => {
       assert.ok(error instanceof ConnectionRefusedError);
-      assert.equal(error.code, 'SOCKIT_ERR_CONNECTION_REFUSED');
+      assert.equal(error.code, 'SOCKETKIT_ERR_CONNECTION_REFUSED');
       assert.equal(error.errno, 111);
       assert.equal(error.host, '127.0.0.1');
       assert.equal(error.port, port);

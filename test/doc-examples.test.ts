@@ -51,8 +51,8 @@ describe('JSDoc @example blocks run as written', () => {
     if (needsNetwork.test(example.code)) continue;
     test(`${example.file} example ${i + 1}`, async () => {
       const code = example.code
-        .replaceAll("from 'sockit/framing'", `from '${join(ROOT, 'src/framing/index.ts')}'`)
-        .replaceAll("from 'sockit'", `from '${join(ROOT, 'src/index.ts')}'`);
+        .replaceAll("from 'socketkit/framing'", `from '${join(ROOT, 'src/framing/index.ts')}'`)
+        .replaceAll("from 'socketkit'", `from '${join(ROOT, 'src/index.ts')}'`);
       const result = await run(process.execPath, [
         '--import',
         'tsx',

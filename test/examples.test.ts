@@ -1,8 +1,8 @@
 /**
  * Every tutorial program in examples/ runs against its loopback stand-in and does what the
  * tutorial says (the tour's steps, each checked here and again against the outputs below);
- * `sockit tour` itself exits 0 offline; and the examples type-check against the packed package
- * exactly as a user who installed `sockit` would import it.
+ * `socketkit tour` itself exits 0 offline; and the examples type-check against the packed package
+ * exactly as a user who installed `socketkit` would import it.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { runStep, STEPS } from '../src/tour/run.js';
-import { ROOT, requireBuild, sockit } from './_helpers.js';
+import { ROOT, requireBuild, socketkit } from './_helpers.js';
 
 /**
  * What each step's programs print, checked here apart from the step's own checks, so a
@@ -87,9 +87,9 @@ describe('every tutorial program against its stand-in', () => {
   });
 });
 
-describe('sockit tour', () => {
+describe('socketkit tour', () => {
   test('runs every step offline and exits 0; --json says the same', async () => {
-    const result = await sockit(['tour'], { timeoutMs: 120_000 });
+    const result = await socketkit(['tour'], { timeoutMs: 120_000 });
     const out = result.stdout.toString();
     assert.equal(result.code, 0, `${out}\n${result.stderr}`);
     assert.match(
@@ -99,7 +99,7 @@ describe('sockit tour', () => {
     assert.match(out, /✔ \[003\] The reverse server and its client/);
     assert.match(out, /> b'Hello, world!' \(13 bytes\)\n {4}< b'!dlrow ,olleH' \(13 bytes\)/);
 
-    const json = await sockit(['tour', '--json', '--only', 'reverse,daytime-tcp'], {
+    const json = await socketkit(['tour', '--json', '--only', 'reverse,daytime-tcp'], {
       timeoutMs: 60_000,
     });
     assert.equal(json.code, 0, json.stderr);
@@ -116,7 +116,7 @@ describe('sockit tour', () => {
   });
 
   test('--list names every step in tutorial order; --only takes an example name too', async () => {
-    const list = await sockit(['tour', '--list']);
+    const list = await socketkit(['tour', '--list']);
     const lines = list.stdout.toString().trimEnd().split('\n');
     assert.equal(lines.length, STEPS.length);
     assert.match(lines[0]!, /^000 {2}fetch-root +Fetch a root document by hand$/);
@@ -124,22 +124,22 @@ describe('sockit tour', () => {
       lines.map((l) => l.slice(0, 3)),
       [...lines.map((l) => l.slice(0, 3))].sort(),
     );
-    const one = await sockit(['tour', '--only', '003-reverse-client']);
+    const one = await socketkit(['tour', '--only', '003-reverse-client']);
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout.toString(), /All 1 step did what the tutorials say/);
   });
 
   test('an unknown step exits 2 and names it', async () => {
-    const result = await sockit(['tour', '--only', 'nope']);
+    const result = await socketkit(['tour', '--only', 'nope']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /Unknown tour step "nope": sockit tour --list shows the names/);
+    assert.match(result.stderr, /Unknown tour step "nope": socketkit tour --list shows the names/);
   });
 });
 
 describe('examples as an installed package sees them', () => {
-  test('each example type-checks against the packed sockit', () => {
+  test('each example type-checks against the packed socketkit', () => {
     requireBuild();
-    const dir = mkdtempSync(join(tmpdir(), 'sockit-installed-'));
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-installed-'));
     try {
       // What npm would install: the files `npm pack` puts in the tarball, nothing else.
       const packed = JSON.parse(
@@ -150,12 +150,12 @@ describe('examples as an installed package sees them', () => {
         }),
       ) as Array<{ filename: string }>;
       const modules = join(dir, 'node_modules');
-      mkdirSync(join(modules, 'sockit'), { recursive: true });
+      mkdirSync(join(modules, 'socketkit'), { recursive: true });
       execFileSync('tar', [
         '-xzf',
         join(dir, packed[0]!.filename),
         '-C',
-        join(modules, 'sockit'),
+        join(modules, 'socketkit'),
         '--strip-components=1',
       ]);
       // Its dependencies (and Node's types) as npm would place them beside it.

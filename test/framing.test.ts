@@ -127,7 +127,7 @@ describe('readMessage(), messages(), sendMessage() on a socket', () => {
     await Promise.all([client.close(), conn.close(), server.close()]);
   });
 
-  test('many frames in one arrival, sockit to sockit', async () => {
+  test('many frames in one arrival, socketkit to socketkit', async () => {
     const server = await listen();
     const client = await connect('127.0.0.1', server.address.port);
     const [conn] = await server.accept();
@@ -227,7 +227,7 @@ describe("tutorial 003's four framing methods against Python 3 socket peers", ()
     ['close', closeDelimited(), ['Hello, world! The whole connection is one message.']],
   ];
   for (const [method, codec, texts] of methods) {
-    test(`${method}: Python sender → sockit receiver`, async (t) => {
+    test(`${method}: Python sender → socketkit receiver`, async (t) => {
       if (!requirePeer(t, 'python3', 'as an independent peer for the tutorial framing')) return;
       const server = await listen();
       const sending = runPython(PYTHON_PEER, [
@@ -245,7 +245,7 @@ describe("tutorial 003's four framing methods against Python 3 socket peers", ()
       await server.close();
     });
 
-    test(`${method}: sockit sender → Python receiver`, async (t) => {
+    test(`${method}: socketkit sender → Python receiver`, async (t) => {
       if (!requirePeer(t, 'python3', 'as an independent peer for the tutorial framing')) return;
       const { child, firstLine } = await startPython(PYTHON_PEER, [method, 'receive', '0']);
       let output = '';

@@ -1,11 +1,11 @@
 /**
- * sockit's HTTP parser against llhttp's own test corpus (Node.js's parser), read from
+ * socketkit's HTTP parser against llhttp's own test corpus (Node.js's parser), read from
  * ../shared/conformance/llhttp: for each request and response case, the same accept/reject
  * decision, start line, headers in order, body, and number of messages.
  *
  * Where llhttp accepts something RFC 9112 lets a recipient reject, or speaks protocols that
- * are not HTTP, sockit may differ on purpose: each such case is listed in DIFFERENCES with
- * its reason, and the test checks that sockit does what the list says.
+ * are not HTTP, socketkit may differ on purpose: each such case is listed in DIFFERENCES with
+ * its reason, and the test checks that socketkit does what the list says.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -19,47 +19,47 @@ import {
   loadCases,
 } from './_llhttp-corpus.js';
 
-/** Cases where sockit decides differently from llhttp on purpose, keyed "file :: title". */
-const DIFFERENCES: Record<string, { sockit: 'rejects' | 'accepts'; why: string }> = {
+/** Cases where socketkit decides differently from llhttp on purpose, keyed "file :: title". */
+const DIFFERENCES: Record<string, { socketkit: 'rejects' | 'accepts'; why: string }> = {
   'response/sample.md :: RTSP response': {
-    sockit: 'rejects',
-    why: 'sockit parses HTTP only; an RTSP status line in answer to an HTTP request is malformed (RFC 9112 §4: HTTP-version is "HTTP/" DIGIT "." DIGIT).',
+    socketkit: 'rejects',
+    why: 'socketkit parses HTTP only; an RTSP status line in answer to an HTTP request is malformed (RFC 9112 §4: HTTP-version is "HTTP/" DIGIT "." DIGIT).',
   },
   'response/sample.md :: ICE response': {
-    sockit: 'rejects',
+    socketkit: 'rejects',
     why: 'As above: ICE/1.1 is not HTTP.',
   },
   'request/method.md :: SOURCE request with ICE': {
-    sockit: 'rejects',
+    socketkit: 'rejects',
     why: 'ICE/1.0 is not an HTTP version; an HTTP server answers 400.',
   },
   'request/method.md :: OPTIONS request with RTSP': {
-    sockit: 'rejects',
+    socketkit: 'rejects',
     why: 'RTSP/1.0 is not an HTTP version.',
   },
   'request/method.md :: ANNOUNCE request with RTSP': {
-    sockit: 'rejects',
+    socketkit: 'rejects',
     why: 'RTSP/1.0 is not an HTTP version.',
   },
   'request/invalid.md :: HTTP protocol and ANNOUNCE method': {
-    sockit: 'accepts',
+    socketkit: 'accepts',
     why: "RFC 9110 §9.1: methods are an open set of tokens; a server that does not know ANNOUNCE answers 501, which is the server's decision, not a parse error.",
   },
   'request/invalid.md :: Invalid method': {
-    sockit: 'accepts',
+    socketkit: 'accepts',
     why: 'MKCOLA is a valid token, so a valid method by RFC 9110 §9.1 (llhttp only knows a fixed list).',
   },
   'request/invalid.md :: RTSP protocol and PUT method': {
-    sockit: 'rejects',
+    socketkit: 'rejects',
     why: 'Rejected by both, for a different reason: RTSP/1.0 is not HTTP.',
   },
   'request/method.md :: PRI request HTTP2': {
-    sockit: 'accepts',
-    why: 'Both stop HTTP/1 parsing at PRI (the HTTP/2 preface); llhttp stops without reporting the head, sockit reports the PRI head (marked upgrade) so a server can answer 505 or close.',
+    socketkit: 'accepts',
+    why: 'Both stop HTTP/1 parsing at PRI (the HTTP/2 preface); llhttp stops without reporting the head, socketkit reports the PRI head (marked upgrade) so a server can answer 505 or close.',
   },
   'request/sample.md :: No HTTP version': {
-    sockit: 'rejects',
-    why: 'An HTTP/0.9 simple request ("GET /" with no version) is not HTTP/1.1; RFC 9112 §2.3 lets a server refuse it, and sockit does rather than guess.',
+    socketkit: 'rejects',
+    why: 'An HTTP/0.9 simple request ("GET /" with no version) is not HTTP/1.1; RFC 9112 §2.3 lets a server refuse it, and socketkit does rather than guess.',
   },
 };
 
@@ -71,7 +71,7 @@ interface Observed {
 }
 
 /**
- * Cases whose harness asks llhttp for something sockit's API does not have. They are listed,
+ * Cases whose harness asks llhttp for something socketkit's API does not have. They are listed,
  * not silently skipped, and checked to exist.
  */
 const NOT_APPLICABLE: Record<string, string> = {
@@ -125,7 +125,7 @@ function runParser(
       const chunk = c.input.subarray(start, cut);
       let at = 0;
       while (at < chunk.length && parser.phase !== 'upgraded') {
-        // skipBody: the harness says these responses answer HEAD, which sockit learns per response.
+        // skipBody: the harness says these responses answer HEAD, which socketkit learns per response.
         if (c.meta.skipBody && parser.phase === 'idle') parser.expectResponseTo('HEAD');
         at = parser.execute(chunk, at);
       }
@@ -181,7 +181,7 @@ function check(
   if (difference) {
     assert.equal(
       observed.error !== null,
-      difference.sockit === 'rejects',
+      difference.socketkit === 'rejects',
       `${key}: ${difference.why}`,
     );
     return;
@@ -189,10 +189,10 @@ function check(
   assert.equal(
     observed.error !== null,
     llhttpRejects,
-    `${key}: llhttp ${llhttpRejects ? `rejects (${c.error})` : 'accepts'}, sockit ${observed.error ? `rejects (${observed.error.message})` : 'accepts'}`,
+    `${key}: llhttp ${llhttpRejects ? `rejects (${c.error})` : 'accepts'}, socketkit ${observed.error ? `rejects (${observed.error.message})` : 'accepts'}`,
   );
   if (llhttpPaused)
-    assert.ok(observed.upgraded, `${key}: llhttp stops HTTP here (${c.error}); so must sockit`);
+    assert.ok(observed.upgraded, `${key}: llhttp stops HTTP here (${c.error}); so must socketkit`);
   if (c.type.endsWith('-finish'))
     assert.equal(observed.finishUnsafe, c.finishUnsafe, `${key}: finish`);
   if (llhttpRejects) return;

@@ -1,6 +1,6 @@
 /**
  * Bounded memory: a peer that sends far more than the application reads
- * must not make sockit buffer it all. Above the buffer limit sockit stops
+ * must not make socketkit buffer it all. Above the buffer limit socketkit stops
  * reading from the kernel, TCP flow control stops the sender, and nothing
  * is lost: once the application reads, every byte arrives.
  */
@@ -60,7 +60,7 @@ function check(t: { diagnostic: (m: string) => void }, stdout: string, senderOut
   );
   assert.ok(
     held.buffered <= 128 * 1024,
-    `sockit buffered ${held.buffered} bytes for a reader that asked for none`,
+    `socketkit buffered ${held.buffered} bytes for a reader that asked for none`,
   );
   assert.ok(
     held.peakRss < 150 * MIB,
@@ -75,7 +75,7 @@ function check(t: { diagnostic: (m: string) => void }, stdout: string, senderOut
 }
 
 test('a client socket sent 200 MiB it never reads keeps RSS under 150 MiB, and no byte is lost', async (t) => {
-  if (!requirePeer(t, 'python3', 'as the sender that is not throttled by sockit')) return;
+  if (!requirePeer(t, 'python3', 'as the sender that is not throttled by socketkit')) return;
   const sender = await startPython(PYTHON_SENDER, ['serve']);
   let senderOutput = '';
   sender.child.stdout!.on('data', (d: Buffer) => {
@@ -87,7 +87,7 @@ test('a client socket sent 200 MiB it never reads keeps RSS under 150 MiB, and n
 });
 
 test('an accepted socket sent 200 MiB it never reads keeps RSS under 150 MiB, and no byte is lost', async (t) => {
-  if (!requirePeer(t, 'python3', 'as the sender that is not throttled by sockit')) return;
+  if (!requirePeer(t, 'python3', 'as the sender that is not throttled by socketkit')) return;
   const holder = startHolder(['listen', '0', '2000']);
   const [, port] = await holder.waitForStdout(/"port":(\d+)/);
   const sender = runPython(PYTHON_SENDER, ['connect', port!], { timeoutMs: 60000 });

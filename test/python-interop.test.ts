@@ -1,5 +1,5 @@
 /**
- * sockit against Python 3 peers that use nothing but its `socket` module:
+ * socketkit against Python 3 peers that use nothing but its `socket` module:
  * the echo server and client of tutorial 001, half-close, UDP, and bytes
  * that must arrive exactly.
  */
@@ -41,8 +41,8 @@ with socket.socket() as s:
         con.sendall(b'got ' + str(len(received)).encode() + b' bytes: ' + received[::-1])
 `;
 
-describe('sockit with Python 3 socket peers', () => {
-  test('sockit client ↔ Python echo server (tutorial 001)', async (t) => {
+describe('socketkit with Python 3 socket peers', () => {
+  test('socketkit client ↔ Python echo server (tutorial 001)', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent echo server')) return;
     const { child, firstLine } = await startPython(PYTHON_ECHO_SERVER);
     const sock = await connect('127.0.0.1', Number(firstLine));
@@ -60,7 +60,7 @@ describe('sockit with Python 3 socket peers', () => {
     assert.equal(await exited(child), 0);
   });
 
-  test('sockit half-close: Python sees EOF, still answers, sockit reads it all', async (t) => {
+  test('socketkit half-close: Python sees EOF, still answers, socketkit reads it all', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent peer for half-close')) return;
     const { child, firstLine } = await startPython(PYTHON_HALF_CLOSE_SERVER);
     const sock = await connect('127.0.0.1', Number(firstLine));
@@ -74,7 +74,7 @@ describe('sockit with Python 3 socket peers', () => {
     assert.equal(await exited(child), 0);
   });
 
-  test('Python client ↔ sockit echo server written as a tutorial reader would (recv, sendAll)', async (t) => {
+  test('Python client ↔ socketkit echo server written as a tutorial reader would (recv, sendAll)', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent echo client')) return;
     const server = await listen();
     const serving = (async () => {
@@ -108,7 +108,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
     await server.close();
   });
 
-  test('Python sees the reply of a sockit server that reads until EOF (half-close the other way)', async (t) => {
+  test('Python sees the reply of a socketkit server that reads until EOF (half-close the other way)', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent client')) return;
     const server = await listen();
     const serving = (async () => {
@@ -141,7 +141,7 @@ print(back.decode())
     await server.close();
   });
 
-  test('UDP both ways: a Python sender → sockit, and sockit → a Python echo', async (t) => {
+  test('UDP both ways: a Python sender → socketkit, and socketkit → a Python echo', async (t) => {
     if (!requirePeer(t, 'python3', 'as an independent UDP peer')) return;
     const sock = await udp({ bind: 0 });
     const sending = runPython(
@@ -157,9 +157,9 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     );
     const { data, address } = await sock.recvFrom(1024, { timeout: 5000 });
     assert.equal(decode(data), 'from python');
-    await sock.sendTo(encode('from sockit'), address.host, address.port);
+    await sock.sendTo(encode('from socketkit'), address.host, address.port);
     const result = await sending;
-    assert.equal(result.stdout.toString(), 'from sockit\n', result.stderr);
+    assert.equal(result.stdout.toString(), 'from socketkit\n', result.stderr);
     await sock.close();
   });
 });

@@ -27,7 +27,7 @@ import {
 type ReadPath = 'direct' | 'data';
 const READ_PATHS: ReadPath[] = ['direct', 'data'];
 
-/** A connected pair: a sockit client and a raw node:net socket on the server side. */
+/** A connected pair: a socketkit client and a raw node:net socket on the server side. */
 async function rawPair(
   path: ReadPath = 'direct',
 ): Promise<{ client: StreamSocket; peer: Socket; close: () => Promise<void> }> {
@@ -55,8 +55,8 @@ async function rawPair(
   };
 }
 
-/** A connected pair of sockit sockets. */
-async function sockitPair(): Promise<{
+/** A connected pair of socketkit sockets. */
+async function socketkitPair(): Promise<{
   client: StreamSocket;
   server: StreamSocket;
   close: () => Promise<void>;
@@ -100,7 +100,7 @@ for (const path of READ_PATHS) {
       await sent(peer, 'abc');
       await assert.rejects(client.recvExactly(5), (error: unknown) => {
         assert.ok(error instanceof SocketTimeoutError);
-        assert.equal(error.code, 'SOCKIT_ERR_TIMEOUT');
+        assert.equal(error.code, 'SOCKETKIT_ERR_TIMEOUT');
         assert.match(error.message, /recvExactly\(5\) timed out after 100 ms/);
         assert.match(error.message, /3 bytes are buffered/);
         return true;
@@ -391,7 +391,7 @@ for (const path of READ_PATHS) {
 
 describe('StreamSocket shutdown and close', () => {
   test('shutdown("write") half-closes: the server sees EOF and its reply still arrives', async () => {
-    const { client, server, close } = await sockitPair();
+    const { client, server, close } = await socketkitPair();
     await client.sendAll(encode('request'));
     await client.shutdown('write');
     let request = '';
@@ -408,14 +408,14 @@ describe('StreamSocket shutdown and close', () => {
   });
 
   test('after shutdown("write"), sendAll() rejects with BrokenPipeError', async () => {
-    const { client, close } = await sockitPair();
+    const { client, close } = await socketkitPair();
     await client.shutdown('write');
     await assert.rejects(client.sendAll(encode('late')), BrokenPipeError);
     await close();
   });
 
   test('shutdown("read") makes reads return EOF while writes still work', async () => {
-    const { client, server, close } = await sockitPair();
+    const { client, server, close } = await socketkitPair();
     await client.shutdown('read');
     assert.equal((await client.recv()).length, 0);
     await client.sendAll(encode('still writing'));
@@ -424,7 +424,7 @@ describe('StreamSocket shutdown and close', () => {
   });
 
   test('abort() resets an idle connection: the peer sees ECONNRESET', async () => {
-    const { client, server, close } = await sockitPair();
+    const { client, server, close } = await socketkitPair();
     await client.abort();
     assert.equal(client.closed, true);
     await assert.rejects(server.recv(), ConnectionResetError);
@@ -432,7 +432,7 @@ describe('StreamSocket shutdown and close', () => {
   });
 
   test('abort() with a write stuck behind a peer that does not read: closes at once, the write rejects', async () => {
-    const { client, server, close } = await sockitPair();
+    const { client, server, close } = await socketkitPair();
     const outcome = client.sendAll(Buffer.alloc(32 * 1024 * 1024)).then(
       () => 'resolved',
       (error: Error) => error,
@@ -469,7 +469,7 @@ describe('StreamSocket shutdown and close', () => {
 
 describe('StreamSocket identity', () => {
   test('inspect() prints like Python: fd, family, type, proto, laddr, raddr; [closed] after close', async () => {
-    const { client, close } = await sockitPair();
+    const { client, close } = await socketkitPair();
     const text = inspect(client);
     const port = client.remoteAddress!.port;
     assert.match(
@@ -488,7 +488,7 @@ describe('StreamSocket identity', () => {
   });
 
   test('localAddress and remoteAddress mirror each other across a connection', async () => {
-    const { client, server, close } = await sockitPair();
+    const { client, server, close } = await socketkitPair();
     assert.deepEqual(client.localAddress, server.remoteAddress);
     assert.deepEqual(client.remoteAddress, server.localAddress);
     assert.equal(client.family, 'AF_INET');

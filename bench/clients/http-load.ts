@@ -9,7 +9,7 @@ const [port, connections, durationMs] = process.argv.slice(2).map(Number) as [
   number,
 ];
 const request = Buffer.from(
-  `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: sockit-bench\r\n\r\n`,
+  `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUser-Agent: socketkit-bench\r\n\r\n`,
 );
 let counting = true;
 let requests = 0;

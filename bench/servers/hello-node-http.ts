@@ -1,4 +1,4 @@
-// The baseline for `sockit serve http`: node:http serving the same "Hello, world!" page,
+// The baseline for `socketkit serve http`: node:http serving the same "Hello, world!" page,
 // with the request rebuilt from what node:http keeps of it (method, URL, version, raw headers).
 import { createServer } from 'node:http';
 import { helloPage } from '../../dist/services/index.js';

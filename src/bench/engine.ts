@@ -98,12 +98,12 @@ function classify(error: unknown): ErrorKind {
   if (error instanceof ExchangeError) return error.kind;
   if (error instanceof HttpParseError) return 'parse';
   const code = (error as { code?: string }).code ?? '';
-  if (code === 'SOCKIT_ERR_TIMEOUT') return 'timeout';
+  if (code === 'SOCKETKIT_ERR_TIMEOUT') return 'timeout';
   if (
-    code === 'SOCKIT_ERR_CONNECTION_REFUSED' ||
-    code === 'SOCKIT_ERR_NAME_RESOLUTION' ||
-    code === 'SOCKIT_ERR_HOST_UNREACHABLE' ||
-    code === 'SOCKIT_ERR_TLS'
+    code === 'SOCKETKIT_ERR_CONNECTION_REFUSED' ||
+    code === 'SOCKETKIT_ERR_NAME_RESOLUTION' ||
+    code === 'SOCKETKIT_ERR_HOST_UNREACHABLE' ||
+    code === 'SOCKETKIT_ERR_TLS'
   ) {
     return 'connect';
   }

@@ -1,12 +1,12 @@
 /**
- * sockit/bench: a load generator that tells the truth. Keep-alive HTTP,
+ * socketkit/bench: a load generator that tells the truth. Keep-alive HTTP,
  * a connection per request, TCP echo and UDP request/response; a constant
  * rate with coordinated-omission-corrected latency; HDR-histogram
  * percentiles; reports as a table, JSON or an SVG plot.
  *
  * @example
  * ```ts
- * import { bench, formatReport, plotReport } from 'sockit/bench';
+ * import { bench, formatReport, plotReport } from 'socketkit/bench';
  * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 50, requests: 10_000 });
  * console.log(formatReport(report));
  * ```

@@ -143,7 +143,7 @@ function ratePanel(report: BenchReport, top: number): string {
 /** The SVG text of a report's two plots. */
 export function plotReport(report: BenchReport): string {
   const height = PANEL * 2 + 30;
-  const caption = `sockit bench: ${report.mode} ${report.target}, ${report.connections} connections, ${report.requests} requests in ${report.duration.toFixed(2)}s`;
+  const caption = `socketkit bench: ${report.mode} ${report.target}, ${report.connections} connections, ${report.requests} requests in ${report.duration.toFixed(2)}s`;
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">
 <title>${esc(`${caption}: latency by percentile, and requests per second over time`)}</title>
 <rect width="100%" height="100%" fill="white"/>

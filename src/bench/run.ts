@@ -210,7 +210,7 @@ async function plan(options: BenchOptions): Promise<Plan> {
     method = options.method ?? (body === null ? 'GET' : 'POST');
     const headers = new HttpHeaders([
       ['Host', target.hostHeader],
-      ['User-Agent', `sockit-bench/${VERSION}`],
+      ['User-Agent', `socketkit-bench/${VERSION}`],
       ['Accept', '*/*'],
     ]);
     for (const [name, value] of HttpHeaders.from(options.headers ?? [])) {
@@ -408,7 +408,7 @@ export function mergeResults(results: EngineResult[]): EngineResult {
  *
  * @example Ten seconds of keep-alive GETs over 50 connections
  * ```ts
- * import { bench, formatReport } from 'sockit/bench';
+ * import { bench, formatReport } from 'socketkit/bench';
  * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 50 });
  * console.log(formatReport(report));
  * ```

@@ -19,9 +19,9 @@ export function note(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** `sockit: <message>` on stderr, in red when stderr is a terminal and NO_COLOR is unset. */
+/** `socketkit: <message>` on stderr, in red when stderr is a terminal and NO_COLOR is unset. */
 export function reportError(message: string): void {
-  process.stderr.write(`${pc.red('sockit:')} ${message}\n`);
+  process.stderr.write(`${pc.red('socketkit:')} ${message}\n`);
 }
 
 /**

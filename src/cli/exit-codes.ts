@@ -1,5 +1,5 @@
 /**
- * Exit codes, curl's where curl has one, and the mapping from sockit's
+ * Exit codes, curl's where curl has one, and the mapping from socketkit's
  * errors to them.
  *
  * @module

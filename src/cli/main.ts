@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `sockit` command: registers one module per subcommand, maps
- * commander's usage errors to exit code 2 and sockit's errors to curl-style
+ * The `socketkit` command: registers one module per subcommand, maps
+ * commander's usage errors to exit code 2 and socketkit's errors to curl-style
  * exit codes.
  *
  * @module
@@ -13,7 +13,7 @@ import { reportError } from './_output.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 
 /**
- * Every command, loaded only when needed: `sockit fetch …` loads the fetch
+ * Every command, loaded only when needed: `socketkit fetch …` loads the fetch
  * module and what it uses, nothing else (start-up time is part of every run).
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -32,7 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 async function program(commandName: string | undefined): Promise<Command> {
-  const root = new Command('sockit')
+  const root = new Command('socketkit')
     .description(
       'Socket programming, done properly: the netcat, curl-on-raw-sockets, inetd, getent and ab of the socket tutorials, in one tool.',
     )
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     reportError(error instanceof Error ? error.message : String(error));
-    if (process.env.SOCKIT_DEBUG && error instanceof Error)
+    if (process.env.SOCKETKIT_DEBUG && error instanceof Error)
       process.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   }

@@ -34,7 +34,7 @@ export interface CloseDelimitedOptions {
  *
  * @example
  * ```ts
- * import { closeDelimited } from 'sockit/framing';
+ * import { closeDelimited } from 'socketkit/framing';
  * const decoder = closeDelimited({ maxLength: 1024 }).decoder();
  * decoder.push(new TextEncoder().encode('Hello, '));
  * decoder.push(new TextEncoder().encode('world!'));

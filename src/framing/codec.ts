@@ -13,7 +13,7 @@
 import { IncompleteReadError } from '../errors.js';
 import { asBuffer, type Bytes } from '../socket/bytes.js';
 
-/** The framing rules sockit implements. */
+/** The framing rules socketkit implements. */
 export type CodecKind =
   | 'fixed-length'
   | 'delimited'
@@ -148,7 +148,7 @@ export function validateMaxLength(value: unknown, fallback: number, codec: strin
   return value;
 }
 
-/** sockit's default `maxLength` for codecs: 64 KiB, the stream buffer limit. */
+/** socketkit's default `maxLength` for codecs: 64 KiB, the stream buffer limit. */
 export const DEFAULT_MAX_FRAME = 64 * 1024;
 
 /**

@@ -41,7 +41,7 @@ export interface DelimitedOptions {
  *
  * @example The tutorial's "#*#" delimiter
  * ```ts
- * import { delimited } from 'sockit/framing';
+ * import { delimited } from 'socketkit/framing';
  * const codec = delimited(new TextEncoder().encode('#*#'), { maxLength: 1024 });
  * const decoder = codec.decoder();
  * const frames = [

@@ -32,7 +32,7 @@ export interface FixedLengthOptions {
  *
  * @example Thirty-byte messages padded with '#', as in tutorial 003
  * ```ts
- * import { fixedLength } from 'sockit/framing';
+ * import { fixedLength } from 'socketkit/framing';
  * const codec = fixedLength(30, { pad: '#' });
  * const wire = codec.encode(new TextEncoder().encode('Hello, world!'));
  * console.log(wire.length); // 30

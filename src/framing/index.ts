@@ -1,5 +1,5 @@
 /**
- * `sockit/framing`: giving a byte stream message boundaries.
+ * `socketkit/framing`: giving a byte stream message boundaries.
  *
  * TCP delivers bytes, not messages: one `recv` may return half a message or
  * two of them. A codec is a rule for where messages end — the four ways of
@@ -19,8 +19,8 @@
  *
  * @example Length-prefixed messages over a socket
  * ```ts
- * import { connect, encode } from 'sockit';
- * import { lengthPrefixed, readMessage, sendMessage } from 'sockit/framing';
+ * import { connect, encode } from 'socketkit';
+ * import { lengthPrefixed, readMessage, sendMessage } from 'socketkit/framing';
  * const codec = lengthPrefixed({ header: 'u32be', maxLength: 1 << 20 });
  * const sock = await connect('127.0.0.1', 7342);
  * await sendMessage(sock, codec, encode('ping'));

@@ -192,7 +192,7 @@ function fixedHeader(
  *
  * @example The tutorial's zero-filled five-digit length
  * ```ts
- * import { lengthPrefixed } from 'sockit/framing';
+ * import { lengthPrefixed } from 'socketkit/framing';
  * const codec = lengthPrefixed({ header: { ascii: 5 }, maxLength: 99999 });
  * const wire = codec.encode(new TextEncoder().encode('Hello, world'));
  * console.log(new TextDecoder().decode(wire)); // 00012Hello, world

@@ -26,7 +26,7 @@ export interface LinesOptions {
  *
  * @example
  * ```ts
- * import { lines } from 'sockit/framing';
+ * import { lines } from 'socketkit/framing';
  * const codec = lines({ maxLength: 512 });
  * const decoder = codec.decoder();
  * const frames = decoder.push(new TextEncoder().encode('HELO example.org\r\nQUIT\n'));

@@ -21,8 +21,8 @@ const READ_SIZE = 64 * 1024;
  *
  * @example
  * ```ts
- * import { connect, encode } from 'sockit';
- * import { lengthPrefixed, sendMessage } from 'sockit/framing';
+ * import { connect, encode } from 'socketkit';
+ * import { lengthPrefixed, sendMessage } from 'socketkit/framing';
  * const sock = await connect('127.0.0.1', 7342);
  * await sendMessage(sock, lengthPrefixed({ header: 'u32be' }), encode('hello'));
  * ```
@@ -77,8 +77,8 @@ export async function readMessage(
  *
  * @example
  * ```ts
- * import { listen } from 'sockit';
- * import { lines, messages } from 'sockit/framing';
+ * import { listen } from 'socketkit';
+ * import { lines, messages } from 'socketkit/framing';
  * const server = await listen({ port: 7342 });
  * const [conn] = await server.accept();
  * for await (const line of messages(conn, lines())) console.log(new TextDecoder().decode(line));

@@ -1,5 +1,5 @@
 /**
- * An HTTP/1.1 client on sockit sockets: what tutorials 000–003 do by hand
+ * An HTTP/1.1 client on socketkit sockets: what tutorials 000–003 do by hand
  * (write `GET / HTTP/1.1`, read until the server closes), done properly.
  *
  * One connection per request (`Connection: close` unless told otherwise),
@@ -180,7 +180,7 @@ const TIMED_OUT = Symbol('maxTime');
  *
  * @example
  * ```ts
- * import { request } from 'sockit/http';
+ * import { request } from 'socketkit/http';
  * const response = await request('http://127.0.0.1:8080/', { timeout: 5000 });
  * console.log(response.status, response.headers.get('content-type'));
  * console.log(await response.body.text());
@@ -280,7 +280,7 @@ export async function request(
 function defaultHeaders(target: RequestTarget, bodyLength: number | 'chunked' | null): HttpHeaders {
   const headers = new HttpHeaders([
     ['Host', target.hostHeader],
-    ['User-Agent', `sockit/${VERSION}`],
+    ['User-Agent', `socketkit/${VERSION}`],
     ['Accept', '*/*'],
     ['Connection', 'close'],
   ]);

@@ -1,5 +1,5 @@
 /**
- * `sockit/http`: HTTP/1.1 spoken by hand over sockit sockets.
+ * `socketkit/http`: HTTP/1.1 spoken by hand over socketkit sockets.
  *
  * @module
  */

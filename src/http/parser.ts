@@ -1,6 +1,6 @@
 /**
  * An incremental HTTP/1.1 message parser (RFC 9112), for requests and
- * responses, written for sockit's sockets.
+ * responses, written for socketkit's sockets.
  *
  * Feed it bytes as they arrive with `execute(chunk)`; it calls its
  * handler with the head, each piece of body (views into the input, never
@@ -186,7 +186,7 @@ SPAN_TABLE[S.Reason] = VALUE_CHAR;
  *
  * @example Parsing a response that arrives in pieces
  * ```ts
- * import { HttpParser } from 'sockit/http';
+ * import { HttpParser } from 'socketkit/http';
  * const body: Buffer[] = [];
  * const parser = new HttpParser('response', {
  *   onHead: (head) => console.log(head.kind === 'response' && head.status), // 200

@@ -1,5 +1,5 @@
 /**
- * An HTTP/1.1 server on sockit sockets, with the defences a server facing
+ * An HTTP/1.1 server on socketkit sockets, with the defences a server facing
  * browsers and load generators needs.
  *
  * Each connection is one loop: read a request (head, then body), hand it to
@@ -155,14 +155,14 @@ function httpDate(): string {
   return dateCache.value;
 }
 
-const SERVER = `sockit/${VERSION}`;
+const SERVER = `socketkit/${VERSION}`;
 
 /**
  * Starts an HTTP server.
  *
  * @example Hello, world
  * ```ts
- * import { serve } from 'sockit/http';
+ * import { serve } from 'socketkit/http';
  * const server = await serve(() => ({ headers: { 'Content-Type': 'text/html' }, body: '<h1>Hello, world!</h1>' }), { port: 8080 });
  * console.log(`http://127.0.0.1:${server.address.port}/`);
  * ```
@@ -488,7 +488,7 @@ class Connection {
     started: number,
   ): boolean | Promise<boolean> {
     const head = this.#head!;
-    // HTTP stops after CONNECT, an Upgrade or PRI; sockit answers and closes rather than switch.
+    // HTTP stops after CONNECT, an Upgrade or PRI; socketkit answers and closes rather than switch.
     const keepAlive = head.keepAlive && !head.upgrade && !this.#closing();
     // A client that stops reading is closed by the sweeper after writeTimeout.
     this.#await('write', this.#settings.writeTimeout);
@@ -544,7 +544,7 @@ function writeResponse(
   const stream =
     raw !== null && text === null && bytes === null ? (raw as AsyncIterable<Bytes>) : null;
 
-  // The head as one string: the handler's headers checked once, the ones sockit adds appended.
+  // The head as one string: the handler's headers checked once, the ones socketkit adds appended.
   let head = `HTTP/1.1 ${status} ${reason}\r\n`;
   let hasDate = false;
   let hasServer = false;
@@ -555,7 +555,7 @@ function writeResponse(
     if (isName(name, 'date')) hasDate = true;
     else if (isName(name, 'server')) hasServer = true;
     else if (isName(name, 'content-length')) hasLength = true;
-    else if (isName(name, 'connection') || isName(name, 'transfer-encoding')) return; // sockit decides these
+    else if (isName(name, 'connection') || isName(name, 'transfer-encoding')) return; // socketkit decides these
     head += `${name}: ${value}\r\n`;
   };
   const fields = response.headers;

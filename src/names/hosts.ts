@@ -56,7 +56,7 @@ export interface AddrInfoOptions {
  *
  * @example
  * ```ts
- * import { getHostName } from 'sockit';
+ * import { getHostName } from 'socketkit';
  * console.log(getHostName()); // "LAPTOP-BQP6HJU5"
  * ```
  */
@@ -70,7 +70,7 @@ export function getHostName(): string {
  * @throws {NameResolutionError} the name does not resolve to an IPv4 address.
  * @example
  * ```ts
- * import { getHostByName } from 'sockit';
+ * import { getHostByName } from 'socketkit';
  * console.log(await getHostByName('localhost')); // "127.0.0.1"
  * ```
  */
@@ -86,7 +86,7 @@ export async function getHostByName(name: string): Promise<string> {
  * @throws {NameResolutionError} the name does not resolve to an IPv4 address.
  * @example
  * ```ts
- * import { getHostByNameEx } from 'sockit';
+ * import { getHostByNameEx } from 'socketkit';
  * console.log(await getHostByNameEx('localhost'));
  * // { hostname: 'localhost', aliases: [], addresses: [ '127.0.0.1' ] }
  * ```
@@ -109,7 +109,7 @@ export interface HostLookup {
 
 /**
  * Every address of a host, in the resolver's order, with its canonical
- * name and aliases. The engine behind `sockit resolve`.
+ * name and aliases. The engine behind `socketkit resolve`.
  */
 export async function lookupHost(
   name: string,
@@ -137,7 +137,7 @@ export async function lookupHost(
  *
  * @example
  * ```ts
- * import { getAddrInfo } from 'sockit';
+ * import { getAddrInfo } from 'socketkit';
  * for (const info of await getAddrInfo('localhost', 'http', { type: 'SOCK_STREAM' })) {
  *   console.log(info.family, info.address); // AF_INET { host: '127.0.0.1', port: 80, family: 'AF_INET' }
  * }
@@ -208,7 +208,7 @@ function systemLookup(
 function hostsFileNames(host: string): { hostname: string; aliases: string[] } | null {
   let text: string;
   try {
-    text = readFileSync(process.env.SOCKIT_HOSTS_FILE ?? '/etc/hosts', 'utf8');
+    text = readFileSync(process.env.SOCKETKIT_HOSTS_FILE ?? '/etc/hosts', 'utf8');
   } catch {
     return null;
   }

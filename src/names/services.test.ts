@@ -32,12 +32,12 @@ describe('parseServices()', () => {
 
 describe('the built-in table, used where /etc/services is missing', () => {
   afterEach(() => {
-    delete process.env.SOCKIT_SERVICES_FILE;
+    delete process.env.SOCKETKIT_SERVICES_FILE;
     reloadServices();
   });
 
   test('covers the classic services over tcp and udp, and the common ones over tcp', () => {
-    process.env.SOCKIT_SERVICES_FILE = '/nonexistent/services';
+    process.env.SOCKETKIT_SERVICES_FILE = '/nonexistent/services';
     reloadServices();
     assert.equal(serviceTable().source, 'built-in');
     for (const [name, port] of [

@@ -32,9 +32,9 @@ interface ServiceTable {
 
 let table: ServiceTable | undefined;
 
-/** The path read for services; tests point it elsewhere with `SOCKIT_SERVICES_FILE`. */
+/** The path read for services; tests point it elsewhere with `SOCKETKIT_SERVICES_FILE`. */
 function servicesPath(): string {
-  return process.env.SOCKIT_SERVICES_FILE ?? '/etc/services';
+  return process.env.SOCKETKIT_SERVICES_FILE ?? '/etc/services';
 }
 
 /**
@@ -98,7 +98,7 @@ function validateProtocol(protocol: unknown): Protocol | undefined {
  * @throws {ServiceNotFoundError} when no such service is known.
  * @example
  * ```ts
- * import { getServByName } from 'sockit';
+ * import { getServByName } from 'socketkit';
  * console.log(getServByName('ssh')); // 22
  * ```
  */
@@ -131,7 +131,7 @@ export function getServByName(name: string, protocol?: Protocol): number {
  * @throws {ServiceNotFoundError} when no service is registered there.
  * @example
  * ```ts
- * import { getServByPort } from 'sockit';
+ * import { getServByPort } from 'socketkit';
  * console.log(getServByPort(80)); // "http"
  * ```
  */
@@ -147,7 +147,7 @@ export function getServByPort(port: number, protocol?: Protocol): string {
   );
 }
 
-/** Every entry for a name or port, both protocols, for `sockit service`. */
+/** Every entry for a name or port, both protocols, for `socketkit service`. */
 export function findServices(query: string | number, protocol?: Protocol): ServiceEntry[] {
   const proto = validateProtocol(protocol);
   const entries = serviceTable().entries.filter((e) => proto === undefined || e.protocol === proto);
@@ -160,7 +160,7 @@ export function findServices(query: string | number, protocol?: Protocol): Servi
 
 /**
  * A port given as a number, a numeric string or a service name (`'http'`),
- * as the number. Used wherever sockit takes a port.
+ * as the number. Used wherever socketkit takes a port.
  */
 export function resolvePort(port: unknown, protocol: Protocol): number {
   if (typeof port === 'string' && port !== '' && !/^\s*-?\d+\s*$/.test(port)) {

@@ -83,7 +83,7 @@ const MONTHS = [
 
 /**
  * RFC 867 leaves the format open and suggests "Weekday, Month Day, Year
- * Time-Zone"; sockit writes that, in UTC: `Sunday, November 22, 2026 03:45:12-UTC`.
+ * Time-Zone"; socketkit writes that, in UTC: `Sunday, November 22, 2026 03:45:12-UTC`.
  */
 export function daytimeText(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
@@ -193,7 +193,7 @@ export const reverse: Service = {
           length > 0 ? { timeout: REVERSE_QUIET_MS } : undefined,
         );
       } catch (error) {
-        if ((error as { code?: string }).code === 'SOCKIT_ERR_TIMEOUT') break;
+        if ((error as { code?: string }).code === 'SOCKETKIT_ERR_TIMEOUT') break;
         throw error;
       }
       if (data.length === 0) break;

@@ -1,11 +1,11 @@
 /**
- * `sockit/services`: the classic inetd services (echo, discard, daytime,
+ * `socketkit/services`: the classic inetd services (echo, discard, daytime,
  * qotd, chargen), tutorial 003's reverse server and the hello page, as
  * values you can run on TCP or UDP.
  *
  * @example An echo server on TCP and UDP
  * ```ts
- * import { echo, runTcp, runUdp } from 'sockit/services';
+ * import { echo, runTcp, runUdp } from 'socketkit/services';
  * const tcp = await runTcp(echo, { port: 7007 });
  * const udp = await runUdp(echo, { port: 7007 });
  * console.log(tcp.address, udp.address);

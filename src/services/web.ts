@@ -1,5 +1,5 @@
 /**
- * The `http` service of `sockit serve`: tutorial 003's page that says
+ * The `http` service of `socketkit serve`: tutorial 003's page that says
  * "Hello, world!" once the server learns to speak HTTP, showing the raw
  * request the browser sent (the other half of the same experiment); or,
  * with a root directory, a static file server.
@@ -73,7 +73,7 @@ pre { background: #f4f4f4; padding: 1rem; overflow-x: auto; white-space: pre-wra
 </head>
 <body>
 <h1>Hello, world!</h1>
-<p>sockit sent this page over a plain TCP socket: a status line, a few header lines, an empty line, then this HTML.</p>
+<p>socketkit sent this page over a plain TCP socket: a status line, a few header lines, an empty line, then this HTML.</p>
 <p>Your browser asked for it with these bytes (each line ended by CR LF):</p>
 <pre id="request">${escapeHtml(request)}</pre>
 </body>
@@ -149,7 +149,7 @@ function statSafe(path: string): ReturnType<typeof statSync> | undefined {
   }
 }
 
-/** The handler behind `sockit serve http`. */
+/** The handler behind `socketkit serve http`. */
 export function webHandler(options: WebOptions = {}): Handler {
   const root = options.root === undefined ? undefined : resolve(options.root);
   return (request): ServerResponse => {

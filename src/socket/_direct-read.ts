@@ -3,7 +3,7 @@
  *
  * A `net.Socket` normally delivers data through Readable: `push`, its
  * internal buffer, a `'data'` event and a `maybeReadMore` tick per read.
- * sockit's pull API has its own buffer and needs none of that, and on a
+ * socketkit's pull API has its own buffer and needs none of that, and on a
  * ping-pong load that machinery is the difference between a pull loop at
  * about 0.9× of a plain `'data'` handler and one at par (see BENCHMARKS.md).
  *
@@ -12,10 +12,10 @@
  * time on the event loop, and the callback copies the bytes out before
  * returning), so idle connections cost no buffer memory. `pause()` and
  * `resume()` keep working: in `onread` mode Node maps them to readStop /
- * readStart on the handle, so above the limit sockit stops reading from the
+ * readStart on the handle, so above the limit socketkit stops reading from the
  * kernel at once.
  *
- * Sockets sockit creates for `connect()` get `onread` directly. Accepted
+ * Sockets socketkit creates for `connect()` get `onread` directly. Accepted
  * connections are created by `net.Server` without it, so the server pauses
  * them on connect and {@link adoptAccepted} moves the TCP handle into a
  * socket built with `onread`. That step relies on Node internals (`_handle`
@@ -65,7 +65,7 @@ export function copyExact(source: Buffer, length: number): Buffer {
 export type DirectSink = (shared: Buffer, length: number) => void;
 
 /** Marks a socket whose reads arrive through a {@link DirectRead}. */
-const DIRECT_READ = Symbol('sockit.directRead');
+const DIRECT_READ = Symbol('socketkit.directRead');
 
 /** Receives the reads of one socket; `StreamSocket` attaches its feed here. */
 export class DirectRead {

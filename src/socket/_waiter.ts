@@ -1,6 +1,6 @@
 /**
  * One blocked call: a promise plus its optional timer and AbortSignal, so
- * every waiting method in sockit times out and aborts the same way.
+ * every waiting method in socketkit times out and aborts the same way.
  *
  * The timer is only armed when a call actually has to wait, and nothing is
  * allocated for calls that can be answered from buffered data.

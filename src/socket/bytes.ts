@@ -35,7 +35,7 @@ export function asBuffer(data: unknown, where: string): Buffer {
  *
  * @example Encoding a request line
  * ```ts
- * import { encode } from 'sockit';
+ * import { encode } from 'socketkit';
  * const line = encode('GET / HTTP/1.1\r\n');
  * console.log(line.length); // 16
  * ```
@@ -53,7 +53,7 @@ export function encode(text: string, encoding: BufferEncoding = 'utf8'): Bytes {
  *
  * @example Decoding a reply
  * ```ts
- * import { decode } from 'sockit';
+ * import { decode } from 'socketkit';
  * console.log(decode(new Uint8Array([104, 105]))); // hi
  * ```
  */
@@ -69,7 +69,7 @@ export function decode(bytes: Bytes, encoding: BufferEncoding = 'utf8'): string 
  *
  * @example
  * ```ts
- * import { bytesRepr, encode } from 'sockit';
+ * import { bytesRepr, encode } from 'socketkit';
  * console.log(bytesRepr(encode("it's\r\n"))); // b"it's\r\n"
  * ```
  */

@@ -71,7 +71,7 @@ export interface ConnectOptions {
  *
  * @example Fetch the root document by hand
  * ```ts
- * import { connect, encode, decode } from 'sockit';
+ * import { connect, encode, decode } from 'socketkit';
  * await using sock = await connect('127.0.0.1', 8080, { timeout: 5000 });
  * await sock.sendAll(encode('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
  * await sock.shutdown('write');
@@ -155,7 +155,7 @@ export async function connect(
         if (signal.aborted) break;
         lastError = fromNodeError(error, { syscall: 'connect', ...target });
         // A TLS failure is about the server, not the address: trying the next one would repeat it.
-        if ((lastError as SocketError).code === 'SOCKIT_ERR_TLS') throw lastError;
+        if ((lastError as SocketError).code === 'SOCKETKIT_ERR_TLS') throw lastError;
       }
     }
     if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);

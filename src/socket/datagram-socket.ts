@@ -52,7 +52,7 @@ export interface UdpOptions {
  *
  * @example Ask a QOTD server for a quote (RFC 865)
  * ```ts
- * import { udp, decode } from 'sockit';
+ * import { udp, decode } from 'socketkit';
  * await using sock = await udp();
  * sock.setTimeout(2000);
  * await sock.sendTo(new Uint8Array(0), '127.0.0.1', 17);

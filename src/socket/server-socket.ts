@@ -1,7 +1,7 @@
 /**
  * Listening sockets: Python's `bind` + `listen` + `accept`.
  *
- * Node accepts connections as they arrive; sockit holds them in a queue
+ * Node accepts connections as they arrive; socketkit holds them in a queue
  * until `accept()` asks, up to `backlog` of them (beyond that, like a full
  * kernel backlog, new connections are turned away with a reset).
  *
@@ -56,7 +56,7 @@ export interface ListenOptions {
  *
  * @example An echo server, one client at a time
  * ```ts
- * import { listen } from 'sockit';
+ * import { listen } from 'socketkit';
  * const server = await listen({ port: 8001 });
  * for await (const conn of server) {
  *   for (let data; (data = await conn.recv(1024)).length > 0; ) await conn.sendAll(data);

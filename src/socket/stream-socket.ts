@@ -97,7 +97,7 @@ interface PendingWrite {
 }
 
 /**
- * What `sendAll` returns when the kernel took every byte at once. Internal to sockit: the
+ * What `sendAll` returns when the kernel took every byte at once. Internal to socketkit: the
  * HTTP server compares against it to go on without a trip through the microtask queue.
  */
 export const RESOLVED: Promise<void> = Promise.resolve();
@@ -111,7 +111,7 @@ export const RESOLVED: Promise<void> = Promise.resolve();
  *
  * @example Ask a daytime server for the time
  * ```ts
- * import { connect, decode } from 'sockit';
+ * import { connect, decode } from 'socketkit';
  * await using sock = await connect('127.0.0.1', 13);
  * console.log(decode(await sock.recv(1024)));
  * ```
@@ -168,7 +168,7 @@ export class StreamSocket {
       else socket.once('close', () => resolve());
     });
 
-    // Sockets sockit created read through `onread` (see _direct-read.ts); any other socket, TLS
+    // Sockets socketkit created read through `onread` (see _direct-read.ts); any other socket, TLS
     // included, through 'data' events. Both feed #onData.
     const direct = directReadOf(socket);
     if (direct) direct.attach((shared, length) => this.#onDirectRead(shared, length));

@@ -37,7 +37,7 @@ export function selectSteps(only: string[] = []): TourStep[] {
   );
   if (unknown.length > 0) {
     throw new RangeError(
-      `Unknown tour step ${unknown.map((n) => JSON.stringify(n)).join(', ')}: sockit tour --list shows the names`,
+      `Unknown tour step ${unknown.map((n) => JSON.stringify(n)).join(', ')}: socketkit tour --list shows the names`,
     );
   }
   return STEPS.filter((s) => only.some((name) => s.name === name || s.examples.includes(name)));

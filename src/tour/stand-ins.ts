@@ -1,7 +1,7 @@
 /**
  * Loopback stand-ins for the public servers the tutorials talk to
  * (webcode.me, time.nist.gov, djxmmx.net, www.python.org, …), so every
- * example runs its real code without the internet. Built on sockit's own
+ * example runs its real code without the internet. Built on socketkit's own
  * services and HTTP server.
  *
  * @module
@@ -37,7 +37,7 @@ const PAGE = standInPage();
 
 function site(request: ServerRequest) {
   return {
-    headers: { 'Content-Type': 'text/html; charset=utf-8', Server: 'sockit-tour-stand-in' },
+    headers: { 'Content-Type': 'text/html; charset=utf-8', Server: 'socketkit-tour-stand-in' },
     body: request.method === 'HEAD' ? null : PAGE,
   };
 }

@@ -398,7 +398,7 @@ export const STEPS: TourStep[] = [
       });
       t.expect(
         report.requests === 1000 && report.ok === 1000,
-        'sockit bench --mode oneshot -c 50 -n 1000: 1000 answered, none failed',
+        'socketkit bench --mode oneshot -c 50 -n 1000: 1000 answered, none failed',
         `${report.ok} of ${report.requests} answered`,
       );
       t.checks.at(-1)!.what += ` (${Math.round(report.requestsPerSecond)} requests/s)`;

@@ -1,5 +1,5 @@
 /**
- * What `sockit daytime` and `sockit qotd` share: ask a one-shot service for
+ * What `socketkit daytime` and `socketkit qotd` share: ask a one-shot service for
  * its text, over TCP (connect, read until the server closes) or over UDP
  * (send an empty datagram, wait for the reply: 3 tries of 2 s, then exit 28).
  *

@@ -1,5 +1,5 @@
 /**
- * `sockit bench TARGET`: the load generator (ab, wrk, autocannon). Keep-alive
+ * `socketkit bench TARGET`: the load generator (ab, wrk, autocannon). Keep-alive
  * HTTP, a connection per request, TCP echo or UDP; a report as a table,
  * JSON or an SVG plot; a progress bar on a terminal; Ctrl-C ends the run
  * early and still reports.
@@ -103,11 +103,11 @@ export function benchCommand(): Command {
       'after',
       `
 Examples:
-  sockit bench -c 50 -n 10000 http://127.0.0.1:8080/
-  sockit bench -c 50 -d 30 -R 2000 http://127.0.0.1:8080/   constant rate, corrected latency
-  sockit bench --mode oneshot -c 50 -n 1000 127.0.0.1:8001   like ab without -k
-  sockit bench --mode echo --size 1024 127.0.0.1:7007
-  sockit bench --mode udp -n 10000 127.0.0.1:7007`,
+  socketkit bench -c 50 -n 10000 http://127.0.0.1:8080/
+  socketkit bench -c 50 -d 30 -R 2000 http://127.0.0.1:8080/   constant rate, corrected latency
+  socketkit bench --mode oneshot -c 50 -n 1000 127.0.0.1:8001   like ab without -k
+  socketkit bench --mode echo --size 1024 127.0.0.1:7007
+  socketkit bench --mode udp -n 10000 127.0.0.1:7007`,
     )
     .action(async (target: string, flags: BenchFlags) => {
       await run(target, flags);
@@ -202,7 +202,7 @@ async function run(target: string, flags: BenchFlags): Promise<void> {
     process.removeListener('SIGINT', onSigint);
   }
   if (controller.signal.aborted)
-    note('sockit: stopped early (Ctrl-C); the report covers what finished');
+    note('socketkit: stopped early (Ctrl-C); the report covers what finished');
 
   if (flags.plot !== undefined) {
     const { plotReport } = await import('../../bench/plot.js');

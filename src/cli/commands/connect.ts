@@ -1,5 +1,5 @@
 /**
- * `sockit connect HOST PORT`: netcat's client. stdin goes to the socket and
+ * `socketkit connect HOST PORT`: netcat's client. stdin goes to the socket and
  * the socket to stdout, byte for byte. At the end of stdin the write half
  * is shut down and the reply is read until the peer closes, so a request
  * piped in gets its whole answer.
@@ -76,9 +76,9 @@ export function connectCommand(): Command {
       'after',
       `
 Examples:
-  $ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | sockit connect 127.0.0.1 8080
-  $ echo hello | sockit connect --udp 127.0.0.1 7
-  $ sockit connect --tls example.com 443
+  $ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socketkit connect 127.0.0.1 8080
+  $ echo hello | socketkit connect --udp 127.0.0.1 7
+  $ socketkit connect --tls example.com 443
 
 Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
 35/60 TLS failed, 56 reset by the peer.`,

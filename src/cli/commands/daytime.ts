@@ -1,5 +1,5 @@
 /**
- * `sockit daytime HOST [PORT]`: the RFC 867 client of tutorial 001, over
+ * `socketkit daytime HOST [PORT]`: the RFC 867 client of tutorial 001, over
  * TCP (default) or UDP.
  *
  * @module
@@ -18,7 +18,7 @@ export function daytimeCommand(): Command {
     .option('-u, --udp', 'ask over UDP (3 tries of 2 s)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ sockit daytime 127.0.0.1 7013\n  Sunday, November 22, 2026 03:45:12-UTC',
+      '\nExample:\n  $ socketkit daytime 127.0.0.1 7013\n  Sunday, November 22, 2026 03:45:12-UTC',
     )
     .action(async (host: string, portText: string, flags: { udp?: boolean }) => {
       const port = parsePortOrService(portText);

@@ -1,5 +1,5 @@
 /**
- * `sockit echo [HOST] [PORT]`: tutorial 004's interactive echo client. It
+ * `socketkit echo [HOST] [PORT]`: tutorial 004's interactive echo client. It
  * asks for the host and port (again, with a reason, until the answers make
  * sense), then sends each message as a line (CRLF) and prints the line that
  * comes back, until an empty message. With stdin not a terminal it reads
@@ -26,8 +26,8 @@ export function echoCommand(): Command {
     .addHelpText(
       'after',
       `
-Example (against sockit serve):
-  $ sockit echo 127.0.0.1 7007
+Example (against socketkit serve):
+  $ socketkit echo 127.0.0.1 7007
   Connecting to 127.0.0.1 (port 7007)...
   Connected!
   Message: Hello there

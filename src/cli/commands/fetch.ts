@@ -1,5 +1,5 @@
 /**
- * `sockit fetch [URL]`: HTTP(S) by hand, curl-style. Tutorial 000's
+ * `socketkit fetch [URL]`: HTTP(S) by hand, curl-style. Tutorial 000's
  * program (ask for a server, GET its root document, print the reply), with
  * the flags and exit codes of curl.
  *
@@ -87,10 +87,10 @@ export function fetchCommand(): Command {
       'after',
       `
 Examples:
-  $ sockit fetch http://127.0.0.1:8080/
-  $ sockit fetch -i localhost:8080
-  $ sockit fetch --repr 127.0.0.1:8080
-  $ sockit fetch -L -v https://localhost:8443/ --cacert ca.pem
+  $ socketkit fetch http://127.0.0.1:8080/
+  $ socketkit fetch -i localhost:8080
+  $ socketkit fetch --repr 127.0.0.1:8080
+  $ socketkit fetch -L -v https://localhost:8443/ --cacert ca.pem
 
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,

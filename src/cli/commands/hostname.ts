@@ -1,5 +1,5 @@
 /**
- * `sockit hostname`: this machine's name and its addresses on each
+ * `socketkit hostname`: this machine's name and its addresses on each
  * interface, so another device on the network knows where to connect
  * (tutorial 003's phone-to-laptop experiment).
  *
@@ -43,7 +43,7 @@ export function hostnameCommand(): Command {
       'after',
       `
 Example:
-  $ sockit hostname
+  $ socketkit hostname
   vm
     lo    127.0.0.1  IPv4  loopback
     eth0  10.0.2.15  IPv4`,
@@ -64,7 +64,7 @@ Example:
       const external = addresses.filter((a) => !a.internal);
       const hint =
         external.length > 0
-          ? `\nOther devices on your network can reach this machine as ${name} or ${external[0]!.address}\n(servers must bind to it: sockit listen --host 0.0.0.0 PORT).\n`
+          ? `\nOther devices on your network can reach this machine as ${name} or ${external[0]!.address}\n(servers must bind to it: socketkit listen --host 0.0.0.0 PORT).\n`
           : '\nThis machine has only loopback addresses: other devices cannot reach it.\n';
       await writeOut(`${name}\n${table(rows)}\n${hint}`);
     });

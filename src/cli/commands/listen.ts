@@ -1,5 +1,5 @@
 /**
- * `sockit listen PORT`: netcat's `-l`. Accepts a connection, prints what
+ * `socketkit listen PORT`: netcat's `-l`. Accepts a connection, prints what
  * arrives byte for byte, sends stdin back, and exits when the peer closes
  * (`-k` accepts the next one instead). Point a browser at it to see the
  * request it sends.
@@ -50,9 +50,9 @@ export function listenCommand(): Command {
       'after',
       `
 Examples:
-  $ sockit listen -v 8080          then open http://127.0.0.1:8080/ in a browser
-  $ sockit listen --udp 9999
-  $ sockit listen --host 0.0.0.0 7342   reachable from other devices`,
+  $ socketkit listen -v 8080          then open http://127.0.0.1:8080/ in a browser
+  $ socketkit listen --udp 9999
+  $ socketkit listen --host 0.0.0.0 7342   reachable from other devices`,
     )
     .action(async (port: number, flags: ListenFlags) => {
       const host = flags.ipv6 && flags.host === '127.0.0.1' ? '::1' : flags.host;

@@ -1,5 +1,5 @@
 /**
- * `sockit qotd HOST [PORT]`: the RFC 865 quote-of-the-day client of
+ * `socketkit qotd HOST [PORT]`: the RFC 865 quote-of-the-day client of
  * tutorial 001, over UDP (default, as the tutorial) or TCP.
  *
  * @module
@@ -18,7 +18,7 @@ export function qotdCommand(): Command {
     .option('-t, --tcp', 'ask over TCP instead of UDP')
     .addHelpText(
       'after',
-      '\nExample:\n  $ sockit qotd 127.0.0.1 7017\n  A journey of a thousand miles begins with a single step.',
+      '\nExample:\n  $ socketkit qotd 127.0.0.1 7017\n  A journey of a thousand miles begins with a single step.',
     )
     .action(async (host: string, portText: string, flags: { tcp?: boolean }) => {
       const port = parsePortOrService(portText);

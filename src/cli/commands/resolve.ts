@@ -1,5 +1,5 @@
 /**
- * `sockit resolve HOST`: a host's addresses, canonical name and aliases
+ * `socketkit resolve HOST`: a host's addresses, canonical name and aliases
  * (getent hosts; Python's gethostbyname_ex, both families).
  *
  * @module
@@ -21,7 +21,7 @@ export function resolveCommand(): Command {
       'after',
       `
 Example:
-  $ sockit resolve localhost
+  $ socketkit resolve localhost
   localhost
     canonical name  localhost
     aliases         (none)

@@ -1,5 +1,5 @@
 /**
- * `sockit serve [SERVICE…]`: sockit's main job. Every classic service over
+ * `socketkit serve [SERVICE…]`: socketkit's main job. Every classic service over
  * TCP and UDP plus the web page, on 127.0.0.1, listed in a table with a
  * command to try each; one log line per connection or request on stderr.
  *
@@ -71,9 +71,9 @@ Ports (with the default --base-port 7000): echo 7007, discard 7009, daytime 7013
 qotd 7017, chargen 7019, reverse 7342, http 8080; TCP and UDP share each number.
 
 Examples:
-  $ sockit serve
-  $ sockit serve http --port 8000 --root ./public
-  $ sockit serve echo reverse --host 0.0.0.0`,
+  $ socketkit serve
+  $ socketkit serve http --port 8000 --root ./public
+  $ socketkit serve echo reverse --host 0.0.0.0`,
     )
     .action(async (names: string[], flags: ServeFlags) => {
       const unknown = names.find((name) => !NAMES.includes(name));
@@ -104,25 +104,25 @@ interface Listing {
 function tryIt(service: string, protocol: 'tcp' | 'udp', host: string, port: number): string {
   const where = `${host.includes(':') ? `[${host}]` : host} ${port}`;
   if (service === 'http')
-    return `open http://${host.includes(':') ? `[${host}]` : host}:${port}/ or: sockit fetch ${host.includes(':') ? `[${host}]` : host}:${port}`;
+    return `open http://${host.includes(':') ? `[${host}]` : host}:${port}/ or: socketkit fetch ${host.includes(':') ? `[${host}]` : host}:${port}`;
   const udp = protocol === 'udp';
   switch (service) {
     case 'echo':
-      return udp ? `echo hello | sockit connect --udp ${where}` : `sockit echo ${where}`;
+      return udp ? `echo hello | socketkit connect --udp ${where}` : `socketkit echo ${where}`;
     case 'discard':
       return udp
-        ? `echo hello | sockit connect --udp -q 0.5 ${where}  (no reply, by design)`
-        : `echo hello | sockit connect ${where}`;
+        ? `echo hello | socketkit connect --udp -q 0.5 ${where}  (no reply, by design)`
+        : `echo hello | socketkit connect ${where}`;
     case 'daytime':
-      return udp ? `sockit daytime --udp ${where}` : `sockit daytime ${where}`;
+      return udp ? `socketkit daytime --udp ${where}` : `socketkit daytime ${where}`;
     case 'qotd':
-      return udp ? `sockit qotd ${where}` : `sockit qotd --tcp ${where}`;
+      return udp ? `socketkit qotd ${where}` : `socketkit qotd --tcp ${where}`;
     case 'chargen':
       return udp
-        ? `echo | sockit connect --udp ${where}`
-        : `sockit connect ${where} < /dev/null | head -3`;
+        ? `echo | socketkit connect --udp ${where}`
+        : `socketkit connect ${where} < /dev/null | head -3`;
     default:
-      return `echo hello | sockit connect ${udp ? '--udp ' : ''}${where}`;
+      return `echo hello | socketkit connect ${udp ? '--udp ' : ''}${where}`;
   }
 }
 
@@ -220,7 +220,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
       ]),
     ];
     await writeOut(
-      `sockit ${VERSION} is serving ${listings.length} endpoints on ${flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
+      `socketkit ${VERSION} is serving ${listings.length} endpoints on ${flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
     );
   }
   const reach = describeReachability(listings[0]!.address);

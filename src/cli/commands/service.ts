@@ -1,5 +1,5 @@
 /**
- * `sockit service NAME|PORT`: port ↔ service name (getent services;
+ * `socketkit service NAME|PORT`: port ↔ service name (getent services;
  * Python's getservbyname and getservbyport).
  *
  * @module
@@ -36,9 +36,9 @@ export function serviceCommand(): Command {
       'after',
       `
 Examples:
-  $ sockit service ssh
+  $ socketkit service ssh
   ssh  22/tcp
-  $ sockit service 17
+  $ socketkit service 17
   qotd  17/tcp  quote`,
     )
     .action(async (query: string | number, options: { proto?: Protocol; json?: boolean }) => {

@@ -1,5 +1,5 @@
 /**
- * `sockit tour`: every tutorial program, run against stand-ins on loopback,
+ * `socketkit tour`: every tutorial program, run against stand-ins on loopback,
  * each step showing what it does, what crossed the wire and whether it did
  * what the tutorial says.
  *

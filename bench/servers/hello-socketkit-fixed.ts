@@ -1,7 +1,7 @@
-// The same floor as hello-net-fixed.ts, on sockit's socket layer: recv, then sendAll of the
+// The same floor as hello-net-fixed.ts, on socketkit's socket layer: recv, then sendAll of the
 // prepared hello page, in the loop a tutorial reader writes. Parses nothing, so it is correct
 // only for clients that send one request and wait for its answer, as wrk does. Set beside the
-// node:net floor it shows what sockit's sockets cost; set beside `sockit serve http`, what the
+// node:net floor it shows what socketkit's sockets cost; set beside `socketkit serve http`, what the
 // HTTP layer costs.
 import { listen } from '../../dist/index.js';
 import { helloPage } from '../../dist/services/index.js';

@@ -1,4 +1,4 @@
-// The echo server as a tutorial reader writes it with sockit: recv, then sendAll, in a loop.
+// The echo server as a tutorial reader writes it with socketkit: recv, then sendAll, in a loop.
 // It imports the built package, which is what users run.
 import { listen } from '../../dist/index.js';
 
