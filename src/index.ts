@@ -23,7 +23,11 @@
  * @module
  */
 
-export * from './errors.js';
+export type { AddressFamily, SocketAddress } from './core/address.js';
+export type { Bytes } from './core/bytes.js';
+export { bytesRepr, decode, EMPTY, encode } from './core/bytes.js';
+export * from './core/errors.js';
+export type { WaitOptions } from './core/waiter.js';
 export type { AddrInfo, AddrInfoOptions, HostEntry, HostLookup } from './names/hosts.js';
 export {
   getAddrInfo,
@@ -34,10 +38,6 @@ export {
 } from './names/hosts.js';
 export type { Protocol, ServiceEntry } from './names/services.js';
 export { findServices, getServByName, getServByPort, parseServices } from './names/services.js';
-export type { WaitOptions } from './socket/_waiter.js';
-export type { AddressFamily, SocketAddress } from './socket/address.js';
-export type { Bytes } from './socket/bytes.js';
-export { bytesRepr, decode, EMPTY, encode } from './socket/bytes.js';
 export type { ConnectOptions, TlsConnectOptions } from './socket/connect.js';
 export { connect } from './socket/connect.js';
 export type { Datagram, UdpOptions } from './socket/datagram-socket.js';

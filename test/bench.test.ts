@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { bench, formatReport, plotReport } from '../src/bench/index.js';
 import type { BenchReport } from '../src/bench/report.js';
-import { ConnectionRefusedError } from '../src/errors.js';
+import { ConnectionRefusedError } from '../src/core/errors.js';
 import { listen } from '../src/socket/server-socket.js';
 import {
   delay,

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { ROOT, run } from './_helpers.js';
 
 /** Modules whose examples run without a network peer. */
-const SELF_CONTAINED = ['src/framing', 'src/socket/bytes.ts'];
+const SELF_CONTAINED = ['src/framing', 'src/core/bytes.ts'];
 
 interface Example {
   file: string;

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HttpParseError } from '../src/errors.js';
+import { HttpParseError } from '../src/core/errors.js';
 import { HttpParser } from '../src/http/parser.js';
 import { missing } from './_helpers.js';
 import {

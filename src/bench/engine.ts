@@ -19,7 +19,7 @@
  */
 
 import * as hdr from 'hdr-histogram-js';
-import { HttpParseError } from '../errors.js';
+import { HttpParseError } from '../core/errors.js';
 import { HttpParser, type RequestHead, type ResponseHead } from '../http/parser.js';
 import { connect } from '../socket/connect.js';
 import { type DatagramSocket, udp } from '../socket/datagram-socket.js';

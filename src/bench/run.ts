@@ -8,15 +8,15 @@
 
 import { Worker } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
+import { asBuffer, type Bytes } from '../core/bytes.js';
+import { isLoopback } from '../core/loopback.js';
+import { VERSION } from '../core/version.js';
 import type { HeadersInit } from '../http/headers.js';
 import { HttpHeaders } from '../http/headers.js';
 import { serializeRequestHead } from '../http/serializer.js';
 import { parseTarget } from '../http/url.js';
 import { lookupHost } from '../names/hosts.js';
-import { isLoopback } from '../socket/_loopback.js';
-import { asBuffer, type Bytes } from '../socket/bytes.js';
 import { connect } from '../socket/connect.js';
-import { VERSION } from '../version.js';
 import {
   type BenchMode,
   type EngineResult,

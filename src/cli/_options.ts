@@ -7,7 +7,7 @@
  */
 
 import { InvalidArgumentError } from 'commander';
-import { validateHost } from '../socket/address.js';
+import { validateHost } from '../core/address.js';
 
 /** A port number 0–65535. */
 export function parsePort(value: string): number {

@@ -16,7 +16,7 @@ import {
   SocketTimeoutError,
   TlsError,
   TooManyRedirectsError,
-} from '../errors.js';
+} from '../core/errors.js';
 
 export const ExitCode = {
   OK: 0,

@@ -8,7 +8,7 @@
  */
 
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { reportError } from './_output.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 

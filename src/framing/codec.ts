@@ -10,8 +10,8 @@
  * @module
  */
 
-import { IncompleteReadError } from '../errors.js';
-import { asBuffer, type Bytes } from '../socket/bytes.js';
+import { asBuffer, type Bytes } from '../core/bytes.js';
+import { IncompleteReadError } from '../core/errors.js';
 
 /** The framing rules socketkit implements. */
 export type CodecKind =

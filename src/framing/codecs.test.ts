@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CorruptedFrameError, FrameTooLongError, IncompleteReadError } from '../errors.js';
+import { CorruptedFrameError, FrameTooLongError, IncompleteReadError } from '../core/errors.js';
 import type { Codec } from './codec.js';
 import { closeDelimited, delimited, fixedLength, lengthPrefixed, lines } from './index.js';
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { FrameTooLongError } from '../errors.js';
-import { asBuffer, type Bytes } from '../socket/bytes.js';
+import { asBuffer, type Bytes } from '../core/bytes.js';
+import { FrameTooLongError } from '../core/errors.js';
 import {
   Accumulator,
   type Codec,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { asBuffer, type Bytes } from '../socket/bytes.js';
+import { asBuffer, type Bytes } from '../core/bytes.js';
 import { Accumulator, type Codec, FrameDecoder } from './codec.js';
 
 /** Options for {@link fixedLength}. */

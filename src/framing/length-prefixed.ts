@@ -5,8 +5,8 @@
  * @module
  */
 
-import { CorruptedFrameError, FrameTooLongError } from '../errors.js';
-import { type Bytes, EMPTY } from '../socket/bytes.js';
+import { type Bytes, EMPTY } from '../core/bytes.js';
+import { CorruptedFrameError, FrameTooLongError } from '../core/errors.js';
 import {
   Accumulator,
   type Codec,

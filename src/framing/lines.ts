@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Bytes } from '../socket/bytes.js';
+import type { Bytes } from '../core/bytes.js';
 import { type Codec, DEFAULT_MAX_FRAME, messageWithin, validateMaxLength } from './codec.js';
 import { DelimitedDecoder } from './delimited.js';
 

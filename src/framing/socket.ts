@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { WaitOptions } from '../socket/_waiter.js';
-import type { Bytes } from '../socket/bytes.js';
+import type { Bytes } from '../core/bytes.js';
+import type { WaitOptions } from '../core/waiter.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import type { Codec } from './codec.js';
 

@@ -12,6 +12,7 @@
  */
 
 import { isIP } from 'node:net';
+import type { Bytes } from '../core/bytes.js';
 import {
   EmptyReplyError,
   HttpParseError,
@@ -19,11 +20,10 @@ import {
   SocketAbortError,
   SocketTimeoutError,
   TooManyRedirectsError,
-} from '../errors.js';
-import type { Bytes } from '../socket/bytes.js';
+} from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import { connect } from '../socket/connect.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
-import { VERSION } from '../version.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type ResponseHead } from './parser.js';
 import { serializeRequestHead } from './serializer.js';

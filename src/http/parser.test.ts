@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { HttpParseError } from '../errors.js';
+import { HttpParseError } from '../core/errors.js';
 import { HttpParser, type RequestHead, type ResponseHead } from './parser.js';
 
 interface Parsed {

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { HttpParseError } from '../errors.js';
+import { HttpParseError } from '../core/errors.js';
 import { HttpHeaders } from './headers.js';
 
 /** What is being parsed. */

@@ -18,12 +18,12 @@
  * @module
  */
 
-import { HttpParseError } from '../errors.js';
-import type { SocketAddress } from '../socket/address.js';
-import type { Bytes } from '../socket/bytes.js';
+import type { SocketAddress } from '../core/address.js';
+import type { Bytes } from '../core/bytes.js';
+import { HttpParseError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import { listen, type TlsListenOptions } from '../socket/server-socket.js';
 import { RESOLVED, type StreamSocket } from '../socket/stream-socket.js';
-import { VERSION } from '../version.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type RequestHead } from './parser.js';
 import { checkHeaderValue, checkToken, serializeResponseHead } from './serializer.js';

@@ -15,13 +15,8 @@ import { lookup as dnsLookup, Resolver } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
-import { fromNodeError, NameResolutionError, ServiceNotFoundError } from '../errors.js';
-import {
-  type AddressFamily,
-  familyOf,
-  type SocketAddress,
-  validateHost,
-} from '../socket/address.js';
+import { type AddressFamily, familyOf, type SocketAddress, validateHost } from '../core/address.js';
+import { fromNodeError, NameResolutionError, ServiceNotFoundError } from '../core/errors.js';
 import { type Protocol, resolvePort } from './services.js';
 
 /** Python's `gethostbyname_ex` triple, as an object. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { ServiceNotFoundError } from '../errors.js';
+import { ServiceNotFoundError } from '../core/errors.js';
 import {
   getServByName,
   getServByPort,

@@ -1,95 +1,23 @@
 /**
- * Service names and ports: Python's `getservbyname` and `getservbyport`.
- *
- * Reads /etc/services once (as libc does); where that file is missing,
- * falls back to a built-in table compiled from IANA's registry.
+ * Service names and ports: Python's `getservbyname` and `getservbyport`, on the table in
+ * `core/service-table.ts` (/etc/services, or a built-in table where that file is missing).
  *
  * @module
  */
 
-import { readFileSync } from 'node:fs';
-import { ServiceNotFoundError } from '../errors.js';
-import { validatePort } from '../socket/address.js';
-import { describeType } from '../socket/bytes.js';
-import { BUILTIN_SERVICES } from './_builtin-services.js';
+import { validatePort } from '../core/address.js';
+import { describeType } from '../core/bytes.js';
+import { ServiceNotFoundError } from '../core/errors.js';
+import {
+  type Protocol,
+  type ServiceEntry,
+  servicePort,
+  serviceTable,
+  validateProtocol,
+} from '../core/service-table.js';
 
-/** A transport protocol, as in /etc/services. */
-export type Protocol = 'tcp' | 'udp';
-
-/** One service entry. */
-export interface ServiceEntry {
-  name: string;
-  port: number;
-  protocol: Protocol;
-  aliases: string[];
-}
-
-interface ServiceTable {
-  /** Where the entries came from: a path, or `'built-in'`. */
-  source: string;
-  entries: ServiceEntry[];
-}
-
-let table: ServiceTable | undefined;
-
-/** The path read for services; tests point it elsewhere with `SOCKETKIT_SERVICES_FILE`. */
-function servicesPath(): string {
-  return process.env.SOCKETKIT_SERVICES_FILE ?? '/etc/services';
-}
-
-/**
- * Parses the /etc/services format: `name port/protocol [aliases…] [# comment]`.
- * Lines that do not fit are skipped, as libc skips them.
- */
-export function parseServices(text: string): ServiceEntry[] {
-  const entries: ServiceEntry[] = [];
-  for (const rawLine of text.split('\n')) {
-    const line = rawLine.replace(/#.*/, '').trim();
-    if (line === '') continue;
-    const [name, portProto, ...aliases] = line.split(/\s+/);
-    const match = /^(\d+)\/(tcp|udp)$/i.exec(portProto ?? '');
-    if (!name || !match) continue;
-    const port = Number(match[1]);
-    if (port > 65535) continue;
-    entries.push({ name, port, protocol: match[2]!.toLowerCase() as Protocol, aliases });
-  }
-  return entries;
-}
-
-function parseBuiltin(): ServiceEntry[] {
-  const entries: ServiceEntry[] = [];
-  for (const line of BUILTIN_SERVICES.trim().split('\n')) {
-    const [name, port, protocols, ...aliases] = line.trim().split(/\s+/);
-    for (const protocol of protocols!.split(',')) {
-      entries.push({ name: name!, port: Number(port), protocol: protocol as Protocol, aliases });
-    }
-  }
-  return entries;
-}
-
-/** The service table in use, loading it on first call. */
-export function serviceTable(): ServiceTable {
-  if (table === undefined) {
-    const path = servicesPath();
-    try {
-      table = { source: path, entries: parseServices(readFileSync(path, 'utf8')) };
-    } catch {
-      table = { source: 'built-in', entries: parseBuiltin() };
-    }
-  }
-  return table;
-}
-
-/** Forgets the loaded table, so the next lookup reads the file again. */
-export function reloadServices(): void {
-  table = undefined;
-}
-
-function validateProtocol(protocol: unknown): Protocol | undefined {
-  if (protocol === undefined) return undefined;
-  if (protocol === 'tcp' || protocol === 'udp') return protocol;
-  throw new TypeError(`Invalid protocol ${describeType(protocol)}: use 'tcp' or 'udp'`);
-}
+export type { Protocol, ServiceEntry } from '../core/service-table.js';
+export { parseServices, reloadServices, resolvePort, serviceTable } from '../core/service-table.js';
 
 /**
  * The port of a service (Python's `socket.getservbyname`). Aliases count:
@@ -109,19 +37,7 @@ export function getServByName(name: string, protocol?: Protocol): number {
     );
   }
   const proto = validateProtocol(protocol);
-  const wanted = name.toLowerCase();
-  for (const entry of serviceTable().entries) {
-    if (proto !== undefined && entry.protocol !== proto) continue;
-    if (
-      entry.name.toLowerCase() === wanted ||
-      entry.aliases.some((a) => a.toLowerCase() === wanted)
-    ) {
-      return entry.port;
-    }
-  }
-  throw new ServiceNotFoundError(
-    `Service "${name}"${proto ? ` over ${proto}` : ''} was not found in ${serviceTable().source}`,
-  );
+  return servicePort(name, proto);
 }
 
 /**
@@ -156,15 +72,4 @@ export function findServices(query: string | number, protocol?: Protocol): Servi
   return entries.filter(
     (e) => e.name.toLowerCase() === wanted || e.aliases.some((a) => a.toLowerCase() === wanted),
   );
-}
-
-/**
- * A port given as a number, a numeric string or a service name (`'http'`),
- * as the number. Used wherever socketkit takes a port.
- */
-export function resolvePort(port: unknown, protocol: Protocol): number {
-  if (typeof port === 'string' && port !== '' && !/^\s*-?\d+\s*$/.test(port)) {
-    return getServByName(port, protocol);
-  }
-  return validatePort(port);
 }

@@ -7,16 +7,16 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { validateHost, validateTimeout } from '../core/address.js';
 import {
   fromNodeError,
   NameResolutionError,
   SocketAbortError,
   SocketError,
   SocketTimeoutError,
-} from '../errors.js';
-import { resolvePort } from '../names/services.js';
+} from '../core/errors.js';
+import { resolvePort } from '../core/service-table.js';
 import { createDirectSocket } from './_direct-read.js';
-import { validateHost, validateTimeout } from './address.js';
 import { type ConnectTimings, DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
 
 /** TLS settings for {@link connect}. `true` means: verify the server against the system's CAs. */

@@ -11,9 +11,6 @@
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { inspect } from 'node:util';
-import { ConcurrentReadError, fromNodeError, SocketClosedError, SocketError } from '../errors.js';
-import { resolvePort } from '../names/services.js';
-import { Waiter, type WaitOptions } from './_waiter.js';
 import {
   type AddressFamily,
   formatAddressTuple,
@@ -21,8 +18,16 @@ import {
   toSocketAddress,
   validateHost,
   validateTimeout,
-} from './address.js';
-import { asBuffer, type Bytes } from './bytes.js';
+} from '../core/address.js';
+import { asBuffer, type Bytes } from '../core/bytes.js';
+import {
+  ConcurrentReadError,
+  fromNodeError,
+  SocketClosedError,
+  SocketError,
+} from '../core/errors.js';
+import { resolvePort } from '../core/service-table.js';
+import { Waiter, type WaitOptions } from '../core/waiter.js';
 
 /** The largest UDP payload over IPv4: 65,535 − 8 (UDP header) − 20 (IP header). */
 export const MAX_DATAGRAM_IPV4 = 65507;

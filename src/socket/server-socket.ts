@@ -11,17 +11,17 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
-import { fromNodeError, SocketClosedError } from '../errors.js';
-import { resolvePort } from '../names/services.js';
-import { adoptAccepted } from './_direct-read.js';
-import { Waiter, type WaitOptions } from './_waiter.js';
 import {
   formatAddressTuple,
   type SocketAddress,
   toSocketAddress,
   validateHost,
   validateTimeout,
-} from './address.js';
+} from '../core/address.js';
+import { fromNodeError, SocketClosedError } from '../core/errors.js';
+import { resolvePort } from '../core/service-table.js';
+import { Waiter, type WaitOptions } from '../core/waiter.js';
+import { adoptAccepted } from './_direct-read.js';
 import { DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
 
 /** TLS settings for {@link listen}: the server's key and certificate chain (PEM). */

@@ -26,23 +26,23 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
+  type AddressFamily,
+  formatAddressTuple,
+  type SocketAddress,
+  toSocketAddress,
+  validateTimeout,
+} from '../core/address.js';
+import { asBuffer, type Bytes, describeType, EMPTY, encode } from '../core/bytes.js';
+import {
   BrokenPipeError,
   ConcurrentReadError,
   fromNodeError,
   IncompleteReadError,
   LimitOverrunError,
   SocketClosedError,
-} from '../errors.js';
+} from '../core/errors.js';
+import { Waiter, type WaitOptions } from '../core/waiter.js';
 import { copyExact, copyForReader, directReadOf } from './_direct-read.js';
-import { Waiter, type WaitOptions } from './_waiter.js';
-import {
-  type AddressFamily,
-  formatAddressTuple,
-  type SocketAddress,
-  toSocketAddress,
-  validateTimeout,
-} from './address.js';
-import { asBuffer, type Bytes, describeType, EMPTY, encode } from './bytes.js';
 
 /** asyncio's default stream limit: the most bytes held for a reader that is not asking for them. */
 export const DEFAULT_BUFFER_LIMIT = 64 * 1024;

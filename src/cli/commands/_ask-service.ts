@@ -6,7 +6,7 @@
  * @module
  */
 
-import { SocketTimeoutError } from '../../errors.js';
+import { SocketTimeoutError } from '../../core/errors.js';
 import { connect } from '../../socket/connect.js';
 import { udp } from '../../socket/datagram-socket.js';
 import { writeOut } from '../_output.js';

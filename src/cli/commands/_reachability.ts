@@ -6,9 +6,9 @@
  * @module
  */
 
+import type { SocketAddress } from '../../core/address.js';
+import { isLoopback } from '../../core/loopback.js';
 import { getHostName } from '../../names/hosts.js';
-import { isLoopback } from '../../socket/_loopback.js';
-import type { SocketAddress } from '../../socket/address.js';
 import { interfaceAddresses } from './hostname.js';
 
 /** Loopback-only binds get `null`; others a sentence listing where to connect. */

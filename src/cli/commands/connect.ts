@@ -8,7 +8,7 @@
  */
 
 import { Command, Option } from 'commander';
-import { resolvePort } from '../../names/services.js';
+import { resolvePort } from '../../core/service-table.js';
 import { connect } from '../../socket/connect.js';
 import { udp } from '../../socket/datagram-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';

@@ -10,7 +10,7 @@
  */
 
 import { Command } from 'commander';
-import { validateHost } from '../../socket/address.js';
+import { validateHost } from '../../core/address.js';
 import { connect } from '../../socket/connect.js';
 import { writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';

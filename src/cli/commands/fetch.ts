@@ -9,10 +9,10 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { bytesRepr } from '../../core/bytes.js';
 import { type HttpResponse, request } from '../../http/client.js';
 import { HttpHeaders } from '../../http/headers.js';
 import { parseTarget } from '../../http/url.js';
-import { bytesRepr } from '../../socket/bytes.js';
 import { parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';

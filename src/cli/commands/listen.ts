@@ -8,7 +8,7 @@
  */
 
 import { Command, Option } from 'commander';
-import type { SocketAddress } from '../../socket/address.js';
+import type { SocketAddress } from '../../core/address.js';
 import { udp } from '../../socket/datagram-socket.js';
 import { listen } from '../../socket/server-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';

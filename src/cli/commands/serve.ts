@@ -7,13 +7,13 @@
  */
 
 import { Command } from 'commander';
+import type { SocketAddress } from '../../core/address.js';
+import { VERSION } from '../../core/version.js';
 import { serve } from '../../http/server.js';
 import { defaultContext, SERVICES, type Service } from '../../services/classic.js';
 import { loadQuotes, PROVERBS } from '../../services/quotes.js';
 import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
 import { webHandler } from '../../services/web.js';
-import type { SocketAddress } from '../../socket/address.js';
-import { VERSION } from '../../version.js';
 import { parseCount, parseHost, parsePort } from '../_options.js';
 import { note, table, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';

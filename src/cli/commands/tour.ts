@@ -8,7 +8,7 @@
 
 import { Command } from 'commander';
 import pc from 'picocolors';
-import { bytesRepr } from '../../socket/bytes.js';
+import { bytesRepr } from '../../core/bytes.js';
 import type { WireExchange } from '../../tour/recorder.js';
 import { runTour, type StepResult, selectSteps } from '../../tour/run.js';
 import { writeOut } from '../_output.js';

@@ -127,7 +127,7 @@ const GENERATORS: Record<string, (prefix: string[], url: string) => Promise<Meas
 interface Scenario {
   title: string;
   path: string;
-  /** Where the plot of one extra, unmeasured `socketkit bench --plot` run goes (under bench/plots/). */
+  /** Where the plot of one extra, unmeasured `socketkit bench --plot` run goes (under benchmarks/plots/). */
   plot: string;
 }
 
@@ -199,11 +199,15 @@ export async function loadBenchmark(): Promise<Section> {
   const scenarios: Scenario[] = [];
   if (served !== null) {
     scenarios.push(
-      { title: 'nginx, a 1 KB static page', path: '/', plot: 'bench/plots/load-nginx-static.svg' },
+      {
+        title: 'nginx, a 1 KB static page',
+        path: '/',
+        plot: 'benchmarks/plots/load-nginx-static.svg',
+      },
       {
         title: 'nginx, 13 bytes from memory (`return 200`): the cheapest reply nginx makes',
         path: '/hello',
-        plot: 'bench/plots/load-nginx-hello.svg',
+        plot: 'benchmarks/plots/load-nginx-hello.svg',
       },
     );
   } else {
@@ -217,7 +221,7 @@ export async function loadBenchmark(): Promise<Section> {
     scenarios.push({
       title: 'node:http, the hello page (nginx is not installed)',
       path: '/',
-      plot: 'bench/plots/load-node-http.svg',
+      plot: 'benchmarks/plots/load-node-http.svg',
     });
   }
   const sections: Array<ReturnType<typeof summarise>> = [];

@@ -4,6 +4,6 @@ import { test } from 'node:test';
 import { VERSION } from './version.js';
 
 test('VERSION matches package.json', () => {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   assert.equal(VERSION, pkg.version);
 });

@@ -168,7 +168,7 @@ export function log(message: string): void {
  */
 export async function startNginx(prefix: string[], page: string): Promise<Served | null> {
   if (!(await hasCommand('nginx'))) return null;
-  const dir = join(ROOT, 'bench', 'results', 'nginx');
+  const dir = join(ROOT, 'benchmarks', 'results', 'nginx');
   mkdirSync(join(dir, 'html'), { recursive: true });
   writeFileSync(join(dir, 'html', 'index.html'), page);
   // A port the kernel just handed out is free; another process can still take it before nginx

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { SocketAbortError, SocketTimeoutError } from '../errors.js';
+import { SocketAbortError, SocketTimeoutError } from './errors.js';
 
 /** Options every call that can wait accepts. */
 export interface WaitOptions {
