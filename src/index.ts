@@ -25,19 +25,48 @@
 
 export type { AddressFamily, SocketAddress } from './core/address.js';
 export type { Bytes } from './core/bytes.js';
-export { bytesRepr, decode, EMPTY, encode } from './core/bytes.js';
-export * from './core/errors.js';
-export type { WaitOptions } from './core/waiter.js';
-export type { AddrInfo, AddrInfoOptions, HostEntry, HostLookup } from './names/hosts.js';
+export { bytesRepr, decode, encode } from './core/bytes.js';
+export type {
+  AnySockitError,
+  ErrorContext,
+  SocketErrorCode,
+  SockitErrorByCode,
+  SockitErrorCode,
+  TlsFailure,
+} from './core/errors.js';
 export {
-  getAddrInfo,
-  getHostByName,
-  getHostByNameEx,
-  getHostName,
-  lookupHost,
-} from './names/hosts.js';
-export type { Protocol, ServiceEntry } from './names/services.js';
-export { findServices, getServByName, getServByPort, parseServices } from './names/services.js';
+  AddressInUseError,
+  BrokenPipeError,
+  ConcurrentReadError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  CorruptedFrameError,
+  EmptyReplyError,
+  FrameTooLongError,
+  HostUnreachableError,
+  HttpParseError,
+  IncompleteReadError,
+  InvalidStateError,
+  isSockitError,
+  LimitOverrunError,
+  NameResolutionError,
+  PermissionDeniedError,
+  ServiceNotFoundError,
+  SocketAbortError,
+  SocketClosedError,
+  SocketError,
+  SocketTimeoutError,
+  SockitError,
+  TlsError,
+  TooManyRedirectsError,
+} from './core/errors.js';
+export type { RecvUntilOptions } from './core/receive-buffer.js';
+export { DEFAULT_BUFFER_LIMIT } from './core/receive-buffer.js';
+export type { Protocol, ServiceEntry } from './core/service-table.js';
+export type { WaitOptions } from './core/waiter.js';
+export type { AddrInfo, AddrInfoOptions, HostEntry } from './names/hosts.js';
+export { getAddrInfo, getHostByName, getHostByNameEx, getHostName } from './names/hosts.js';
+export { getServByName, getServByPort } from './names/services.js';
 export type { ConnectOptions, TlsConnectOptions } from './socket/connect.js';
 export { connect } from './socket/connect.js';
 export type { Datagram, UdpOptions } from './socket/datagram-socket.js';
@@ -49,10 +78,5 @@ export {
 } from './socket/datagram-socket.js';
 export type { ListenOptions, TlsListenOptions } from './socket/server-socket.js';
 export { listen, ServerSocket } from './socket/server-socket.js';
-export type {
-  ConnectTimings,
-  RecvUntilOptions,
-  ShutdownHow,
-  StreamSocketOptions,
-} from './socket/stream-socket.js';
-export { DEFAULT_BUFFER_LIMIT, StreamSocket } from './socket/stream-socket.js';
+export type { ConnectTimings, ShutdownHow, StreamSocketOptions } from './socket/stream-socket.js';
+export { StreamSocket } from './socket/stream-socket.js';

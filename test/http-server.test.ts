@@ -133,10 +133,16 @@ describe('serve() with the hello page', () => {
     });
     servers.push(server);
     const port = server.address.port;
-    const bigReply = await rawExchange(port, 'GET /big HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const bigReply = await rawExchange(
+      port,
+      'GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(bigReply, /\r\nContent-Length: 204800\r\n/);
     assert.equal(bigReply.slice(bigReply.indexOf('\r\n\r\n') + 4), big);
-    const chunked = await rawExchange(port, 'GET /s HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const chunked = await rawExchange(
+      port,
+      'GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     assert.match(chunked, /\r\nTransfer-Encoding: chunked\r\n/);
     assert.ok(chunked.endsWith('\r\n\r\n6\r\nfirst \r\n7\r\nsecond\n\r\n0\r\n\r\n'), chunked);
     const old = await rawExchange(port, 'GET /s HTTP/1.0\r\n\r\n');
@@ -149,7 +155,7 @@ describe('serve() with the hello page', () => {
     const server = await hello();
     const reply = await rawExchange(
       server.address.port,
-      `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
     );
     assert.match(reply, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
     assert.match(reply, /Connection: close/);
@@ -159,8 +165,8 @@ describe('serve() with the hello page', () => {
     const server = await hello();
     for (const bad of [
       'GARBAGE\r\n\r\n',
-      'GET / HTTP/1.1\r\nBad Header: x\r\n\r\n',
-      'GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n',
     ]) {
       const reply = await rawExchange(server.address.port, bad);
       assert.match(reply, /^HTTP\/1\.1 400 Bad Request\r\n/, bad);
@@ -218,17 +224,51 @@ describe('serve() with the hello page', () => {
     servers.push(server);
     const reply = await rawExchange(
       server.address.port,
-      `POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n${'x'.repeat(5000)}`,
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n${'x'.repeat(5000)}`,
     );
     assert.match(reply, /^HTTP\/1\.1 413 Content Too Large/);
   });
 
-  test('over maxConnections, a new connection gets 503', async () => {
+  test('at maxConnections, a newcomer evicts the connection that has waited longest on its client', async () => {
     const server = await hello({ maxConnections: 2 });
+    const oldest = await connect('127.0.0.1', server.address.port);
+    await new Promise((r) => setTimeout(r, 50));
+    const younger = await connect('127.0.0.1', server.address.port);
+    await younger.sendAll(encode('GET / HTTP/1.1\r\nHost: x\r\n'));
+    await new Promise((r) => setTimeout(r, 50));
+    const reply = await rawExchange(
+      server.address.port,
+      'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+    assert.match(reply, /^HTTP\/1\.1 200 OK/);
+    // The oldest sent nothing: it was closed without a word. The younger one is still served.
+    assert.equal((await oldest.recv(100, { timeout: 2000 })).length, 0);
+    await younger.sendAll(encode('Connection: close\r\n\r\n'));
+    assert.match(await readAll(younger), /^HTTP\/1\.1 200 OK/);
+    await Promise.all([oldest.close(), younger.close()]);
+  });
+
+  test('at maxConnections with every connection busy in the handler, a newcomer gets 503', async () => {
+    let release = () => {};
+    const busy = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await serve(
+      async () => {
+        await busy;
+        return { body: 'done\n' };
+      },
+      { maxConnections: 2 },
+    );
+    servers.push(server);
     const held = await Promise.all([0, 1].map(() => connect('127.0.0.1', server.address.port)));
+    for (const sock of held)
+      await sock.sendAll(encode('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
     await new Promise((r) => setTimeout(r, 100));
     const reply = await rawExchange(server.address.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.match(reply, /^HTTP\/1\.1 503 Service Unavailable/);
+    release();
+    for (const sock of held) assert.match(await readAll(sock), /\r\n\r\ndone\n$/);
     await Promise.all(held.map((s) => s.close()));
   });
 

@@ -13,8 +13,8 @@ import { isLoopback } from '../core/loopback.js';
 import { VERSION } from '../core/version.js';
 import type { HeadersInit } from '../http/headers.js';
 import { HttpHeaders } from '../http/headers.js';
-import { serializeRequestHead } from '../http/serializer.js';
 import { parseTarget } from '../http/url.js';
+import { serializeRequestHead } from '../http/writer.js';
 import { lookupHost } from '../names/hosts.js';
 import { connect } from '../socket/connect.js';
 import {

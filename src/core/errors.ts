@@ -1,18 +1,22 @@
 /**
  * Every error socketkit throws on purpose, in one module (as undici keeps its
- * `core/errors.js`): callers switch on the stable string `code`, which is a
- * literal type on each class.
+ * `core/errors.js`): callers switch on the stable string `code`, a literal type
+ * on each class and a union ({@link SockitErrorCode}) on the base.
  *
- * Wrong argument types are the built-in `TypeError`, out-of-range numbers
- * `RangeError`; everything that went wrong on the wire or in the OS is a
- * {@link SocketError} subclass.
+ * - {@link SockitError} is the base of them all.
+ * - {@link SocketError} and its subclasses are OS-level failures (refused, reset, timed
+ *   out, unresolvable, TLS); they carry `errno` and `errnoName` when the OS gave one.
+ * - Reading, framing and HTTP errors stand beside it: {@link IncompleteReadError},
+ *   {@link LimitOverrunError}, {@link FrameTooLongError}, {@link HttpParseError}, …
+ * - Misuse is the built-in `TypeError` (wrong type) or `RangeError` (out of range), or
+ *   {@link InvalidStateError} / {@link ConcurrentReadError} for calls the socket cannot take now.
  *
  * @module
  */
 
 import { constants } from 'node:os';
 
-/** Where a socket error happened: which call, against which host and port. */
+/** Where an error happened: which call, against which host and port. */
 export interface ErrorContext {
   /** The OS call or socketkit operation that failed (`connect`, `getaddrinfo`, `recv`, …). */
   syscall?: string;
@@ -20,35 +24,96 @@ export interface ErrorContext {
   port?: number;
 }
 
-/** Options shared by every {@link SocketError} constructor. */
-export interface SocketErrorOptions extends ErrorContext {
-  /** The system error name, such as `ECONNREFUSED`, when the OS reported one. */
-  errnoName?: string;
+/** Options shared by every {@link SockitError} constructor. */
+export interface SockitErrorOptions extends ErrorContext {
   cause?: unknown;
 }
 
+/** Options for {@link SocketError} constructors. */
+export interface SocketErrorOptions extends SockitErrorOptions {
+  /** The system error name, such as `ECONNREFUSED`, when the OS reported one. */
+  errnoName?: string;
+}
+
+/** The codes of OS-level failures: {@link SocketError} and its subclasses. */
+export type SocketErrorCode =
+  | 'SOCKETKIT_ERR_SOCKET'
+  | 'SOCKETKIT_ERR_NAME_RESOLUTION'
+  | 'SOCKETKIT_ERR_SERVICE_NOT_FOUND'
+  | 'SOCKETKIT_ERR_CONNECTION_REFUSED'
+  | 'SOCKETKIT_ERR_CONNECTION_RESET'
+  | 'SOCKETKIT_ERR_BROKEN_PIPE'
+  | 'SOCKETKIT_ERR_TIMEOUT'
+  | 'SOCKETKIT_ERR_ADDRESS_IN_USE'
+  | 'SOCKETKIT_ERR_PERMISSION_DENIED'
+  | 'SOCKETKIT_ERR_HOST_UNREACHABLE'
+  | 'SOCKETKIT_ERR_TLS'
+  | 'SOCKETKIT_ERR_CLOSED';
+
 /**
- * Base class of socketkit's socket errors (Python's `OSError` for sockets).
- *
- * `errno` is the positive OS error number, as Python reports it (111 for
- * a refused connection on Linux); `errnoName` its symbolic name.
+ * Every code a {@link SockitError} can carry. `switch (error.code)` is checked against this
+ * union, so a misspelled code does not compile; {@link isSockitError} narrows on it.
  */
-export class SocketError extends Error {
-  override name = 'SocketError';
-  readonly code: string = 'SOCKETKIT_ERR_SOCKET';
-  readonly errno: number | undefined;
-  readonly errnoName: string | undefined;
+export type SockitErrorCode =
+  | SocketErrorCode
+  | 'SOCKETKIT_ERR_ABORTED'
+  | 'SOCKETKIT_ERR_CONCURRENT_READ'
+  | 'SOCKETKIT_ERR_INVALID_STATE'
+  | 'SOCKETKIT_ERR_INCOMPLETE_READ'
+  | 'SOCKETKIT_ERR_LIMIT_OVERRUN'
+  | 'SOCKETKIT_ERR_FRAME_TOO_LONG'
+  | 'SOCKETKIT_ERR_CORRUPTED_FRAME'
+  | 'SOCKETKIT_ERR_HTTP_PARSE'
+  | 'SOCKETKIT_ERR_EMPTY_REPLY'
+  | 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS';
+
+/**
+ * The base of every error socketkit throws on purpose. `code` is a string literal per class;
+ * `syscall`, `host` and `port` say where it happened, when that is known.
+ *
+ * Wrong argument types are the built-in `TypeError` and out-of-range numbers `RangeError`,
+ * never a SockitError.
+ *
+ * @example Telling errors apart by code
+ * ```ts
+ * import { connect, isSockitError } from 'socketkit';
+ * try {
+ *   await connect('127.0.0.1', 1, { timeout: 1000 });
+ * } catch (error) {
+ *   if (isSockitError(error, 'SOCKETKIT_ERR_CONNECTION_REFUSED')) console.log(error.port); // 1
+ * }
+ * ```
+ */
+export abstract class SockitError extends Error {
+  abstract readonly code: SockitErrorCode;
   readonly syscall: string | undefined;
   readonly host: string | undefined;
   readonly port: number | undefined;
 
-  constructor(message: string, options: SocketErrorOptions = {}) {
+  constructor(message: string, options: SockitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.errnoName = options.errnoName;
-    this.errno = errnoNumber(options.errnoName);
     this.syscall = options.syscall;
     this.host = options.host;
     this.port = options.port;
+  }
+}
+
+/**
+ * An OS-level socket failure (Python's `OSError` for sockets).
+ *
+ * `errno` is the positive OS error number, as Python reports it (111 for a refused
+ * connection on Linux); `errnoName` its symbolic name.
+ */
+export class SocketError extends SockitError {
+  override name = 'SocketError';
+  readonly code: SocketErrorCode = 'SOCKETKIT_ERR_SOCKET';
+  readonly errno: number | undefined;
+  readonly errnoName: string | undefined;
+
+  constructor(message: string, options: SocketErrorOptions = {}) {
+    super(message, options);
+    this.errnoName = options.errnoName;
+    this.errno = errnoNumber(options.errnoName);
   }
 }
 
@@ -56,6 +121,12 @@ export class SocketError extends Error {
 export class NameResolutionError extends SocketError {
   override name = 'NameResolutionError';
   override readonly code = 'SOCKETKIT_ERR_NAME_RESOLUTION' as const;
+}
+
+/** A service name or port that is not in the services table (Python's `OSError: service/proto not found`). */
+export class ServiceNotFoundError extends SocketError {
+  override name = 'ServiceNotFoundError';
+  override readonly code = 'SOCKETKIT_ERR_SERVICE_NOT_FOUND' as const;
 }
 
 /** Nothing listens at that address (RST in answer to SYN, or ICMP port unreachable for UDP). */
@@ -115,31 +186,40 @@ export class TlsError extends SocketError {
   }
 }
 
-/** The operation was cancelled through its `AbortSignal`. Bytes that arrived are kept. */
-export class SocketAbortError extends SocketError {
-  override name = 'AbortError';
-  override readonly code = 'SOCKETKIT_ERR_ABORTED' as const;
-}
-
-/** A second read was started while one was still waiting on the same socket. */
-export class ConcurrentReadError extends SocketError {
-  override name = 'ConcurrentReadError';
-  override readonly code = 'SOCKETKIT_ERR_CONCURRENT_READ' as const;
-}
-
 /** The socket was closed by this side; no further reads or writes. */
 export class SocketClosedError extends SocketError {
   override name = 'SocketClosedError';
   override readonly code = 'SOCKETKIT_ERR_CLOSED' as const;
 }
 
+/** The operation was cancelled through its `AbortSignal`. Bytes that arrived are kept. */
+export class SocketAbortError extends SockitError {
+  override name = 'AbortError';
+  readonly code = 'SOCKETKIT_ERR_ABORTED' as const;
+}
+
+/** A second read was started while one was still waiting on the same socket; it touched nothing. */
+export class ConcurrentReadError extends SockitError {
+  override name = 'ConcurrentReadError';
+  readonly code = 'SOCKETKIT_ERR_CONCURRENT_READ' as const;
+}
+
+/**
+ * A call the socket cannot take in its present state: `sendTo()` on a connected UDP socket,
+ * `recv()` on one that is neither connected nor bound, and the like.
+ */
+export class InvalidStateError extends SockitError {
+  override name = 'InvalidStateError';
+  readonly code = 'SOCKETKIT_ERR_INVALID_STATE' as const;
+}
+
 /**
  * The stream ended before the expected number of bytes arrived
  * (asyncio's `IncompleteReadError`). `partial` holds what did arrive.
  */
-export class IncompleteReadError extends SocketError {
+export class IncompleteReadError extends SockitError {
   override name = 'IncompleteReadError';
-  override readonly code = 'SOCKETKIT_ERR_INCOMPLETE_READ' as const;
+  readonly code = 'SOCKETKIT_ERR_INCOMPLETE_READ' as const;
   readonly partial: Uint8Array;
   /** The number of bytes that were wanted, or `undefined` when reading up to a separator. */
   readonly expected: number | undefined;
@@ -148,7 +228,7 @@ export class IncompleteReadError extends SocketError {
     message: string,
     partial: Uint8Array,
     expected: number | undefined,
-    options: SocketErrorOptions = {},
+    options: SockitErrorOptions = {},
   ) {
     super(message, options);
     this.partial = partial;
@@ -161,27 +241,21 @@ export class IncompleteReadError extends SocketError {
  * `LimitOverrunError`). The bytes stay in the socket's buffer; `consumed`
  * says how many were looked at.
  */
-export class LimitOverrunError extends SocketError {
+export class LimitOverrunError extends SockitError {
   override name = 'LimitOverrunError';
-  override readonly code = 'SOCKETKIT_ERR_LIMIT_OVERRUN' as const;
+  readonly code = 'SOCKETKIT_ERR_LIMIT_OVERRUN' as const;
   readonly consumed: number;
 
-  constructor(message: string, consumed: number, options: SocketErrorOptions = {}) {
+  constructor(message: string, consumed: number, options: SockitErrorOptions = {}) {
     super(message, options);
     this.consumed = consumed;
   }
 }
 
-/** A service name or port that is not in the services table (Python's `OSError: service/proto not found`). */
-export class ServiceNotFoundError extends SocketError {
-  override name = 'ServiceNotFoundError';
-  override readonly code = 'SOCKETKIT_ERR_SERVICE_NOT_FOUND' as const;
-}
-
 /** A frame longer than the codec's `maxLength`, detected before it is buffered. */
-export class FrameTooLongError extends SocketError {
+export class FrameTooLongError extends SockitError {
   override name = 'FrameTooLongError';
-  override readonly code = 'SOCKETKIT_ERR_FRAME_TOO_LONG' as const;
+  readonly code = 'SOCKETKIT_ERR_FRAME_TOO_LONG' as const;
   readonly length: number;
   readonly maxLength: number;
 
@@ -193,18 +267,18 @@ export class FrameTooLongError extends SocketError {
 }
 
 /** A frame header that cannot be parsed. */
-export class CorruptedFrameError extends SocketError {
+export class CorruptedFrameError extends SockitError {
   override name = 'CorruptedFrameError';
-  override readonly code = 'SOCKETKIT_ERR_CORRUPTED_FRAME' as const;
+  readonly code = 'SOCKETKIT_ERR_CORRUPTED_FRAME' as const;
 }
 
 /**
  * An HTTP message that breaks RFC 9112, with the byte offset where parsing
- * stopped, and the status a server should answer it with (400, 431, 505…).
+ * stopped, and the status a server should answer it with (400, 431, 501, 505).
  */
-export class HttpParseError extends SocketError {
+export class HttpParseError extends SockitError {
   override name = 'HttpParseError';
-  override readonly code = 'SOCKETKIT_ERR_HTTP_PARSE' as const;
+  readonly code = 'SOCKETKIT_ERR_HTTP_PARSE' as const;
   readonly offset: number;
   readonly reason: string;
   readonly status: number;
@@ -218,21 +292,69 @@ export class HttpParseError extends SocketError {
 }
 
 /** The server closed the connection without sending a single byte of reply (curl's error 52). */
-export class EmptyReplyError extends SocketError {
+export class EmptyReplyError extends SockitError {
   override name = 'EmptyReplyError';
-  override readonly code = 'SOCKETKIT_ERR_EMPTY_REPLY' as const;
+  readonly code = 'SOCKETKIT_ERR_EMPTY_REPLY' as const;
 }
 
 /** Following redirects went past `maxRedirects`. */
-export class TooManyRedirectsError extends SocketError {
+export class TooManyRedirectsError extends SockitError {
   override name = 'TooManyRedirectsError';
-  override readonly code = 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS' as const;
+  readonly code = 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS' as const;
   readonly redirects: number;
 
-  constructor(message: string, redirects: number) {
-    super(message);
+  constructor(message: string, redirects: number, options: SockitErrorOptions = {}) {
+    super(message, options);
     this.redirects = redirects;
   }
+}
+
+/** Each code and the class that carries it, for {@link isSockitError}. */
+export interface SockitErrorByCode {
+  SOCKETKIT_ERR_SOCKET: SocketError;
+  SOCKETKIT_ERR_NAME_RESOLUTION: NameResolutionError;
+  SOCKETKIT_ERR_SERVICE_NOT_FOUND: ServiceNotFoundError;
+  SOCKETKIT_ERR_CONNECTION_REFUSED: ConnectionRefusedError;
+  SOCKETKIT_ERR_CONNECTION_RESET: ConnectionResetError;
+  SOCKETKIT_ERR_BROKEN_PIPE: BrokenPipeError;
+  SOCKETKIT_ERR_TIMEOUT: SocketTimeoutError;
+  SOCKETKIT_ERR_ADDRESS_IN_USE: AddressInUseError;
+  SOCKETKIT_ERR_PERMISSION_DENIED: PermissionDeniedError;
+  SOCKETKIT_ERR_HOST_UNREACHABLE: HostUnreachableError;
+  SOCKETKIT_ERR_TLS: TlsError;
+  SOCKETKIT_ERR_CLOSED: SocketClosedError;
+  SOCKETKIT_ERR_ABORTED: SocketAbortError;
+  SOCKETKIT_ERR_CONCURRENT_READ: ConcurrentReadError;
+  SOCKETKIT_ERR_INVALID_STATE: InvalidStateError;
+  SOCKETKIT_ERR_INCOMPLETE_READ: IncompleteReadError;
+  SOCKETKIT_ERR_LIMIT_OVERRUN: LimitOverrunError;
+  SOCKETKIT_ERR_FRAME_TOO_LONG: FrameTooLongError;
+  SOCKETKIT_ERR_CORRUPTED_FRAME: CorruptedFrameError;
+  SOCKETKIT_ERR_HTTP_PARSE: HttpParseError;
+  SOCKETKIT_ERR_EMPTY_REPLY: EmptyReplyError;
+  SOCKETKIT_ERR_TOO_MANY_REDIRECTS: TooManyRedirectsError;
+}
+
+/** Any error socketkit throws on purpose, as a union that `switch (error.code)` narrows. */
+export type AnySockitError = SockitErrorByCode[SockitErrorCode];
+
+/**
+ * Whether `error` is a socketkit error, or one with the given `code`; narrows to its class.
+ *
+ * @example
+ * ```ts
+ * import { isSockitError } from 'socketkit';
+ * const error: unknown = new Error('not ours');
+ * console.log(isSockitError(error)); // false
+ * ```
+ */
+export function isSockitError(error: unknown): error is AnySockitError;
+export function isSockitError<C extends SockitErrorCode>(
+  error: unknown,
+  code: C,
+): error is SockitErrorByCode[C];
+export function isSockitError(error: unknown, code?: SockitErrorCode): boolean {
+  return error instanceof SockitError && (code === undefined || error.code === code);
 }
 
 function errnoNumber(name: string | undefined): number | undefined {
@@ -292,7 +414,7 @@ function describeTarget(context: ErrorContext): string {
  * the address and the OS's own code. socketkit errors pass through unchanged.
  */
 export function fromNodeError(error: unknown, context: ErrorContext = {}): Error {
-  if (error instanceof SocketError) return error;
+  if (error instanceof SockitError) return error;
   if (!(error instanceof Error)) return new SocketError(String(error), context);
   const nodeCode = (error as NodeJS.ErrnoException).code ?? '';
   const syscall = context.syscall ?? (error as NodeJS.ErrnoException).syscall;

@@ -9,6 +9,7 @@
  */
 
 import { SocketAbortError, SocketTimeoutError } from './errors.js';
+import { type LongTimer, setLongTimeout } from './timers.js';
 
 /** Options every call that can wait accepts. */
 export interface WaitOptions {
@@ -32,11 +33,12 @@ export interface WaitDescription {
   port?: number;
 }
 
+/** A promise that a timeout, an abort, or its owner settles, whichever comes first. */
 export class Waiter<T> {
   readonly promise: Promise<T>;
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: LongTimer | undefined;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
   #done = false;
@@ -52,7 +54,7 @@ export class Waiter<T> {
       return;
     }
     if (timeoutMs !== null) {
-      this.#timer = setTimeout(() => {
+      this.#timer = setLongTimeout(() => {
         if (this.#done) return;
         what.detach();
         const detail = what.detail ? `; ${what.detail()}` : '';
@@ -98,7 +100,7 @@ export class Waiter<T> {
 
   #cleanup(): void {
     this.#done = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.clear();
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort);
   }
 }

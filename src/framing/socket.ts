@@ -1,19 +1,17 @@
 /**
- * Messages over a `StreamSocket`: encode and send, or read exactly one
- * frame. The helpers share the socket's buffer, so bytes after a frame stay
- * there for the next read, and bytes of a frame interrupted by a timeout
- * or an abort go back there too: nothing is lost.
+ * Messages over a `StreamSocket`: encode and send, or read exactly one frame through the
+ * shared pull loop (socket/pull.ts), so bytes after a frame stay in the socket for the next
+ * read, and bytes of a frame interrupted by a timeout or an abort go back there too: nothing
+ * is lost.
  *
  * @module
  */
 
 import type { Bytes } from '../core/bytes.js';
 import type { WaitOptions } from '../core/waiter.js';
+import { pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import type { Codec } from './codec.js';
-
-/** Chunk size asked of the socket while decoding. */
-const READ_SIZE = 64 * 1024;
 
 /**
  * Encodes `message` and sends it all. With `closeDelimited()`, then shuts
@@ -53,21 +51,20 @@ export async function readMessage(
   options?: WaitOptions,
 ): Promise<Uint8Array | null> {
   const decoder = codec.decoder();
-  for (;;) {
-    let chunk: Uint8Array;
-    try {
-      chunk = await sock.recv(READ_SIZE, options);
-    } catch (error) {
-      const held = decoder.release();
-      if (held.length > 0) sock.unshift(held);
-      throw error;
-    }
-    if (chunk.length === 0) return decoder.finish() ?? null;
-    const used = decoder.feed(chunk);
-    if (used < chunk.length) sock.unshift(chunk.subarray(used));
-    const frame = decoder.take();
-    if (frame !== undefined) return frame;
-  }
+  let frame: Uint8Array | undefined;
+  const complete = await pull(
+    sock,
+    {
+      feed: (chunk, offset) => offset + decoder.feed(chunk.subarray(offset)),
+      release: () => decoder.release(),
+    },
+    () => {
+      frame ??= decoder.take();
+      return frame !== undefined;
+    },
+    options,
+  );
+  return complete ? frame! : (decoder.finish() ?? null);
 }
 
 /**

@@ -5,12 +5,23 @@
  * @module
  */
 
-/** A header list that keeps order and spelling, and looks names up case-insensitively. */
+/**
+ * A header list that keeps order and spelling, and looks names up case-insensitively.
+ *
+ * @example
+ * ```ts
+ * import { HttpHeaders } from 'socketkit/http';
+ * const headers = new HttpHeaders({ 'Content-Type': 'text/html', 'X-Count': 2 });
+ * headers.append('Set-Cookie', 'a=1');
+ * console.log(headers.get('content-type'), headers.size); // text/html 3
+ * ```
+ */
 export class HttpHeaders implements Iterable<[string, string]> {
   #fields: Array<[string, string]>;
 
-  constructor(fields: Iterable<[string, string]> = []) {
-    this.#fields = [...fields];
+  /** From a plain object, a list of `[name, value]` pairs, or other headers (copied). */
+  constructor(init?: HeadersInit | Iterable<readonly [string, string]>) {
+    this.#fields = init === undefined ? [] : pairsOf(init);
   }
 
   /**
@@ -23,12 +34,9 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return headers;
   }
 
-  /** Builds headers from a plain object or a list of pairs. */
+  /** Builds headers from a plain object or a list of pairs (the same as `new HttpHeaders(init)`). */
   static from(init?: HeadersInit): HttpHeaders {
-    if (init === undefined) return new HttpHeaders();
-    if (init instanceof HttpHeaders) return new HttpHeaders(init);
-    if (Array.isArray(init)) return new HttpHeaders(init.map(([n, v]) => [String(n), String(v)]));
-    return new HttpHeaders(Object.entries(init).map(([n, v]) => [n, String(v)]));
+    return new HttpHeaders(init);
   }
 
   /** Adds a field at the end (names may repeat). */
@@ -102,5 +110,28 @@ export class HttpHeaders implements Iterable<[string, string]> {
   }
 }
 
-/** What can be given as headers: a plain object, a list of pairs, or `HttpHeaders`. */
-export type HeadersInit = Record<string, string | number> | Array<[string, string]> | HttpHeaders;
+/**
+ * What can be given as headers: a plain object (`{ 'Content-Type': 'text/html' }`), a list
+ * of `[name, value]` pairs (repeated names allowed), or `HttpHeaders`.
+ */
+export type HeadersInit =
+  | Readonly<Record<string, string | number>>
+  | ReadonlyArray<readonly [string, string | number] | readonly string[]>
+  | HttpHeaders;
+
+function pairsOf(init: HeadersInit | Iterable<readonly [string, string]>): Array<[string, string]> {
+  if (init instanceof HttpHeaders) return [...init];
+  if (Array.isArray(init) || Symbol.iterator in (init as object)) {
+    const out: Array<[string, string]> = [];
+    for (const pair of init as Iterable<readonly unknown[]>) {
+      if (pair.length !== 2) {
+        throw new TypeError(
+          `Invalid header pair ${JSON.stringify(pair)}: each one must be [name, value]`,
+        );
+      }
+      out.push([String(pair[0]), String(pair[1])]);
+    }
+    return out;
+  }
+  return Object.entries(init as Record<string, string | number>).map(([n, v]) => [n, String(v)]);
+}

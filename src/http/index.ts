@@ -1,5 +1,14 @@
 /**
- * `socketkit/http`: HTTP/1.1 spoken by hand over socketkit sockets.
+ * `socketkit/http`: HTTP/1.1 spoken by hand over socketkit sockets — an incremental parser
+ * (RFC 9112), one writer, a client (`request`) and a server (`serve`).
+ *
+ * @example A server and a request to it
+ * ```ts
+ * import { request, serve } from 'socketkit/http';
+ * await using server = await serve(() => ({ body: 'hello\n' }));
+ * const response = await request(`http://127.0.0.1:${server.address.port}/`);
+ * console.log(response.status, await response.body.text()); // 200 hello
+ * ```
  *
  * @module
  */
@@ -18,14 +27,16 @@ export type {
   ResponseHead,
 } from './parser.js';
 export { HttpParser } from './parser.js';
+export type { Handler, HttpServer, ServeOptions, ServerRequest, ServerResponse } from './server.js';
+export { DEFAULT_MAX_CONNECTIONS, serve } from './server.js';
+export { STATUS_TEXT } from './status.js';
+export type { RequestTarget } from './url.js';
+export { parseTarget } from './url.js';
+export type { MessageBody } from './writer.js';
 export {
   checkHeaderValue,
   checkTarget,
   checkToken,
   serializeRequestHead,
   serializeResponseHead,
-} from './serializer.js';
-export type { Handler, HttpServer, ServeOptions, ServerRequest, ServerResponse } from './server.js';
-export { STATUS_TEXT, serve } from './server.js';
-export type { RequestTarget } from './url.js';
-export { parseTarget } from './url.js';
+} from './writer.js';

@@ -30,37 +30,6 @@ import { type Server, Socket, type SocketConstructorOpts } from 'node:net';
 /** The one buffer every direct read lands in before being copied out. */
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/**
- * Chunks handed straight to a waiting reader are carved from a slab, as Node
- * carves small Buffers from its 8 KiB pool: one allocation serves several
- * reads. Only those chunks: bytes that wait in a socket's buffer get their
- * own exact-size copy, so a peer cannot make unread bytes pin whole slabs.
- */
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MAX_CHUNK = 16 * 1024;
-let slab = Buffer.allocUnsafe(SLAB_SIZE);
-let slabUsed = 0;
-
-/** A copy of `source[0, length)` carved from the slab (for `length` ≤ 16 KiB) or allocated. */
-export function copyForReader(source: Buffer, length: number): Buffer {
-  if (length > SLAB_MAX_CHUNK) return copyExact(source, length);
-  if (slabUsed + length > SLAB_SIZE) {
-    slab = Buffer.allocUnsafe(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const chunk = slab.subarray(slabUsed, slabUsed + length);
-  source.copy(chunk, 0, 0, length);
-  slabUsed = (slabUsed + length + 7) & ~7;
-  return chunk;
-}
-
-/** An exact-size copy of `source[0, length)`; small ones come from Node's own pool. */
-export function copyExact(source: Buffer, length: number): Buffer {
-  const chunk = Buffer.allocUnsafe(length);
-  source.copy(chunk, 0, 0, length);
-  return chunk;
-}
-
 /** Receives each read while the shared buffer holds it; must copy what it keeps before returning. */
 export type DirectSink = (shared: Buffer, length: number) => void;
 
@@ -78,7 +47,7 @@ export class DirectRead {
     callback: (length: number, buffer: Buffer): boolean => {
       // The shared buffer is reused by the next read, on any socket: the sink copies out now.
       if (this.#sink !== null) this.#sink(buffer, length);
-      else this.#early.push(copyExact(buffer, length));
+      else this.#early.push(Buffer.from(buffer.subarray(0, length)));
       return true;
     },
   };

@@ -14,10 +14,13 @@ import {
   SocketAbortError,
   SocketError,
   SocketTimeoutError,
+  TlsError,
 } from '../core/errors.js';
+import { DEFAULT_BUFFER_LIMIT } from '../core/receive-buffer.js';
 import { resolvePort } from '../core/service-table.js';
+import { setLongTimeout } from '../core/timers.js';
 import { createDirectSocket } from './_direct-read.js';
-import { type ConnectTimings, DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
+import { type ConnectTimings, StreamSocket } from './stream-socket.js';
 
 /** TLS settings for {@link connect}. `true` means: verify the server against the system's CAs. */
 export interface TlsConnectOptions {
@@ -105,7 +108,7 @@ export async function connect(
   const timer =
     timeout === null
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => controller.abort(TIMED_OUT),
           Math.max(0, (deadline ?? 0) - performance.now()),
         );
@@ -155,7 +158,7 @@ export async function connect(
         if (signal.aborted) break;
         lastError = fromNodeError(error, { syscall: 'connect', ...target });
         // A TLS failure is about the server, not the address: trying the next one would repeat it.
-        if ((lastError as SocketError).code === 'SOCKETKIT_ERR_TLS') throw lastError;
+        if (lastError instanceof TlsError) throw lastError;
       }
     }
     if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
@@ -168,7 +171,7 @@ export async function connect(
       ? error
       : fromNodeError(error, { syscall: 'connect', ...target });
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     options.signal?.removeEventListener('abort', onOuterAbort);
   }
 }

@@ -19,10 +19,11 @@ import {
   validateTimeout,
 } from '../core/address.js';
 import { fromNodeError, SocketClosedError } from '../core/errors.js';
+import { DEFAULT_BUFFER_LIMIT } from '../core/receive-buffer.js';
 import { resolvePort } from '../core/service-table.js';
 import { Waiter, type WaitOptions } from '../core/waiter.js';
 import { adoptAccepted } from './_direct-read.js';
-import { DEFAULT_BUFFER_LIMIT, StreamSocket } from './stream-socket.js';
+import { StreamSocket } from './stream-socket.js';
 
 /** TLS settings for {@link listen}: the server's key and certificate chain (PEM). */
 export interface TlsListenOptions {

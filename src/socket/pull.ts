@@ -1,0 +1,99 @@
+/**
+ * The one pull loop: read from a socket, feed a decoder, put back what it did not use, until
+ * the decoder has what its caller wants. Framing's `readMessage`, the HTTP server's requests,
+ * the HTTP client's responses, the load generator and the `reverse` service all read through
+ * it, so the rules below hold everywhere:
+ *
+ * - bytes after the unit the caller wanted stay in the socket for the next read, in order;
+ * - a read interrupted by a timeout or an abort gives the decoder's held bytes back to the
+ *   socket (`release`), so nothing is lost;
+ * - bytes read into a caller's reused buffer (`into`) are copied before they are put back,
+ *   since that buffer is overwritten by the next read.
+ *
+ * @module
+ */
+
+import type { WaitOptions } from '../core/waiter.js';
+import type { StreamSocket } from './stream-socket.js';
+
+/** What {@link pull} feeds. */
+export interface PullTarget {
+  /**
+   * Takes bytes of `chunk` from `offset` on, up to the end of at most one unit, and returns
+   * the offset just past what it took. Must take at least one byte unless its caller is ready.
+   *
+   * @throws whatever the decoder throws for bad input; the loop lets it through.
+   */
+  feed(chunk: Buffer, offset: number): number;
+  /** Gives up the bytes of an unfinished unit, for the socket to keep when a read is interrupted. */
+  release?(): Uint8Array;
+}
+
+/** Options for {@link pull}: the wait for each read, and an optional buffer to read into. */
+export interface PullOptions extends WaitOptions {
+  /**
+   * Read into this buffer instead of a fresh one per read: what `feed` sees is a view of it,
+   * valid until the next read. For bulk transfers in constant memory.
+   */
+  into?: Buffer;
+}
+
+/** How many bytes each read asks for when not reading into a given buffer. */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * Feeds `target` from `sock` until `ready()` is true. Resolves `true` once it is, `false` when
+ * the stream ended first (the caller decides what an end there means). `ready()` is asked
+ * before the first read, so a unit already buffered costs no wait.
+ *
+ * @example Reading one line-delimited message with a decoder
+ * ```ts
+ * import { connect } from 'socketkit';
+ * import { pull } from './pull.js';
+ * const sock = await connect('127.0.0.1', 7007);
+ * let line: Buffer | undefined;
+ * await pull(sock, {
+ *   feed(chunk, offset) {
+ *     const end = chunk.indexOf(0x0a, offset);
+ *     if (end < 0) throw new Error('sketch: a real decoder would gather the bytes');
+ *     line = chunk.subarray(offset, end);
+ *     return end + 1;
+ *   },
+ * }, () => line !== undefined);
+ * ```
+ */
+export async function pull(
+  sock: StreamSocket,
+  target: PullTarget,
+  ready: () => boolean,
+  options?: PullOptions,
+): Promise<boolean> {
+  const into = options?.into;
+  while (!ready()) {
+    let chunk: Buffer;
+    try {
+      chunk =
+        into === undefined
+          ? ((await sock.recv(READ_SIZE, options)) as Buffer)
+          : into.subarray(0, await sock.recvInto(into, options));
+    } catch (error) {
+      const held = target.release?.();
+      if (held !== undefined && held.length > 0) sock.unshift(held);
+      throw error;
+    }
+    if (chunk.length === 0) return false;
+    let at = 0;
+    do {
+      const next = target.feed(chunk, at);
+      if (next <= at && !ready()) {
+        throw new Error(`pull(): the decoder took no bytes at offset ${at} and is not done`);
+      }
+      at = next;
+    } while (at < chunk.length && !ready());
+    if (at < chunk.length) {
+      const rest = chunk.subarray(at);
+      sock.unshift(into === undefined ? rest : Buffer.from(rest));
+    }
+  }
+  return true;
+}
