@@ -7,6 +7,7 @@ import {
   ConnectionRefusedError,
   decode,
   encode,
+  InvalidStateError,
   NameResolutionError,
   SocketClosedError,
   SocketTimeoutError,
@@ -113,6 +114,54 @@ describe('udp() and DatagramSocket', () => {
     const client = await udp();
     await assert.rejects(client.sendTo(encode('x'), 'no.such.host!', 9), NameResolutionError);
     await client.close();
+  });
+
+  test('connect() to an unresolvable host rejects with NameResolutionError, a promise a try/catch can catch', async () => {
+    const client = await udp();
+    const failure = await client.connect('no.such.host!', 7).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof NameResolutionError, String(failure));
+    assert.match((failure as Error).message, /Could not resolve host "no\.such\.host!"/);
+    // The process is still here and the socket still works.
+    const server = await udp({ bind: 0 });
+    await client.sendTo(encode('still alive'), '127.0.0.1', server.localAddress!.port);
+    assert.equal(decode((await server.recvFrom()).data), 'still alive');
+    await Promise.all([client.close(), server.close()]);
+  });
+
+  test('without a family, the socket takes the family of the first address it uses', async () => {
+    const server = await udp({ bind: { host: '::1', port: 0 } });
+    assert.equal(server.family, 'AF_INET6');
+    const client = await udp();
+    await client.connect('::1', server.localAddress!.port);
+    assert.equal(client.family, 'AF_INET6');
+    await client.send(encode('six'));
+    assert.equal(decode((await server.recvFrom()).data), 'six');
+    const four = await udp({ family: 4 });
+    await assert.rejects(
+      four.connect('::1', 9),
+      /Address ::1 is IPv6, but this UDP socket is IPv4/,
+    );
+    await Promise.all([server.close(), client.close(), four.close()]);
+  });
+
+  test('setBroadcast() before bind is kept and applied when the socket binds', async () => {
+    const sock = await udp();
+    sock.setBroadcast(true);
+    await sock.bind(0);
+    assert.ok(sock.localAddress !== null);
+    await sock.close();
+  });
+
+  test('misuse is InvalidStateError: sendTo() when connected, send()/recv() when not', async () => {
+    const sock = await udp({ bind: 0 });
+    await assert.rejects(sock.send(encode('x')), InvalidStateError);
+    await assert.rejects(sock.recv(), InvalidStateError);
+    await sock.connect('127.0.0.1', sock.localAddress!.port);
+    await assert.rejects(sock.sendTo(encode('x'), '127.0.0.1', 9), InvalidStateError);
+    await sock.close();
   });
 
   test('strings, bad ports and concurrent receives are refused clearly', async () => {

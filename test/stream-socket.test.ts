@@ -358,6 +358,60 @@ for (const path of READ_PATHS) {
       await close();
     });
 
+    test('concurrent recvInto() and recv() are refused without touching the waiting read (both paths)', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const a = Buffer.alloc(4, 0x2e);
+      const b = Buffer.alloc(4, 0x2e);
+      const waiting = client.recvInto(a);
+      await assert.rejects(client.recvInto(b), ConcurrentReadError);
+      await assert.rejects(client.recv(100), ConcurrentReadError);
+      await sent(peer, 'twenty bytes of data');
+      assert.equal(await waiting, 4);
+      assert.equal(decode(a), 'twen');
+      assert.equal(decode(b), '....');
+      assert.equal(decode(await client.recvExactly(16)), 'ty bytes of data');
+      const one = client.recv(1);
+      await assert.rejects(client.recv(100), ConcurrentReadError);
+      await sent(peer, 'twenty bytes');
+      assert.equal(decode(await one), 't');
+      assert.equal(decode(await client.recvExactly(11)), 'wenty bytes');
+      await close();
+    });
+
+    test('sendAll() with an already-aborted signal rejects and sends nothing, so a retry sends once', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const received: Buffer[] = [];
+      peer.on('data', (d: Buffer) => received.push(d));
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(
+        client.sendAll(encode('once'), { signal: controller.signal }),
+        SocketAbortError,
+      );
+      await client.sendAll(encode('once'));
+      await client.shutdown('write');
+      await new Promise((resolve) => peer.once('end', resolve));
+      assert.equal(Buffer.concat(received).toString(), 'once');
+      await close();
+    });
+
+    test('drain() waits until the kernel has every send() before it', async () => {
+      const { client, peer, close } = await rawPair(path);
+      peer.pause();
+      for (let i = 0; i < 64; i++) client.send(Buffer.alloc(1024 * 1024));
+      assert.ok(client.sendBufferedAmount > 0);
+      let drained = false;
+      const draining = client.drain().then(() => {
+        drained = true;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(drained, false, 'drain() resolved while the peer was not reading');
+      peer.resume();
+      await draining;
+      assert.equal(client.sendBufferedAmount, 0);
+      await close();
+    });
+
     test('writeLine() ends lines with CRLF', async () => {
       const { client, peer, close } = await rawPair(path);
       const received = new Promise<string>((resolve) =>

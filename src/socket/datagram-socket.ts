@@ -1,15 +1,21 @@
 /**
- * UDP sockets: Python's `socket(AF_INET, SOCK_DGRAM)` with `sendto`,
- * `recvfrom`, and `connect` + `send`/`recv`.
+ * UDP sockets: Python's `socket(AF_INET, SOCK_DGRAM)` with `sendto`, `recvfrom`, and
+ * `connect` + `send`/`recv`.
  *
- * Datagrams that arrive before anyone asks wait in a bounded queue; past
- * that bound they are dropped and counted (`dropped`), as a full kernel
- * receive buffer would drop them.
+ * Without an explicit `family`, the socket takes the family of the first address it binds,
+ * connects or sends to (`connect('::1', 7)` gives an IPv6 socket), as a TCP connection follows
+ * its address. Names are resolved by socketkit before Node sees them, so a name that does not
+ * resolve is a `NameResolutionError` from the call that used it, never an uncatchable crash.
+ *
+ * Datagrams that arrive before anyone asks wait in a bounded queue; past that bound they are
+ * dropped and counted (`dropped`), as a full kernel receive buffer would drop them.
  *
  * @module
  */
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { inspect } from 'node:util';
 import {
   type AddressFamily,
@@ -23,8 +29,9 @@ import { asBuffer, type Bytes } from '../core/bytes.js';
 import {
   ConcurrentReadError,
   fromNodeError,
+  InvalidStateError,
+  NameResolutionError,
   SocketClosedError,
-  SocketError,
 } from '../core/errors.js';
 import { resolvePort } from '../core/service-table.js';
 import { Waiter, type WaitOptions } from '../core/waiter.js';
@@ -42,9 +49,9 @@ export interface Datagram {
 
 /** Options for {@link udp}. */
 export interface UdpOptions {
-  /** 4 (default) or 6. */
+  /** 4 or 6. Default: the family of the first address used (IPv4 when bound without one). */
   family?: 4 | 6;
-  /** Bind at once: a port, or a host and port. The host defaults to 127.0.0.1. */
+  /** Bind at once: a port, or a host and port. The host defaults to 127.0.0.1 (::1 for IPv6). */
   bind?: number | string | { host?: string; port?: number | string };
   /** Most datagrams kept for a reader that is not asking. Default 1024. */
   queueLimit?: number;
@@ -66,18 +73,14 @@ export interface UdpOptions {
  * ```
  */
 export async function udp(options: UdpOptions = {}): Promise<DatagramSocket> {
-  const family = options.family ?? 4;
-  if (family !== 4 && family !== 6)
+  const family = options.family;
+  if (family !== undefined && family !== 4 && family !== 6)
     throw new TypeError(`Invalid family ${String(family)}: use 4 or 6`);
   const queueLimit = options.queueLimit ?? 1024;
   if (!Number.isInteger(queueLimit) || queueLimit < 1) {
     throw new RangeError(`Invalid queueLimit ${String(queueLimit)}: it must be a positive integer`);
   }
-  const socket = createSocket({
-    type: family === 6 ? 'udp6' : 'udp4',
-    reuseAddr: options.reuseAddress,
-  });
-  const sock = new DatagramSocket(socket, family, queueLimit);
+  const sock = new DatagramSocket(family ?? null, queueLimit, options.reuseAddress === true);
   if (options.bind !== undefined) {
     const bind = options.bind;
     if (typeof bind === 'object') await sock.bind(bind.port ?? 0, bind.host);
@@ -91,11 +94,11 @@ export class DatagramSocket {
   readonly type = 'SOCK_DGRAM' as const;
   /** The IP protocol number: 17 (UDP). */
   readonly proto = 17;
-  readonly family: AddressFamily;
 
-  readonly #sock: UdpSocket;
   readonly #queueLimit: number;
-  readonly #maxDatagram: number;
+  readonly #reuseAddress: boolean;
+  #family: 4 | 6 | null;
+  #sock: UdpSocket | null = null;
   #queue: Datagram[] = [];
   #reader: { size: number; waiter: Waiter<Datagram> } | null = null;
   #error: Error | null = null;
@@ -104,90 +107,96 @@ export class DatagramSocket {
   #closed = false;
   #timeout: number | null = null;
   #dropped = 0;
+  #broadcast = false;
 
   /** @internal Use {@link udp}. */
-  constructor(socket: UdpSocket, family: 4 | 6, queueLimit: number) {
-    this.#sock = socket;
-    this.family = family === 6 ? 'AF_INET6' : 'AF_INET';
+  constructor(family: 4 | 6 | null, queueLimit: number, reuseAddress: boolean) {
+    this.#family = family;
     this.#queueLimit = queueLimit;
-    this.#maxDatagram = family === 6 ? MAX_DATAGRAM_IPV6 : MAX_DATAGRAM_IPV4;
-    socket.on('message', (data, info) => this.#onMessage(data, info));
-    socket.on('listening', () => {
-      this.#bound = true;
-    });
-    socket.on('error', (error) => {
-      // ICMP "port unreachable" arrives as ECONNREFUSED on a connected socket: report it on the
-      // next read (as Linux does for Python) and keep the socket usable.
-      const mapped = fromNodeError(error, { ...this.#peer(), syscall: 'recv' });
-      const reader = this.#reader;
-      if (reader !== null) {
-        this.#reader = null;
-        reader.waiter.reject(mapped);
-      } else {
-        this.#error = mapped;
-      }
-    });
+    this.#reuseAddress = reuseAddress;
+    if (family !== null) this.#open(family);
+  }
+
+  /** `AF_INET` or `AF_INET6`: fixed once the socket is created or has used an address. */
+  get family(): AddressFamily {
+    return this.#family === 6 ? 'AF_INET6' : 'AF_INET';
   }
 
   /**
-   * Binds to a local address (Python's `bind`). The host defaults to
-   * 127.0.0.1; pass `'0.0.0.0'` (or `'::'`) to receive from other machines.
+   * Binds to a local address (Python's `bind`). The host defaults to 127.0.0.1 (::1 on an IPv6
+   * socket); pass `'0.0.0.0'` (or `'::'`) to receive from other machines.
    *
    * @throws {AddressInUseError} the port is taken.
    */
   async bind(port: number | string = 0, host?: string): Promise<void> {
     this.#assertOpen('bind()');
     const portNumber = resolvePort(port, 'udp');
-    const address = validateHost(host ?? (this.family === 'AF_INET6' ? '::1' : '127.0.0.1'));
+    const given = host === undefined ? undefined : validateHost(host);
+    const address = await this.#resolve(
+      given ?? (this.#family === 6 ? '::1' : '127.0.0.1'),
+      'bind',
+      portNumber,
+    );
+    const sock = this.#socket();
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) =>
         reject(fromNodeError(error, { syscall: 'bind', host: address, port: portNumber }));
-      this.#sock.once('error', onError);
-      this.#sock.bind(portNumber, address, () => {
-        this.#sock.off('error', onError);
+      sock.once('error', onError);
+      sock.bind(portNumber, address, () => {
+        sock.off('error', onError);
         this.#bound = true;
+        this.#applyOptions();
         resolve();
       });
     });
   }
 
   /**
-   * Sends one datagram to `host` and `port` (Python's `sendto`) and
-   * resolves with its size once the kernel has it.
+   * Sends one datagram to `host` and `port` (Python's `sendto`) and resolves with its size once
+   * the kernel has it.
    *
    * @throws {RangeError} the datagram is over 65,507 bytes (65,527 over IPv6).
+   * @throws {InvalidStateError} the socket is connected: use `send()`.
    */
   async sendTo(data: Bytes, host: string, port: number | string): Promise<number> {
     const buf = asBuffer(data, 'sendTo()');
     this.#assertOpen('sendTo()');
     if (this.#remote !== null) {
-      throw new SocketError(
+      throw new InvalidStateError(
         `sendTo() on a socket connected to ${this.#remote.host} port ${this.#remote.port}: use send()`,
       );
     }
-    const address = validateHost(host);
     const portNumber = resolvePort(port, 'udp');
+    const address = await this.#resolve(validateHost(host), 'sendto', portNumber);
     this.#checkSize(buf, 'sendTo()');
     return this.#send(buf, { host: address, port: portNumber }, 'sendto');
   }
 
   /**
-   * Sets the default peer (Python's `connect` on a UDP socket): `send` and
-   * `recv` then need no address, and only that peer's datagrams are received.
+   * Sets the default peer (Python's `connect` on a UDP socket): `send` and `recv` then need no
+   * address, and only that peer's datagrams are received.
+   *
+   * @throws {NameResolutionError} the host does not resolve (for this socket's family).
    */
   async connect(host: string, port: number | string): Promise<void> {
     this.#assertOpen('connect()');
-    const address = validateHost(host);
     const portNumber = resolvePort(port, 'udp');
+    const address = await this.#resolve(validateHost(host), 'connect', portNumber);
+    const sock = this.#socket();
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error) =>
+      const fail = (error: Error) =>
         reject(fromNodeError(error, { syscall: 'connect', host: address, port: portNumber }));
-      this.#sock.once('error', onError);
-      this.#sock.connect(portNumber, address, () => {
-        this.#sock.off('error', onError);
-        const peer = this.#sock.remoteAddress();
+      sock.once('error', fail);
+      sock.connect(portNumber, address, (error?: Error) => {
+        sock.off('error', fail);
+        if (error) {
+          fail(error);
+          return;
+        }
+        const peer = sock.remoteAddress();
         this.#remote = toSocketAddress(peer.address, peer.port, peer.family);
         this.#bound = true;
+        this.#applyOptions();
         resolve();
       });
     });
@@ -198,15 +207,16 @@ export class DatagramSocket {
     const buf = asBuffer(data, 'send()');
     this.#assertOpen('send()');
     if (this.#remote === null)
-      throw new SocketError('send() on an unconnected UDP socket: use sendTo() or connect() first');
+      throw new InvalidStateError(
+        'send() on an unconnected UDP socket: use sendTo() or connect() first',
+      );
     this.#checkSize(buf, 'send()');
     return this.#send(buf, null, 'send');
   }
 
   /**
-   * Receives one datagram and who sent it (Python's `recvfrom`). A datagram
-   * longer than `size` is cut to `size` bytes; the rest is lost, as in
-   * Python.
+   * Receives one datagram and who sent it (Python's `recvfrom`). A datagram longer than `size`
+   * is cut to `size` bytes; the rest is lost, as in Python.
    */
   recvFrom(size = 65535, options?: WaitOptions): Promise<Datagram> {
     return this.#receive(size, options, 'recvFrom');
@@ -233,7 +243,7 @@ export class DatagramSocket {
 
   /** This socket's address once bound (Python's `getsockname()`), else `null`. */
   get localAddress(): SocketAddress | null {
-    if (!this.#bound || this.#closed) return null;
+    if (!this.#bound || this.#closed || this.#sock === null) return null;
     try {
       const local = this.#sock.address();
       return toSocketAddress(local.address, local.port, local.family);
@@ -247,9 +257,14 @@ export class DatagramSocket {
     return this.#remote;
   }
 
-  /** Enables sending to broadcast addresses (SO_BROADCAST). */
+  /**
+   * Enables sending to broadcast addresses (SO_BROADCAST). Before the socket is bound the
+   * setting is kept and applied when it binds (Node can set it only on a bound socket).
+   */
   setBroadcast(on = true): void {
-    this.#sock.setBroadcast(on);
+    this.#assertOpen('setBroadcast()');
+    this.#broadcast = on;
+    if (this.#bound) this.#sock!.setBroadcast(on);
   }
 
   /** Closes the socket; a waiting receive rejects with `SocketClosedError`. */
@@ -262,9 +277,11 @@ export class DatagramSocket {
       new SocketClosedError('The UDP socket was closed while a receive was waiting'),
     );
     this.#queue = [];
+    const sock = this.#sock;
+    if (sock === null) return Promise.resolve();
     return new Promise((resolve) => {
       try {
-        this.#sock.close(() => resolve());
+        sock.close(() => resolve());
       } catch {
         resolve();
       }
@@ -281,7 +298,7 @@ export class DatagramSocket {
 
   toString(): string {
     const state = this.#closed ? ' [closed]' : '';
-    const fd = this.#closed ? -1 : udpFd(this.#sock);
+    const fd = this.#closed || this.#sock === null ? -1 : udpFd(this.#sock);
     const laddr = this.localAddress ? `, laddr=${formatAddressTuple(this.localAddress)}` : '';
     const raddr =
       this.#remote && !this.#closed ? `, raddr=${formatAddressTuple(this.#remote)}` : '';
@@ -290,6 +307,70 @@ export class DatagramSocket {
 
   [inspect.custom](): string {
     return this.toString();
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────
+
+  /** The numeric address for `host`, fixing this socket's family when it has none yet. */
+  async #resolve(host: string, syscall: string, port: number): Promise<string> {
+    const numeric = isIP(host);
+    if (numeric !== 0) {
+      if (this.#family !== null && numeric !== this.#family) {
+        throw new NameResolutionError(
+          `Address ${host} is IPv${numeric}, but this UDP socket is IPv${this.#family} (AF_INET${this.#family === 6 ? '6' : ''})`,
+          { host, port, syscall, errnoName: 'EAI_FAMILY' },
+        );
+      }
+      this.#family ??= numeric as 4 | 6;
+      return host;
+    }
+    const family = this.#family;
+    const found = await new Promise<{ address: string; family: number }>((resolve, reject) => {
+      dnsLookup(host, { family: family ?? 0 }, (error, address, addressFamily) => {
+        if (error) reject(fromNodeError(error, { syscall: 'getaddrinfo', host, port }));
+        else resolve({ address, family: addressFamily });
+      });
+    });
+    this.#assertOpen(`${syscall}()`);
+    this.#family ??= found.family === 6 ? 6 : 4;
+    return found.address;
+  }
+
+  /** The Node socket, created with this socket's family on first use. */
+  #socket(): UdpSocket {
+    return this.#sock ?? this.#open(this.#family ?? 4);
+  }
+
+  #open(family: 4 | 6): UdpSocket {
+    this.#family = family;
+    const socket = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      reuseAddr: this.#reuseAddress,
+    });
+    socket.on('message', (data, info) => this.#onMessage(data, info));
+    socket.on('listening', () => {
+      this.#bound = true;
+      this.#applyOptions();
+    });
+    socket.on('error', (error) => {
+      // ICMP "port unreachable" arrives as ECONNREFUSED on a connected socket: report it on the
+      // next read (as Linux does for Python) and keep the socket usable.
+      const mapped = fromNodeError(error, { ...this.#peer(), syscall: 'recv' });
+      const reader = this.#reader;
+      if (reader !== null) {
+        this.#reader = null;
+        reader.waiter.reject(mapped);
+      } else {
+        this.#error = mapped;
+      }
+    });
+    this.#sock = socket;
+    return socket;
+  }
+
+  /** Options set before the socket was bound, now that it is. */
+  #applyOptions(): void {
+    if (this.#broadcast && this.#sock !== null) this.#sock.setBroadcast(true);
   }
 
   #onMessage(data: Buffer, info: { address: string; port: number; family: string }): void {
@@ -326,7 +407,9 @@ export class DatagramSocket {
       return Promise.reject(new SocketClosedError(`${call}() on a closed UDP socket`));
     if (call === 'recv' && this.#remote === null) {
       return Promise.reject(
-        new SocketError('recv() on an unconnected UDP socket: use recvFrom() or connect() first'),
+        new InvalidStateError(
+          'recv() on an unconnected UDP socket: use recvFrom() or connect() first',
+        ),
       );
     }
     if (this.#reader !== null) {
@@ -345,7 +428,7 @@ export class DatagramSocket {
     }
     if (!this.#bound) {
       return Promise.reject(
-        new SocketError(
+        new InvalidStateError(
           `${call}() on a UDP socket that is not bound: bind() it or send something first`,
         ),
       );
@@ -356,7 +439,6 @@ export class DatagramSocket {
     } catch (error) {
       return Promise.reject(error);
     }
-    const peer = this.#peer();
     const waiter = new Waiter<Datagram>(timeout, options?.signal, {
       call: `${call}(${size})`,
       target: this.localAddress
@@ -365,13 +447,14 @@ export class DatagramSocket {
       detach: () => {
         this.#reader = null;
       },
-      ...peer,
+      ...this.#peer(),
     });
     if (!waiter.settled) this.#reader = { size, waiter };
     return waiter.promise;
   }
 
   #send(buf: Buffer, to: { host: string; port: number } | null, syscall: string): Promise<number> {
+    const sock = this.#socket();
     return new Promise((resolve, reject) => {
       const done = (error: Error | null) => {
         if (error) reject(fromNodeError(error, { syscall, ...(to ?? this.#peer()) }));
@@ -381,8 +464,8 @@ export class DatagramSocket {
         }
       };
       try {
-        if (to === null) this.#sock.send(buf, done);
-        else this.#sock.send(buf, to.port, to.host, done);
+        if (to === null) sock.send(buf, done);
+        else sock.send(buf, to.port, to.host, done);
       } catch (error) {
         reject(fromNodeError(error, { syscall, ...(to ?? this.#peer()) }));
       }
@@ -390,9 +473,10 @@ export class DatagramSocket {
   }
 
   #checkSize(buf: Buffer, call: string): void {
-    if (buf.length > this.#maxDatagram) {
+    const max = this.#family === 6 ? MAX_DATAGRAM_IPV6 : MAX_DATAGRAM_IPV4;
+    if (buf.length > max) {
       throw new RangeError(
-        `${call} cannot send a datagram of ${buf.length} bytes: UDP over ${this.family === 'AF_INET6' ? 'IPv6' : 'IPv4'} carries at most ${this.#maxDatagram.toLocaleString('en-US')} bytes`,
+        `${call} cannot send a datagram of ${buf.length} bytes: UDP over ${this.#family === 6 ? 'IPv6' : 'IPv4'} carries at most ${max.toLocaleString('en-US')} bytes`,
       );
     }
   }

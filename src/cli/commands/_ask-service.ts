@@ -27,7 +27,7 @@ export async function askOverTcp(host: string, port: number): Promise<void> {
 }
 
 export async function askOverUdp(host: string, port: number, what: string): Promise<void> {
-  const sock = await udp({ family: host.includes(':') ? 6 : 4 });
+  const sock = await udp();
   try {
     await sock.connect(host, port);
     for (let attempt = 1; attempt <= UDP_TRIES; attempt++) {

@@ -223,7 +223,7 @@ async function* stdinLines(convert: ((chunk: Buffer) => Buffer) | null): AsyncGe
 }
 
 async function runUdp(host: string, port: number, flags: ConnectFlags): Promise<number> {
-  const sock = await udp({ family: flags.ipv6 ? 6 : 4 });
+  const sock = await udp({ family: flags.ipv6 ? 6 : flags.ipv4 ? 4 : undefined });
   await sock.connect(host, port);
   if (flags.verbose) {
     const remote = sock.remoteAddress!;

@@ -183,7 +183,7 @@ async function listenUdp(
   flags: ListenFlags,
   stop: Promise<void>,
 ): Promise<number> {
-  const sock = await udp({ family: host.includes(':') ? 6 : 4, bind: { host, port } });
+  const sock = await udp({ bind: { host, port } });
   announce('UDP', sock.localAddress!, port, flags);
   let peer: SocketAddress | null = null;
   let received = 0;
