@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
-import { udp } from '../src/index.js';
+import { decode, udp } from '../src/index.js';
 import {
   exited,
   FIXTURES,
@@ -330,17 +330,36 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
     assert.match(result.stderr, /Connection refused/);
   });
 
-  test('a silent peer: exit 28 once -q passes without a reply', async () => {
+  test('a silent peer is not a failure: exit 0 once -q passes without a reply, as nc -u (the discard case)', async (t) => {
     const silent = await udp({ bind: 0 });
-    const result = await socketkit(
-      ['connect', '--udp', '-q', '0.3', '127.0.0.1', String(silent.localAddress!.port)],
+    const port = String(silent.localAddress!.port);
+    const result = await socketkit(['connect', '--udp', '-q', '0.3', '127.0.0.1', port], {
+      input: 'hello?\n',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    assert.equal(decode((await silent.recvFrom()).data), 'hello?\n');
+    if (requirePeer(t, 'nc', 'to compare with netcat-openbsd')) {
+      const nc = await run('nc', ['-u', '-w', '1', '127.0.0.1', port], { input: 'hello?\n' });
+      assert.equal(nc.code, 0, 'nc -u exits 0 for a datagram nobody answers');
+    }
+    await silent.close();
+  });
+
+  test('an unresolvable host is exit 6 with one sentence, an IPv6 address works without -6', async () => {
+    const unknown = await socketkit(['connect', '--udp', 'no.such.host!', '7'], { input: 'hi\n' });
+    assert.equal(unknown.code, 6, unknown.stderr);
+    assert.match(unknown.stderr, /^socketkit: Could not resolve host "no\.such\.host!": [^\n]+\n$/);
+    const six = await udp({ bind: { host: '::1', port: 0 } });
+    const sending = socketkit(
+      ['connect', '--udp', '-q', '0.3', '::1', String(six.localAddress!.port)],
       {
-        input: 'hello?\n',
+        input: 'over six\n',
       },
     );
-    assert.equal(result.code, 28, result.stderr);
-    assert.match(result.stderr, /No reply from 127\.0\.0\.1 port \d+ within 0\.3 s/);
-    await silent.close();
+    assert.equal(decode((await six.recvFrom()).data), 'over six\n');
+    assert.equal((await sending).code, 0);
+    await six.close();
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { connect, decode, encode, udp } from '../src/index.js';
 import {
+  CLI,
   FIXTURES,
   type Running,
   requirePeer,
@@ -52,21 +53,40 @@ describe('socketkit serve', () => {
     assert.equal(await serve.exited(), 0);
   });
 
-  test('prints a table with a command to try each service', async () => {
-    const serve = startSocketkit(['serve', '--base-port', '0', 'echo', 'http']);
-    const [table] = await serve.waitForStdout(
+  test('prints a table whose every "try it" command works as printed, from the project directory', async () => {
+    const serve = startSocketkit(['serve', '--base-port', '0']);
+    await serve.waitForStdout(
       /http\s+tcp\s+127\.0\.0\.1:\d+\s+open http:\/\/127\.0\.0\.1:\d+\/.*\n/,
     );
-    assert.match(
-      serve.stdout.toString(),
-      /^socketkit [\d.]+ is serving 3 endpoints on 127\.0\.0\.1/,
+    const text = serve.stdout.toString();
+    assert.match(text, /^socketkit [\d.]+ is serving 13 endpoints on 127\.0\.0\.1/);
+    assert.match(text, /service\s+proto\s+address\s+try it/);
+    const rows = text
+      .split('\n')
+      .map((line) => /^(\w+)\s+(tcp|udp)\s+(\S+)\s+(.+)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null && m[1] !== 'service');
+    assert.equal(rows.length, 13);
+    // Not on PATH here, so the listing says `npx socketkit`. One row runs through npx as printed
+    // (npx takes seconds to start); the others run the same words with npx's lookup done by hand.
+    const commands = rows.map(([, service, proto, , tryIt]) => ({
+      what: `${service}/${proto}`,
+      service: service!,
+      command: tryIt!.replace(/^open \S+ or: /, '').replace(/\s+\(no reply, by design\)$/, ''),
+    }));
+    assert.ok(commands.every((c) => c.command.includes('npx socketkit ')));
+    const results = await Promise.all(
+      commands.map(async ({ what, service, command }, i) => {
+        const shell = i === 0 ? command : command.replaceAll('npx socketkit ', `node ${CLI} `);
+        const result = await run('sh', ['-c', shell], { timeoutMs: 30_000 });
+        return { what: `${what}: ${command}`, service, ...result };
+      }),
     );
-    assert.match(serve.stdout.toString(), /service\s+proto\s+address\s+try it/);
-    assert.match(
-      serve.stdout.toString(),
-      /echo\s+tcp\s+127\.0\.0\.1:\d+\s+socketkit echo 127\.0\.0\.1 \d+/,
-    );
-    assert.ok(table);
+    for (const result of results) {
+      assert.equal(result.code, 0, `${result.what} exited ${result.code}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, `${result.what} printed a stack`);
+      if (result.service !== 'discard')
+        assert.ok(result.stdout.length > 0, `${result.what} printed nothing`);
+    }
     serve.child.kill('SIGTERM');
     assert.equal(await serve.exited(), 0);
   });

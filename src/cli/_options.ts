@@ -29,13 +29,24 @@ export function parseHost(value: string): string {
   }
 }
 
-/** A non-negative number of seconds, returned in milliseconds. */
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration ≥ 0, returned in milliseconds: `500ms`, `1.5s`, `2m`, `1h`; a bare number is
+ * seconds, as curl and nc take them.
+ */
 export function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new InvalidArgumentError('expected a number of seconds ≥ 0.');
+  const match = /^\s*(\d+(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?\s*(ms|s|m|h)?\s*$/i.exec(value);
+  const amount = match
+    ? Number(`${match[1]}${match[2] === undefined ? '' : `e${match[2]}`}`)
+    : Number.NaN;
+  const ms = amount * (UNITS[(match?.[3] ?? 's').toLowerCase()] ?? Number.NaN);
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new InvalidArgumentError(
+      'expected a duration ≥ 0 such as 10, 10s, 500ms or 2m (a bare number is seconds).',
+    );
   }
-  return seconds * 1000;
+  return ms;
 }
 
 /** A positive integer (counts, sizes). */

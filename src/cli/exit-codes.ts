@@ -27,15 +27,15 @@ export const ExitCode = {
   MALFORMED_REPLY: 8,
   PARTIAL: 18,
   HTTP_ERROR: 22,
+  WRITE_ERROR: 23,
   TIMEOUT: 28,
   TLS_HANDSHAKE: 35,
   TOO_MANY_REDIRECTS: 47,
   EMPTY_REPLY: 52,
   RESET: 56,
   CERTIFICATE: 60,
+  CA_FILE: 77,
 } as const;
-
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An error the CLI reports with a specific exit code and no stack. */
 export class CliError extends Error {

@@ -75,18 +75,35 @@ export function decode(bytes: Bytes, encoding: BufferEncoding = 'utf8'): string 
  */
 export function bytesRepr(bytes: Bytes): string {
   const data = asBuffer(bytes, 'bytesRepr()');
-  const quote = data.includes(0x27) && !data.includes(0x22) ? '"' : "'";
-  let out = `b${quote}`;
-  for (const byte of data) {
-    if (byte === 0x5c) out += '\\\\';
-    else if (byte === 0x09) out += '\\t';
-    else if (byte === 0x0a) out += '\\n';
-    else if (byte === 0x0d) out += '\\r';
-    else if (byte === quote.charCodeAt(0)) out += `\\${quote}`;
-    else if (byte < 0x20 || byte >= 0x7f) out += `\\x${byte.toString(16).padStart(2, '0')}`;
-    else out += String.fromCharCode(byte);
-  }
-  return `${out}${quote}`;
+  const quote = data.includes(0x27) && !data.includes(0x22) ? 0x22 : 0x27;
+  const q = String.fromCharCode(quote);
+  return `b${q}${reprBody(data, quote)}${q}`;
+}
+
+/** How each byte looks inside a Python bytes literal, for each quote character. */
+const ESCAPED: Record<number, string[]> = { 39: escapes(0x27), 34: escapes(0x22) };
+
+function escapes(quote: number): string[] {
+  return Array.from({ length: 256 }, (_, byte) => {
+    if (byte === 0x5c) return '\\\\';
+    if (byte === 0x09) return '\\t';
+    if (byte === 0x0a) return '\\n';
+    if (byte === 0x0d) return '\\r';
+    if (byte === quote) return `\\${String.fromCharCode(quote)}`;
+    if (byte < 0x20 || byte >= 0x7f) return `\\x${byte.toString(16).padStart(2, '0')}`;
+    return String.fromCharCode(byte);
+  });
+}
+
+/**
+ * The inside of a Python bytes literal for `data` quoted with `quote` (0x27 `'` or 0x22 `"`):
+ * what goes between `b'` and `'`. Pieces of a long stream can be escaped one at a time.
+ */
+export function reprBody(data: Uint8Array, quote: 0x27 | 0x22 = 0x27): string {
+  const table = ESCAPED[quote]!;
+  let out = '';
+  for (let i = 0; i < data.length; i++) out += table[data[i]!];
+  return out;
 }
 
 /** A short, safe description of a value's type for error messages. */

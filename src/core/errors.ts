@@ -403,6 +403,30 @@ const CERTIFICATE_CODES = new Set([
   'HOSTNAME_MISMATCH',
 ]);
 
+/** A message on one line, without trailing whitespace. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * The reason in an OpenSSL error string: `…:error:0A00010B:SSL routines:ssl3_get_record:wrong
+ * version number:../deps/…:350:` is "wrong version number". Anything else comes back on one line.
+ */
+function opensslReason(message: string): string {
+  const match = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message);
+  return match ? match[1]!.trim() : oneLine(message);
+}
+
+/** What the usual handshake failures mean, for the person reading them. */
+const TLS_HINTS: Record<string, string> = {
+  'wrong version number': ' (the server does not seem to speak TLS on this port)',
+  'packet length too long': ' (the server does not seem to speak TLS on this port)',
+  'unsupported protocol': ' (the two sides share no TLS version)',
+  'no shared cipher': ' (the two sides share no cipher)',
+  'sslv3 alert handshake failure': ' (the server refused the handshake)',
+  'tlsv1 alert protocol version': ' (the server refused the TLS version)',
+};
+
 function describeTarget(context: ErrorContext): string {
   if (context.host === undefined) return '';
   return context.port === undefined ? context.host : `${context.host} port ${context.port}`;
@@ -477,7 +501,7 @@ export function fromNodeError(error: unknown, context: ErrorContext = {}): Error
   }
   if (CERTIFICATE_CODES.has(nodeCode)) {
     return new TlsError(
-      `The TLS certificate of${at || ' the peer'} is not trusted: ${error.message}${tag}`,
+      `The TLS certificate of${at || ' the peer'} is not trusted: ${oneLine(error.message)}${tag}`,
       'certificate',
       options,
     );
@@ -487,8 +511,10 @@ export function fromNodeError(error: unknown, context: ErrorContext = {}): Error
     nodeCode.startsWith('ERR_TLS_') ||
     /\b(ssl|tls)\b/i.test(error.message)
   ) {
+    const reason = opensslReason(error.message);
+    const hint = TLS_HINTS[reason] ?? '';
     return new TlsError(
-      `The TLS handshake with${at || ' the peer'} failed: ${error.message}`,
+      `The TLS handshake with${at || ' the peer'} failed: ${reason}${hint}${tag}`,
       'handshake',
       options,
     );

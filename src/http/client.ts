@@ -142,7 +142,7 @@ export async function request(
       if (controller.signal.reason === TIMED_OUT) {
         return new SocketTimeoutError(
           `The request to ${hop.target.url.href} took longer than maxTime ${maxTime} ms`,
-          { host: hop.target.host, port: hop.target.port },
+          { host: hop.target.host, port: hop.target.port, syscall: 'maxTime' },
         );
       }
       return error instanceof SocketAbortError

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { SocketTimeoutError } from '../core/errors.js';
+import { type PullTarget, pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import { MAX_QUOTE_LENGTH, PROVERBS } from './quotes.js';
 
@@ -182,47 +184,62 @@ export const reverse: Service = {
   classicPort: null,
   summary: 'sends back what it receives, reversed, then closes (tutorial 003)',
   async tcp(conn) {
-    const parts: Buffer[] = [];
-    let length = 0;
-    let endedLine = false;
-    while (length < REVERSE_MAX) {
-      let data: Uint8Array;
+    const message = new ReverseMessage();
+    // The first byte may take as long as the client likes; after it, a quiet spell ends the message.
+    let more = await pull(conn, message, () => message.complete || message.length > 0);
+    if (more && !message.complete) {
       try {
-        data = await conn.recv(
-          REVERSE_MAX - length,
-          length > 0 ? { timeout: REVERSE_QUIET_MS } : undefined,
-        );
+        more = await pull(conn, message, () => message.complete, { timeout: REVERSE_QUIET_MS });
       } catch (error) {
-        if ((error as { code?: string }).code === 'SOCKETKIT_ERR_TIMEOUT') break;
-        throw error;
+        if (!(error instanceof SocketTimeoutError)) throw error;
       }
-      if (data.length === 0) break;
-      const newline = Buffer.from(data.buffer, data.byteOffset, data.length).indexOf(0x0a);
-      if (newline >= 0) {
-        // The message is the line; bytes after it stay unread.
-        parts.push(Buffer.from(data.subarray(0, newline + 1)));
-        conn.unshift(data.subarray(newline + 1));
-        endedLine = true;
-        break;
-      }
-      parts.push(Buffer.from(data));
-      length += data.length;
     }
-    const message = Buffer.concat(parts);
-    // A line keeps its LF or CRLF at the end; only what comes before it is reversed.
-    const endLength = !endedLine
-      ? 0
-      : message.length >= 2 && message[message.length - 2] === 0x0d
-        ? 2
-        : 1;
-    const body = message.subarray(0, message.length - endLength);
-    if (message.length > 0)
-      await conn.sendAll(
-        Buffer.concat([Buffer.from(body).reverse(), message.subarray(body.length)]),
-      );
+    if (message.length > 0) await conn.sendAll(message.reversed());
   },
   udp: (request) => Buffer.from(request).reverse(),
 };
+
+/**
+ * The pull loop's decoder for `reverse`: gathers bytes up to the first LF (kept, with a CR
+ * before it) or {@link REVERSE_MAX}; bytes after the line stay in the socket.
+ */
+class ReverseMessage implements PullTarget {
+  readonly #parts: Buffer[] = [];
+  length = 0;
+  complete = false;
+  #endLength = 0;
+
+  feed(chunk: Buffer, offset: number): number {
+    const room = REVERSE_MAX - this.length;
+    const end = Math.min(chunk.length, offset + room);
+    const newline = chunk.indexOf(0x0a, offset);
+    const stop = newline >= 0 && newline < end ? newline + 1 : end;
+    this.#parts.push(Buffer.from(chunk.subarray(offset, stop)));
+    this.length += stop - offset;
+    if (newline >= 0 && newline < end) {
+      this.complete = true;
+      const crlf = this.length >= 2 && this.#lastByteBut(1) === 0x0d;
+      this.#endLength = crlf ? 2 : 1;
+    } else if (this.length >= REVERSE_MAX) {
+      this.complete = true;
+    }
+    return stop;
+  }
+
+  /** The message reversed as bytes, a line end kept at the end (`Hello\r\n` → `olleH\r\n`). */
+  reversed(): Buffer {
+    const message = Buffer.concat(this.#parts);
+    const body = message.subarray(0, message.length - this.#endLength);
+    return Buffer.concat([Buffer.from(body).reverse(), message.subarray(body.length)]);
+  }
+
+  #lastByteBut(back: number): number | undefined {
+    const last = this.#parts[this.#parts.length - 1]!;
+    if (last.length > back) return last[last.length - 1 - back];
+    const previous = this.#parts[this.#parts.length - 2];
+    return previous?.[previous.length - 1 - (back - last.length)];
+  }
+}
 
 /** Every classic service, in port order. */
 export const SERVICES: readonly Service[] = [echo, discard, daytime, qotd, chargen, reverse];

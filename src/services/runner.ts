@@ -8,7 +8,14 @@
  */
 
 import type { SocketAddress } from '../core/address.js';
+import {
+  BrokenPipeError,
+  ConnectionResetError,
+  SocketClosedError,
+  SocketTimeoutError,
+} from '../core/errors.js';
 import { isLoopback } from '../core/loopback.js';
+import { DEFAULT_MAX_CONNECTIONS } from '../http/server.js';
 import { udp } from '../socket/datagram-socket.js';
 import { listen } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
@@ -20,7 +27,7 @@ export interface RunOptions {
   host?: string;
   /** Default 0: the OS picks. */
   port?: number;
-  /** TCP: the most connections served at once; more are closed at once. Default 256. */
+  /** TCP: the most connections served at once; more are closed at once. Default 1024 (as `serve()`). */
   maxConnections?: number;
   /** TCP: how long a connection may wait for the client (reading or writing), in ms. Default 60 s. */
   idleTimeout?: number;
@@ -31,8 +38,8 @@ export interface RunOptions {
   context?: ServiceContext;
 }
 
-/** A service that is listening. */
-export interface RunningService {
+/** A service that is listening; `await using` closes it at the end of the block. */
+export interface RunningService extends AsyncDisposable {
   readonly service: Service;
   readonly protocol: 'tcp' | 'udp';
   readonly address: SocketAddress;
@@ -52,11 +59,12 @@ const describe = (a: SocketAddress | null) =>
 export async function runTcp(service: Service, options: RunOptions = {}): Promise<RunningService> {
   const server = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const context = options.context ?? defaultContext();
-  const maxConnections = options.maxConnections ?? 256;
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const idleTimeout = options.idleTimeout ?? 60_000;
   const log = options.log ?? (() => {});
   const connections = new Set<StreamSocket>();
   const inFlight = new Set<Promise<void>>();
+  let stopping = false;
 
   const serveOne = async (conn: StreamSocket): Promise<void> => {
     const started = performance.now();
@@ -66,7 +74,7 @@ export async function runTcp(service: Service, options: RunOptions = {}): Promis
     try {
       await service.tcp(conn, context);
     } catch (error) {
-      outcome = (error as Error).message;
+      outcome = closeReason(error, stopping);
     } finally {
       await conn.close();
       log(
@@ -93,6 +101,14 @@ export async function runTcp(service: Service, options: RunOptions = {}): Promis
     }
   })();
 
+  const close = async (graceMs = 5000): Promise<void> => {
+    stopping = true;
+    await server.close();
+    await accepting;
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(inFlight), deadline]);
+    await Promise.all([...connections].map((c) => c.close()));
+  };
   return {
     service,
     protocol: 'tcp',
@@ -100,14 +116,21 @@ export async function runTcp(service: Service, options: RunOptions = {}): Promis
     get active() {
       return connections.size;
     },
-    async close(graceMs = 5000) {
-      await server.close();
-      await accepting;
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([Promise.all(inFlight), deadline]);
-      await Promise.all([...connections].map((c) => c.close()));
-    },
+    close,
+    [Symbol.asyncDispose]: () => close(),
   };
+}
+
+/**
+ * How a connection ended, in a log line: a client that closes or resets (`| head -3` does) or
+ * idles out ended normally; only what is not one of those reads as a failure.
+ */
+function closeReason(error: unknown, stopping: boolean): string {
+  if (error instanceof ConnectionResetError || error instanceof BrokenPipeError)
+    return 'closed by the client';
+  if (error instanceof SocketClosedError) return stopping ? 'closed at shutdown' : 'closed';
+  if (error instanceof SocketTimeoutError) return 'idle too long, closed';
+  return `failed: ${(error as Error).message}`;
 }
 
 /** A token bucket per source address, with a bounded table. */
@@ -140,16 +163,18 @@ class RateLimiter {
 /** Serves `service` over UDP: at most one reply per datagram. */
 export async function runUdp(service: Service, options: RunOptions = {}): Promise<RunningService> {
   const host = options.host ?? '127.0.0.1';
-  const sock = await udp({
-    family: host.includes(':') ? 6 : 4,
-    bind: { host, port: options.port ?? 0 },
-  });
+  const sock = await udp({ bind: { host, port: options.port ?? 0 } });
   const context = options.context ?? defaultContext();
   const log = options.log ?? (() => {});
   // Reachable from other machines: a spoofed source could aim replies at a victim.
   const limiter = isLoopback(host) ? null : new RateLimiter(options.udpRatePerSecond ?? 5);
   const address = sock.localAddress!;
   let stopped = false;
+  const close = async (): Promise<void> => {
+    stopped = true;
+    await sock.close();
+    await serving;
+  };
 
   const serving = (async () => {
     while (!stopped) {
@@ -184,10 +209,7 @@ export async function runUdp(service: Service, options: RunOptions = {}): Promis
     protocol: 'udp',
     address,
     active: 0,
-    async close() {
-      stopped = true;
-      await sock.close();
-      await serving;
-    },
+    close,
+    [Symbol.asyncDispose]: () => close(),
   };
 }

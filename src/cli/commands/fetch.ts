@@ -6,10 +6,12 @@
  * @module
  */
 
+import { X509Certificate } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { bytesRepr } from '../../core/bytes.js';
+import { bytesRepr, reprBody } from '../../core/bytes.js';
+import { SocketTimeoutError } from '../../core/errors.js';
 import { type HttpResponse, request } from '../../http/client.js';
 import { HttpHeaders } from '../../http/headers.js';
 import { parseTarget } from '../../http/url.js';
@@ -63,7 +65,7 @@ export function fetchCommand(): Command {
     )
     .option(
       '-d, --data <data>',
-      'send this body (POST unless -X says otherwise); @FILE reads a file',
+      'send this body (POST unless -X says otherwise); @FILE reads a file, @- stdin',
     )
     .option('-L, --location', 'follow redirects (301, 302, 303, 307, 308)')
     .option('--max-redirs <n>', 'the most redirects to follow with -L', parsePositiveIntOrZero, 20)
@@ -78,7 +80,11 @@ export function fetchCommand(): Command {
       'give up connecting (lookup, TCP, TLS) after this long',
       parseSeconds,
     )
-    .option('-m, --max-time <secs>', 'give up the whole transfer after this long', parseSeconds)
+    .option(
+      '-m, --max-time <secs>',
+      'give up the whole transfer after this long (0: no limit)',
+      parseSeconds,
+    )
     .option('-k, --insecure', 'do not verify the server certificate')
     .option('--cacert <file>', 'trust the CA certificates in this PEM file')
     .option('--json', 'print status, headers, timings and sizes as JSON instead of the body')
@@ -94,8 +100,8 @@ Examples:
 
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
-28 timed out, 35 TLS handshake failed, 47 too many redirects, 52 empty reply, 56 reset,
-60 certificate not trusted.`,
+23 cannot write the output, 28 timed out, 35 TLS handshake failed, 47 too many redirects,
+52 empty reply, 56 reset, 60 certificate not trusted, 77 --cacert is not a CA file.`,
     )
     .action(async (url: string | undefined, flags: FetchFlags) => {
       process.exitCode = await runFetch(url, flags);
@@ -142,14 +148,158 @@ async function askForServer(): Promise<string> {
 function headLines(marker: string, head: Uint8Array): string {
   const text = Buffer.from(head)
     .toString('latin1')
-    .replace(/(\r\n)+$/, '');
+    .replace(/(\r\n|\n)+$/, '');
   return text
-    .split('\r\n')
+    .split(/\r?\n/)
     .map((line) => `${marker} ${line}`.trimEnd())
     .join('\n');
 }
 
+/** Flags that cannot be given together, as curl refuses them: one sentence naming both. */
+function checkConflicts(flags: FetchFlags): void {
+  const pairs: Array<[boolean, string]> = [
+    [
+      flags.head === true && flags.data !== undefined,
+      '-I (a HEAD request) and -d (a request body)',
+    ],
+    [flags.raw === true && flags.repr === true, '--raw and --repr'],
+    [flags.json === true && (flags.include === true || flags.head === true), '--json and -i/-I'],
+    [flags.json === true && (flags.raw === true || flags.repr === true), '--json and --raw/--repr'],
+  ];
+  for (const [clash, what] of pairs) {
+    if (clash) throw new CliError(`${what} cannot be used together`, ExitCode.USAGE);
+  }
+}
+
+/** The body of -d: the text itself, `@FILE` read from a file, `@-` read from stdin. */
+async function requestBody(data: string): Promise<Buffer> {
+  if (!data.startsWith('@')) return Buffer.from(data, 'utf8');
+  const path = data.slice(1);
+  if (path === '-') {
+    const parts: Buffer[] = [];
+    for await (const part of process.stdin as AsyncIterable<Buffer>) parts.push(part);
+    return Buffer.concat(parts);
+  }
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : (error as Error).message;
+    throw new CliError(`Cannot read -d ${data}: ${why}`, ExitCode.USAGE);
+  }
+}
+
+/** The CA certificates of --cacert, checked to be PEM certificates (curl's exit 77 otherwise). */
+function readCa(path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `Cannot read --cacert ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      ExitCode.CA_FILE,
+    );
+  }
+  const blocks = pem
+    .toString('latin1')
+    .match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  if (blocks === null) {
+    throw new CliError(
+      `--cacert ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      ExitCode.CA_FILE,
+    );
+  }
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new CliError(
+        `--cacert ${path}: certificate ${i + 1} is not a valid PEM certificate`,
+        ExitCode.CA_FILE,
+      );
+    }
+  }
+  return pem;
+}
+
+/**
+ * `--repr`: the reply as a Python bytes literal, in bounded memory. Up to 1 MiB is held so the
+ * quote is chosen as Python's repr() chooses it; a longer reply streams with single quotes
+ * (a quote inside is escaped), which is still a literal of the same bytes.
+ */
+class ReprWriter {
+  static readonly HOLD = 1024 * 1024;
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  #streaming = false;
+
+  async push(chunk: Uint8Array): Promise<void> {
+    if (this.#streaming) {
+      await writeOut(reprBody(chunk));
+      return;
+    }
+    this.#held.push(Buffer.from(chunk));
+    this.#heldBytes += chunk.length;
+    if (this.#heldBytes > ReprWriter.HOLD) {
+      this.#streaming = true;
+      const held = Buffer.concat(this.#held);
+      this.#held = [];
+      await writeOut(`b'${reprBody(held)}`);
+    }
+  }
+
+  async finish(): Promise<void> {
+    if (this.#streaming) await writeOut("'\n");
+    else if (this.#heldBytes > 0) await writeOut(`${bytesRepr(Buffer.concat(this.#held))}\n`);
+  }
+}
+
+/** For -v: the first bytes of the reply, to show when it does not parse. */
+class ReplySample {
+  static readonly KEEP = 4096;
+  #parts: Buffer[] = [];
+  #kept = 0;
+  total = 0;
+
+  add(chunk: Uint8Array): void {
+    this.total += chunk.length;
+    if (this.#kept >= ReplySample.KEEP) return;
+    const part = Buffer.from(chunk.subarray(0, ReplySample.KEEP - this.#kept));
+    this.#parts.push(part);
+    this.#kept += part.length;
+  }
+
+  show(): void {
+    if (this.total === 0) return;
+    const bytes = Buffer.concat(this.#parts);
+    const lines = reprBody(bytes).split('\\n');
+    note(
+      `* The reply as received (${this.total} bytes${this.total > this.#kept ? `, the first ${this.#kept} shown` : ''}):`,
+    );
+    note(lines.map((line, i) => `< ${line}${i < lines.length - 1 ? '\\n' : ''}`).join('\n'));
+  }
+}
+
+/** An error of the request, in the words of the command line (flags, not library options). */
+function asCliError(error: unknown, flags: FetchFlags): unknown {
+  if (error instanceof TypeError) return new CliError(error.message, ExitCode.USAGE);
+  if (error instanceof SocketTimeoutError && error.syscall === 'maxTime') {
+    return new CliError(
+      `Operation timed out after ${(flags.maxTime ?? 0) / 1000} s (-m/--max-time) fetching ${error.host}`,
+      ExitCode.TIMEOUT,
+    );
+  }
+  return error;
+}
+
 async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Promise<number> {
+  checkConflicts(flags);
   const input = urlArgument ?? (await askForServer());
   let target: ReturnType<typeof parseTarget>;
   try {
@@ -165,33 +315,42 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
   }
   let body: Buffer | undefined;
   if (flags.data !== undefined) {
-    body = flags.data.startsWith('@')
-      ? readFileSync(flags.data.slice(1))
-      : Buffer.from(flags.data, 'utf8');
+    body = await requestBody(flags.data);
     if (!headers.has('content-type'))
       headers.set('Content-Type', 'application/x-www-form-urlencoded');
   }
   const method = flags.head ? 'HEAD' : (flags.request ?? (body !== undefined ? 'POST' : 'GET'));
   const ca = flags.cacert === undefined ? undefined : readCa(flags.cacert);
 
-  const raw: Buffer[] = [];
-  let rawWrites: Promise<void> = Promise.resolve();
+  const repr = flags.repr ? new ReprWriter() : null;
+  const sample = flags.verbose ? new ReplySample() : null;
+  const onRaw = (chunk: Uint8Array): Promise<void> | undefined => {
+    sample?.add(chunk);
+    if (repr !== null) return repr.push(chunk);
+    // Written before the next read: the chunk may be a view of a buffer that read reuses.
+    if (flags.raw) return writeOut(chunk);
+    return undefined;
+  };
+  /** What went wrong after bytes arrived: show them (--repr, -v), then the error in CLI words. */
+  const failed = async (error: unknown): Promise<never> => {
+    await repr?.finish();
+    if (!(error instanceof CliError)) sample?.show();
+    throw asCliError(error, flags);
+  };
+
   let response: HttpResponse;
   try {
     response = await request(target.url, {
       method,
       headers,
       body,
-      timeout: flags.connectTimeout ?? null,
-      maxTime: flags.maxTime ?? null,
+      timeout: flags.connectTimeout || null,
+      maxTime: flags.maxTime || null,
       followRedirects: flags.location ?? false,
       maxRedirects: flags.maxRedirs,
       insecure: flags.insecure ?? false,
       ca,
-      onRaw: (chunk) => {
-        if (flags.repr) raw.push(Buffer.from(chunk));
-        else if (flags.raw) rawWrites = rawWrites.then(() => writeOut(chunk));
-      },
+      onRaw,
       onRequest: ({ url, head }) => {
         if (flags.verbose) note(`* Connected to ${url.host}\n${headLines('>', head)}\n>`);
       },
@@ -203,13 +362,12 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       },
     });
   } catch (error) {
-    if (error instanceof TypeError) throw new CliError(error.message, ExitCode.USAGE);
-    throw error;
+    return failed(error);
   }
 
   if (flags.verbose) note(`${headLines('<', response.rawHead)}\n<`);
   if (flags.fail && response.status >= 400) {
-    await response.body[Symbol.asyncIterator]().return?.(undefined);
+    await response.body.cancel();
     throw new CliError(`The requested URL returned error: ${response.status}`, ExitCode.HTTP_ERROR);
   }
 
@@ -224,10 +382,10 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
     try {
       file = openSync(flags.output, 'w');
     } catch (error) {
-      await response.body[Symbol.asyncIterator]().return?.(undefined);
+      await response.body.cancel();
       throw new CliError(
-        `Cannot write ${flags.output}: ${(error as Error).message}`,
-        ExitCode.FAILURE,
+        `Cannot write -o ${flags.output}: ${(error as Error).message}`,
+        ExitCode.WRITE_ERROR,
       );
     }
     if (process.stderr.isTTY) {
@@ -261,12 +419,14 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
         await writeOut(chunk);
       }
     }
-  } finally {
+  } catch (error) {
     bar?.stop();
     if (file !== undefined) closeSync(file);
-    await rawWrites;
-    if (flags.repr && raw.length > 0) await writeOut(`${bytesRepr(Buffer.concat(raw))}\n`);
+    return failed(error);
   }
+  bar?.stop();
+  if (file !== undefined) closeSync(file);
+  await repr?.finish();
 
   if (flags.verbose) {
     const t = response.timings;
@@ -291,12 +451,4 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
     );
   }
   return ExitCode.OK;
-}
-
-function readCa(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new CliError(`Cannot read --cacert ${path}: ${(error as Error).message}`, ExitCode.USAGE);
-  }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
 import type { SocketAddress } from '../../core/address.js';
 import { udp } from '../../socket/datagram-socket.js';
@@ -14,12 +15,12 @@ import { listen } from '../../socket/server-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
 import { parseHost, parsePort } from '../_options.js';
 import { hexDump, note, writeOut } from '../_output.js';
-import { ExitCode } from '../exit-codes.js';
+import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
 import { crlfConverter } from './connect.js';
 
 interface ListenFlags {
-  host: string;
+  host?: string;
   keepOpen?: boolean;
   udp?: boolean;
   crlf?: boolean;
@@ -35,9 +36,8 @@ export function listenCommand(): Command {
     .argument('<port>', 'the port to listen on (0: any free port)', parsePort)
     .option(
       '--host <host>',
-      'the address to bind (0.0.0.0: every interface)',
+      'the address to bind (default 127.0.0.1, or ::1 with -6; 0.0.0.0: every interface)',
       parseHost,
-      '127.0.0.1',
     )
     .option('-k, --keep-open', 'after a connection ends, accept the next one')
     .option('-u, --udp', 'receive UDP datagrams instead; stdin goes to the last sender')
@@ -55,7 +55,13 @@ Examples:
   $ socketkit listen --host 0.0.0.0 7342   reachable from other devices`,
     )
     .action(async (port: number, flags: ListenFlags) => {
-      const host = flags.ipv6 && flags.host === '127.0.0.1' ? '::1' : flags.host;
+      if (flags.ipv6 && flags.host !== undefined && isIP(flags.host) === 4) {
+        throw new CliError(
+          `--host ${flags.host} is an IPv4 address and -6 asks for IPv6: give one or the other`,
+          ExitCode.USAGE,
+        );
+      }
+      const host = flags.host ?? (flags.ipv6 ? '::1' : '127.0.0.1');
       const stop = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -6,15 +6,17 @@
  * @module
  */
 
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { Command } from 'commander';
 import type { SocketAddress } from '../../core/address.js';
 import { VERSION } from '../../core/version.js';
-import { serve } from '../../http/server.js';
+import { DEFAULT_MAX_CONNECTIONS, serve } from '../../http/server.js';
 import { defaultContext, SERVICES, type Service } from '../../services/classic.js';
 import { loadQuotes, PROVERBS } from '../../services/quotes.js';
 import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
 import { webHandler } from '../../services/web.js';
-import { parseCount, parseHost, parsePort } from '../_options.js';
+import { parseCount, parseHost, parsePort, parsePositiveInt } from '../_options.js';
 import { note, table, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
@@ -61,7 +63,12 @@ export function serveCommand(): Command {
     )
     .option('--root <dir>', 'http: serve the files in DIR instead of the hello page')
     .option('--quotes <file>', 'qotd: quotes from FILE, separated by lines of % or blank lines')
-    .option('--max-connections <n>', 'the most TCP connections per service', parseCount, 256)
+    .option(
+      '--max-connections <n>',
+      `the most TCP connections per service (default ${DEFAULT_MAX_CONNECTIONS})`,
+      parsePositiveInt,
+      DEFAULT_MAX_CONNECTIONS,
+    )
     .option('-q, --quiet', 'no log line per connection or request')
     .option('--json', 'print the listing as one line of JSON instead of a table')
     .addHelpText(
@@ -90,6 +97,7 @@ Examples:
           ExitCode.USAGE,
         );
       }
+      if (flags.root !== undefined) checkRoot(flags.root);
       process.exitCode = await runServe(chosen, flags);
     });
 }
@@ -101,28 +109,54 @@ interface Listing {
   close: (graceMs: number) => Promise<void>;
 }
 
-function tryIt(service: string, protocol: 'tcp' | 'udp', host: string, port: number): string {
-  const where = `${host.includes(':') ? `[${host}]` : host} ${port}`;
-  if (service === 'http')
-    return `open http://${host.includes(':') ? `[${host}]` : host}:${port}/ or: socketkit fetch ${host.includes(':') ? `[${host}]` : host}:${port}`;
+/**
+ * How this command is run where the user is: `socketkit` when it is on PATH (a global install),
+ * `npx socketkit` otherwise (inside the project after `npm ci`, where npx finds it).
+ */
+function selfCommand(): string {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  for (const dir of dirs) {
+    try {
+      accessSync(join(dir, 'socketkit'), constants.X_OK);
+      return 'socketkit';
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return 'npx socketkit';
+}
+
+/** A command to try a service, runnable as printed (IPv6 hosts unbracketed: the shell would glob). */
+function tryIt(
+  self: string,
+  service: string,
+  protocol: 'tcp' | 'udp',
+  host: string,
+  port: number,
+): string {
+  const where = `${host} ${port}`;
+  if (service === 'http') {
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    return `open http://${authority}/ or: ${self} fetch ${host.includes(':') ? `'${authority}'` : authority}`;
+  }
   const udp = protocol === 'udp';
   switch (service) {
     case 'echo':
-      return udp ? `echo hello | socketkit connect --udp ${where}` : `socketkit echo ${where}`;
+      return udp ? `echo hello | ${self} connect --udp ${where}` : `${self} echo ${where}`;
     case 'discard':
       return udp
-        ? `echo hello | socketkit connect --udp -q 0.5 ${where}  (no reply, by design)`
-        : `echo hello | socketkit connect ${where}`;
+        ? `echo hello | ${self} connect --udp -q 0.5 ${where}  (no reply, by design)`
+        : `echo hello | ${self} connect ${where}`;
     case 'daytime':
-      return udp ? `socketkit daytime --udp ${where}` : `socketkit daytime ${where}`;
+      return udp ? `${self} daytime --udp ${where}` : `${self} daytime ${where}`;
     case 'qotd':
-      return udp ? `socketkit qotd ${where}` : `socketkit qotd --tcp ${where}`;
+      return udp ? `${self} qotd ${where}` : `${self} qotd --tcp ${where}`;
     case 'chargen':
       return udp
-        ? `echo | socketkit connect --udp ${where}`
-        : `socketkit connect ${where} < /dev/null | head -3`;
+        ? `echo | ${self} connect --udp ${where}`
+        : `${self} connect ${where} < /dev/null | head -3`;
     default:
-      return `echo hello | socketkit connect ${udp ? '--udp ' : ''}${where}`;
+      return `echo hello | ${self} connect ${udp ? '--udp ' : ''}${where}`;
   }
 }
 
@@ -200,6 +234,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
     throw error;
   }
 
+  const self = selfCommand();
   if (flags.json) {
     await writeOut(
       `${JSON.stringify(listings.map((l) => ({ service: l.service, protocol: l.protocol, host: l.address.host, port: l.address.port })))}\n`,
@@ -212,6 +247,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
         l.protocol,
         `${l.address.family === 'AF_INET6' ? `[${l.address.host}]` : l.address.host}:${l.address.port}`,
         tryIt(
+          self,
           l.service,
           l.protocol,
           flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : l.address.host,
@@ -231,6 +267,22 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   if (!flags.quiet) note(`${signal}: finishing what is in flight, then stopping.`);
   await Promise.all(listings.map((l) => l.close(4000)));
   return ExitCode.OK;
+}
+
+/** --root must be a directory that exists, or every request would be a 404. */
+function checkRoot(root: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(root).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `Invalid --root ${root}: ${code === 'ENOENT' ? 'no such directory' : (error as Error).message}`,
+      ExitCode.USAGE,
+    );
+  }
+  if (!isDirectory)
+    throw new CliError(`Invalid --root ${root}: it is not a directory`, ExitCode.USAGE);
 }
 
 function loadQuotesOrFail(path: string): string[] {
