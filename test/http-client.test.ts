@@ -103,6 +103,81 @@ describe('request()', () => {
     }
   });
 
+  test('a redirect to another origin (127.0.0.1 to ::1, another port) carries no Authorization, Cookie or Proxy-Authorization', async () => {
+    const seen: Array<{
+      url: string;
+      headers: Record<string, string | string[] | undefined>;
+      body: string;
+    }> = [];
+    const record = (req: import('node:http').IncomingMessage, body: string) =>
+      seen.push({ url: req.url!, headers: req.headers, body });
+    const second = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        record(req, body);
+        res.end('landed');
+      });
+    });
+    await new Promise<void>((resolve) => second.listen(0, '::1', resolve));
+    const secondPort = (second.address() as { port: number }).port;
+    const first = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        record(req, '');
+        const to =
+          req.url === '/post'
+            ? `http://[::1]:${secondPort}/after-post`
+            : `http://[::1]:${secondPort}/next`;
+        res.writeHead(req.url === '/post' ? 303 : 302, { Location: to }).end();
+      });
+    });
+    const firstPort = await new Promise<number>((resolve) =>
+      first.listen(0, '127.0.0.1', () => resolve((first.address() as { port: number }).port)),
+    );
+    const secrets = {
+      Authorization: 'Basic dXNlcjpwYXNz',
+      Cookie: 'session=secret',
+      'Proxy-Authorization': 'Basic cHJveHk6cHc=',
+    };
+    try {
+      const response = await request(`http://127.0.0.1:${firstPort}/start`, {
+        headers: secrets,
+        followRedirects: true,
+      });
+      assert.equal(await response.body.text(), 'landed');
+      const posted = await request(`http://127.0.0.1:${firstPort}/post`, {
+        method: 'POST',
+        headers: { ...secrets, 'Content-Type': 'application/json' },
+        body: '{"a":1}',
+        followRedirects: true,
+      });
+      await posted.body.text();
+      const [start, next, post, afterPost] = seen;
+      assert.equal(
+        start!.headers.authorization,
+        secrets.Authorization,
+        'the first origin gets them',
+      );
+      for (const hop of [next!, afterPost!]) {
+        assert.equal(hop.headers.authorization, undefined);
+        assert.equal(hop.headers.cookie, undefined);
+        assert.equal(hop.headers['proxy-authorization'], undefined);
+      }
+      assert.equal(post!.headers['content-type'], 'application/json');
+      // 303 after POST: a GET with no body and none of the body's headers.
+      assert.equal(afterPost!.url, '/after-post');
+      assert.equal(afterPost!.body, '');
+      assert.equal(afterPost!.headers['content-type'], undefined);
+      assert.equal(afterPost!.headers['content-length'], undefined);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
   test('TooManyRedirectsError past maxRedirects', async () => {
     const srv = await recorder(
       () => 'HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n',
