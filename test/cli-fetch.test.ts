@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { FIXTURES, fixture, requirePeer, socketkit, socketkitInPty } from './_helpers.js';
+import { CLI, FIXTURES, fixture, requirePeer, run, socketkit, socketkitInPty } from './_helpers.js';
 
 function listening(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -120,6 +120,69 @@ describe('socketkit fetch output', () => {
     assert.equal(
       repr.stdout.toString(),
       "b'HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello\\r\\n0\\r\\n\\r\\n'\n",
+    );
+    srv.close();
+  });
+
+  test('--raw into a slow pipe writes every byte right (the read buffer is not reused under a pending write)', async () => {
+    const body = randomBytes(20 * 1024 * 1024);
+    const srv = await rawServer(
+      afterRequest((s) => {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+        s.end(body);
+      }),
+    );
+    const result = await run(
+      'sh',
+      ['-c', `node ${CLI} fetch --raw 127.0.0.1:${srv.port} | (sleep 1; cat)`],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const out = result.stdout;
+    const headEnd = out.indexOf('\r\n\r\n') + 4;
+    assert.equal(out.length - headEnd, body.length);
+    assert.ok(
+      out.subarray(headEnd).equals(body),
+      'the body bytes differ from what the server sent',
+    );
+    srv.close();
+  });
+
+  test('--repr streams a large reply in bounded memory (a 64 MB heap is enough for 30 MB)', async () => {
+    const body = Buffer.alloc(30 * 1024 * 1024, 0x61);
+    const srv = await rawServer(
+      afterRequest((s) => {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+        s.end(body);
+      }),
+    );
+    const result = await run(
+      'sh',
+      ['-c', `node --max-old-space-size=64 ${CLI} fetch --repr 127.0.0.1:${srv.port} | wc -c`],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    // b' + head (escaped) + 30 Mi × 'a' + ' + newline.
+    assert.ok(Number(result.stdout.toString().trim()) > body.length);
+    srv.close();
+  });
+
+  test('--repr and -v show the bytes that arrived when the reply does not parse (exit 8)', async () => {
+    const srv = await rawServer(
+      afterRequest((s) => s.end('HTTP/1.1 200 OK\r\nBad Header\r\n\r\n')),
+    );
+    const repr = await socketkit(['fetch', '--repr', `127.0.0.1:${srv.port}`]);
+    assert.equal(repr.code, 8, repr.stderr);
+    assert.equal(repr.stdout.toString(), "b'HTTP/1.1 200 OK\\r\\nBad Header\\r\\n\\r\\n'\n");
+    assert.match(repr.stderr, /^socketkit: [^\n]+\n$/);
+    const verbose = await socketkit(['fetch', '-v', `127.0.0.1:${srv.port}`]);
+    assert.equal(verbose.code, 8);
+    assert.match(
+      verbose.stderr,
+      /\* The reply as received \(31 bytes\):\n< HTTP\/1\.1 200 OK\\r\\n\n< Bad Header/,
     );
     srv.close();
   });

@@ -279,10 +279,14 @@ class ReplySample {
     if (this.total === 0) return;
     const bytes = Buffer.concat(this.#parts);
     const lines = reprBody(bytes).split('\\n');
+    if (lines.at(-1) === '') lines.pop();
     note(
       `* The reply as received (${this.total} bytes${this.total > this.#kept ? `, the first ${this.#kept} shown` : ''}):`,
     );
-    note(lines.map((line, i) => `< ${line}${i < lines.length - 1 ? '\\n' : ''}`).join('\n'));
+    const ended = bytes.at(-1) === 0x0a;
+    note(
+      lines.map((line, i) => `< ${line}${i < lines.length - 1 || ended ? '\\n' : ''}`).join('\n'),
+    );
   }
 }
 
