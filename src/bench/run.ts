@@ -17,12 +17,12 @@ import { serializeRequestHead } from '../http/serializer.js';
 import { parseTarget } from '../http/url.js';
 import { lookupHost } from '../names/hosts.js';
 import { connect } from '../socket/connect.js';
+import { newHistogram } from './_recorder.js';
 import {
   type BenchMode,
   type EngineResult,
   type EngineSpec,
   type ErrorKind,
-  newHistogram,
   runEngine,
 } from './engine.js';
 import { type BenchReport, buildReport } from './report.js';

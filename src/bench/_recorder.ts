@@ -1,0 +1,97 @@
+/**
+ * What one engine measured, recorded as exchanges finish: latency into HDR
+ * histograms, completions per second, errors by kind, responses by status,
+ * bytes each way.
+ *
+ * @module
+ */
+
+import * as hdr from 'hdr-histogram-js';
+import type { EngineResult, ErrorKind } from './engine.js';
+
+const ERROR_KINDS: ErrorKind[] = ['connect', 'reset', 'timeout', 'parse', 'mismatch'];
+
+/** A latency histogram in microseconds: 1 µs to an hour, three significant digits. */
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+export class Recorder {
+  /** Exchanges finished after warm-up: answered, or failed. */
+  completed = 0;
+  /** Warm-up included, as the load the server saw. */
+  bytesSent = 0;
+  bytesReceived = 0;
+  #ok = 0;
+  readonly #errors = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<
+    ErrorKind,
+    number
+  >;
+  readonly #statuses: Record<string, number> = {};
+  readonly #timeline: number[] = [];
+  readonly #histogram = newHistogram();
+  /** With a rate: latency from the actual send, beside the corrected one. */
+  readonly #uncorrected: hdr.Histogram | null;
+  readonly #measureFrom: number;
+  #lastCompletion: number;
+
+  constructor(measureFrom: number, paced: boolean) {
+    this.#measureFrom = measureFrom;
+    this.#lastCompletion = measureFrom;
+    this.#uncorrected = paced ? newHistogram() : null;
+  }
+
+  /** A complete HTTP response, measured. */
+  status(code: number): void {
+    this.#statuses[code] = (this.#statuses[code] ?? 0) + 1;
+  }
+
+  /**
+   * An answered exchange, measured: its latency goes into the histograms,
+   * counted from when it was due (`intended`) or, if it went out before
+   * that, from when it was sent.
+   */
+  answered(intended: number, sentAt: number, doneAt: number, good: boolean): void {
+    if (good) this.#ok++;
+    // Timers are coarse: a request may go out up to a millisecond before it was due. Then
+    // the send is the start; otherwise the due time is.
+    const from = sentAt < intended ? sentAt : intended;
+    this.#histogram.recordValue(Math.max(1, Math.round((doneAt - from) * 1000)));
+    this.#uncorrected?.recordValue(Math.max(1, Math.round((doneAt - sentAt) * 1000)));
+    this.#track(doneAt);
+  }
+
+  /** A failed exchange, measured. */
+  failed(kind: ErrorKind): void {
+    this.#errors[kind]++;
+    this.#track(performance.now());
+  }
+
+  #track(doneAt: number): void {
+    this.completed++;
+    const second = Math.floor((doneAt - this.#measureFrom) / 1000);
+    while (this.#timeline.length <= second) this.#timeline.push(0);
+    this.#timeline[second]!++;
+    if (doneAt > this.#lastCompletion) this.#lastCompletion = doneAt;
+  }
+
+  result(): EngineResult {
+    return {
+      completed: this.completed,
+      ok: this.#ok,
+      errors: this.#errors,
+      statuses: this.#statuses,
+      bytesSent: this.bytesSent,
+      bytesReceived: this.bytesReceived,
+      elapsedMs: Math.max(0, this.#lastCompletion - this.#measureFrom),
+      timeline: this.#timeline,
+      histogram: hdr.encodeIntoCompressedBase64(this.#histogram),
+      uncorrected:
+        this.#uncorrected === null ? null : hdr.encodeIntoCompressedBase64(this.#uncorrected),
+    };
+  }
+}
