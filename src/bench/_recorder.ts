@@ -6,19 +6,11 @@
  * @module
  */
 
-import * as hdr from 'hdr-histogram-js';
+import type { RecordableHistogram } from 'node:perf_hooks';
+import { newHistogram, recordLatency } from './_histogram.js';
 import type { EngineResult, ErrorKind } from './engine.js';
 
 const ERROR_KINDS: ErrorKind[] = ['connect', 'reset', 'timeout', 'parse', 'mismatch'];
-
-/** A latency histogram in microseconds: 1 µs to an hour, three significant digits. */
-export function newHistogram(): hdr.Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-}
 
 export class Recorder {
   /** Exchanges finished after warm-up: answered, or failed. */
@@ -35,7 +27,7 @@ export class Recorder {
   readonly #timeline: number[] = [];
   readonly #histogram = newHistogram();
   /** With a rate: latency from the actual send, beside the corrected one. */
-  readonly #uncorrected: hdr.Histogram | null;
+  readonly #uncorrected: RecordableHistogram | null;
   readonly #measureFrom: number;
   #lastCompletion: number;
 
@@ -60,8 +52,8 @@ export class Recorder {
     // Timers are coarse: a request may go out up to a millisecond before it was due. Then
     // the send is the start; otherwise the due time is.
     const from = sentAt < intended ? sentAt : intended;
-    this.#histogram.recordValue(Math.max(1, Math.round((doneAt - from) * 1000)));
-    this.#uncorrected?.recordValue(Math.max(1, Math.round((doneAt - sentAt) * 1000)));
+    recordLatency(this.#histogram, (doneAt - from) * 1000);
+    if (this.#uncorrected !== null) recordLatency(this.#uncorrected, (doneAt - sentAt) * 1000);
     this.#track(doneAt);
   }
 
@@ -89,9 +81,8 @@ export class Recorder {
       bytesReceived: this.bytesReceived,
       elapsedMs: Math.max(0, this.#lastCompletion - this.#measureFrom),
       timeline: this.#timeline,
-      histogram: hdr.encodeIntoCompressedBase64(this.#histogram),
-      uncorrected:
-        this.#uncorrected === null ? null : hdr.encodeIntoCompressedBase64(this.#uncorrected),
+      histogram: this.#histogram,
+      uncorrected: this.#uncorrected,
     };
   }
 }

@@ -6,8 +6,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import * as hdr from 'hdr-histogram-js';
-import { newHistogram } from './_recorder.js';
+import { newHistogram } from './_histogram.js';
 import type { EngineResult, EngineSpec, ErrorKind } from './engine.js';
 import type { BenchOptions } from './run.js';
 import type { WorkerMessage } from './worker.js';
@@ -110,14 +109,8 @@ export function mergeResults(results: EngineResult[]): EngineResult {
     r.timeline.forEach((n, i) => {
       timeline[i] = (timeline[i] ?? 0) + n;
     });
-    const h = hdr.decodeFromCompressedBase64(r.histogram);
-    histogram.add(h);
-    h.destroy();
-    if (uncorrected !== null && r.uncorrected !== null) {
-      const u = hdr.decodeFromCompressedBase64(r.uncorrected);
-      uncorrected.add(u);
-      u.destroy();
-    }
+    histogram.add(r.histogram);
+    if (uncorrected !== null && r.uncorrected !== null) uncorrected.add(r.uncorrected);
   }
   return {
     completed,
@@ -128,7 +121,7 @@ export function mergeResults(results: EngineResult[]): EngineResult {
     bytesReceived,
     elapsedMs,
     timeline,
-    histogram: hdr.encodeIntoCompressedBase64(histogram),
-    uncorrected: uncorrected === null ? null : hdr.encodeIntoCompressedBase64(uncorrected),
+    histogram,
+    uncorrected,
   };
 }

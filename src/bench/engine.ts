@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { RecordableHistogram } from 'node:perf_hooks';
 import { WorkBudget } from './_budget.js';
 import { Recorder } from './_recorder.js';
 import { streamLoop } from './_stream-loop.js';
@@ -46,7 +47,7 @@ export interface EngineSpec {
   method: string;
 }
 
-/** What an engine measured; histograms are encoded so they can cross threads. */
+/** What an engine measured; it crosses threads in `postMessage` (Node clones histograms). */
 export interface EngineResult {
   /** Exchanges finished after warm-up: answered, or failed with an error. */
   completed: number;
@@ -62,9 +63,9 @@ export interface EngineResult {
   /** Completions per whole second of measurement, in order. */
   timeline: number[];
   /** Latency of every answered exchange in microseconds, corrected when a rate was set. */
-  histogram: string;
+  histogram: RecordableHistogram;
   /** Latency from the actual send, when a rate was set. */
-  uncorrected: string | null;
+  uncorrected: RecordableHistogram | null;
 }
 
 /** Callbacks and cancellation for {@link runEngine}. */
