@@ -7,10 +7,11 @@
 
 import type { ExampleRun } from './harness.js';
 import type { WireExchange } from './recorder.js';
-import { type Check, STEPS, StepTools, type TourStep } from './steps.js';
+import { type Check, StepTools, type TourStep } from './step-tools.js';
+import { STEPS } from './steps/index.js';
 
-export type { Check, TourStep } from './steps.js';
-export { STEPS } from './steps.js';
+export type { Check, TourStep } from './step-tools.js';
+export { STEPS } from './steps/index.js';
 
 /** What one step did. */
 export interface StepResult {
