@@ -99,6 +99,14 @@ describe('socketkit bench: accuracy', () => {
       assert.equal(report.requests, 1001);
       assert.equal(report.workers, 2);
       assert.equal((await target.stats()).requests, 1001);
+      // The latency histograms crossed from both worker threads and were merged.
+      const latency = report.latency!;
+      assert.ok(
+        latency.min > 0 && latency.min <= latency.p50,
+        `min ${latency.min}, p50 ${latency.p50}`,
+      );
+      assert.ok(latency.p50 <= latency.p99 && latency.p99 <= latency.max, JSON.stringify(latency));
+      assert.equal(latency.distribution.at(-1)![1], latency.max);
 
       const warm = await benchJson(['-n', '300', '-c', '4', '--warmup', '0.3', target.url]);
       assert.equal(warm.report.requests, 300);

@@ -129,6 +129,43 @@ describe('socketkit tour', () => {
     assert.match(one.stdout.toString(), /All 1 step did what the tutorials say/);
   });
 
+  test('an example that crashes: its step says so in one sentence, and no stack trace is shown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-crash-'));
+    try {
+      // Loaded into every Node process of the run; it crashes only the examples.
+      const plant = join(dir, 'plant.cjs');
+      writeFileSync(
+        plant,
+        "if (process.argv[1]?.includes('/examples/')) throw new TypeError('a crash planted by the test');\n",
+      );
+      const env = { NODE_OPTIONS: `--require ${plant}` };
+      const text = await socketkit(['tour', '--only', 'gethostbyname,echo'], { env });
+      const out = text.stdout.toString();
+      assert.equal(text.code, 1, `${out}\n${text.stderr}`);
+      assert.match(
+        out,
+        /✘ 001-gethostbyname crashed: TypeError: a crash planted by the test \(at plant\.cjs:1\)\n/,
+      );
+      assert.match(out, /✘ 001-echo-server crashed: TypeError: a crash planted by the test/);
+      assert.doesNotMatch(out, /^\s*(!\s*)?at \S|Node\.js v\d|^\s*(!\s*)?\^\s*$/m, out);
+      // The examples printed nothing to stderr but the crash, so no stderr line is shown.
+      assert.doesNotMatch(out, /^ {4}! /m, out);
+      assert.match(out, /2 of 2 steps failed: gethostbyname, echo\n$/);
+
+      const json = await socketkit(['tour', '--json', '--only', 'gethostbyname'], { env });
+      const [step] = (
+        JSON.parse(json.stdout.toString()) as {
+          steps: Array<{ error: string; runs: Array<{ stderr: string; crash: string }> }>;
+        }
+      ).steps;
+      assert.match(step!.error, /^001-gethostbyname crashed: TypeError: a crash planted/);
+      assert.equal(step!.runs[0]!.stderr, '');
+      assert.equal(step!.runs[0]!.crash, 'TypeError: a crash planted by the test (at plant.cjs:1)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('an unknown step exits 2 and names it', async () => {
     const result = await socketkit(['tour', '--only', 'nope']);
     assert.equal(result.code, 2);
@@ -159,7 +196,7 @@ describe('examples as an installed package sees them', () => {
         '--strip-components=1',
       ]);
       // Its dependencies (and Node's types) as npm would place them beside it.
-      for (const dep of ['commander', 'picocolors', 'cli-progress', 'hdr-histogram-js', '@types']) {
+      for (const dep of ['commander', 'picocolors', 'cli-progress', '@types']) {
         symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep));
       }
       const project = join(dir, 'project');

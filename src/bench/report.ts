@@ -5,7 +5,8 @@
  * @module
  */
 
-import * as hdr from 'hdr-histogram-js';
+import type { RecordableHistogram } from 'node:perf_hooks';
+import { valueAtPercentile } from './_histogram.js';
 import type { BenchMode, EngineResult, EngineSpec, ErrorKind } from './engine.js';
 
 /** Latency statistics in milliseconds. */
@@ -61,31 +62,26 @@ export interface BenchReport {
   timeline: number[];
 }
 
-const PLOT_PERCENTILES = [
+export const PLOT_PERCENTILES = [
   0, 10, 20, 30, 40, 50, 55, 60, 65, 70, 75, 77.5, 80, 82.5, 85, 87.5, 90, 91.25, 92.5, 93.75, 95,
   96, 97, 97.5, 98, 98.5, 99, 99.25, 99.5, 99.75, 99.9, 99.95, 99.99, 99.995, 99.999, 100,
 ];
 
-function stats(encoded: string | null): LatencyStats | null {
-  if (encoded === null) return null;
-  const h = hdr.decodeFromCompressedBase64(encoded);
-  try {
-    if (h.totalCount === 0) return null;
-    const ms = (us: number) => us / 1000;
-    return {
-      min: ms(h.minNonZeroValue),
-      mean: ms(h.mean),
-      stdev: ms(h.stdDeviation),
-      p50: ms(h.getValueAtPercentile(50)),
-      p90: ms(h.getValueAtPercentile(90)),
-      p99: ms(h.getValueAtPercentile(99)),
-      p999: ms(h.getValueAtPercentile(99.9)),
-      max: ms(h.maxValue),
-      distribution: PLOT_PERCENTILES.map((p) => [p, ms(h.getValueAtPercentile(p))]),
-    };
-  } finally {
-    h.destroy();
-  }
+/** A histogram's statistics in milliseconds, or `null` when it holds nothing. */
+export function latencyStats(h: RecordableHistogram | null): LatencyStats | null {
+  if (h === null || h.count === 0) return null;
+  const ms = (us: number) => us / 1000;
+  return {
+    min: ms(h.min),
+    mean: ms(h.mean),
+    stdev: ms(h.stddev),
+    p50: ms(valueAtPercentile(h, 50)),
+    p90: ms(valueAtPercentile(h, 90)),
+    p99: ms(valueAtPercentile(h, 99)),
+    p999: ms(valueAtPercentile(h, 99.9)),
+    max: ms(h.max),
+    distribution: PLOT_PERCENTILES.map((p) => [p, ms(valueAtPercentile(h, p))]),
+  };
 }
 
 export function buildReport(
@@ -116,8 +112,8 @@ export function buildReport(
     bytesSent: result.bytesSent,
     bytesReceived: result.bytesReceived,
     throughput: { sent: per(result.bytesSent), received: per(result.bytesReceived) },
-    latency: stats(result.histogram),
-    uncorrectedLatency: stats(result.uncorrected),
+    latency: latencyStats(result.histogram),
+    uncorrectedLatency: latencyStats(result.uncorrected),
     timeline: result.timeline,
   };
 }

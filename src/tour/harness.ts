@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { summarizeCrash } from './_crash.js';
 
 /**
  * The file that runs an example, e.g. `001-daytime-tcp` →
@@ -38,7 +39,10 @@ export interface ExampleRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** What it wrote to stderr, less Node's report of a crash (see `crash`). */
   stderr: string;
+  /** It crashed: the uncaught error and where it was thrown, in one sentence. */
+  crash?: string;
 }
 
 export interface ExampleOptions {
@@ -131,9 +135,10 @@ export class RunningExample {
           resolve(match);
         } else if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
           done();
+          const { output, crash } = summarizeCrash(this.#stderr);
           reject(
             new Error(
-              `${this.command} exited before printing ${pattern}: ${this.#stderr.trim() || this.#stdout.trim()}`,
+              `${this.command} exited before printing ${pattern}: ${crash ?? (output.trim() || this.#stdout.trim())}`,
             ),
           );
         }
@@ -156,14 +161,18 @@ export class RunningExample {
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);
     const { code, signal } = await this.#exit;
     clearTimeout(timer);
-    return {
+    const { output, crash } = summarizeCrash(this.#stderr);
+    const run: ExampleRun = {
       command: this.command,
       startedAt: this.startedAt,
       code,
       signal,
       stdout: this.#stdout,
-      stderr: this.#stderr,
+      stderr: output,
     };
+    // A stack printed by a program that then exited 0 is its own business: shown no more, but no crash.
+    if (crash !== undefined && code !== 0) run.crash = crash;
+    return run;
   }
 
   /** Asks the example to stop (SIGTERM), then waits for it. */

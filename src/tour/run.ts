@@ -7,10 +7,11 @@
 
 import type { ExampleRun } from './harness.js';
 import type { WireExchange } from './recorder.js';
-import { type Check, STEPS, StepTools, type TourStep } from './steps.js';
+import { type Check, StepTools, type TourStep } from './step-tools.js';
+import { STEPS } from './steps/index.js';
 
-export type { Check, TourStep } from './steps.js';
-export { STEPS } from './steps.js';
+export type { Check, TourStep } from './step-tools.js';
+export { STEPS } from './steps/index.js';
 
 /** What one step did. */
 export interface StepResult {
@@ -24,7 +25,10 @@ export interface StepResult {
   checks: Check[];
   runs: ExampleRun[];
   wire: WireExchange[];
-  /** Something the step did not expect (a stand-in that would not start, an example that hung). */
+  /**
+   * Something the step did not expect, in one sentence: an example that crashed (and where), a
+   * stand-in that would not start, an example that hung.
+   */
   error?: string;
   ms: number;
 }
@@ -43,6 +47,17 @@ export function selectSteps(only: string[] = []): TourStep[] {
   return STEPS.filter((s) => only.some((name) => s.name === name || s.examples.includes(name)));
 }
 
+/** The first line of what was thrown: a step reports one sentence, never a stack. */
+function firstLine(caught: unknown): string {
+  const text = caught instanceof Error ? caught.message : String(caught);
+  return text.trim().split('\n')[0]!.trim() || 'the step failed without saying why';
+}
+
+/** The example of a run's command line (`node dist/examples/001-echo-client.js …`). */
+function exampleOf(run: ExampleRun): string {
+  return /examples\/([^/\s]+)\.js/.exec(run.command)?.[1] ?? run.command;
+}
+
 export async function runStep(step: TourStep): Promise<StepResult> {
   const tools = new StepTools();
   const started = performance.now();
@@ -50,9 +65,16 @@ export async function runStep(step: TourStep): Promise<StepResult> {
   try {
     await step.run(tools);
   } catch (caught) {
-    error = caught instanceof Error ? caught.message : String(caught);
+    error = firstLine(caught);
   } finally {
     await tools.cleanUp();
+  }
+  const runs = [...tools.runs].sort((a, b) => a.startedAt - b.startedAt);
+  // A crash explains whatever else went wrong in the step, so it is the step's error.
+  const crashed = runs.filter((run) => run.crash !== undefined);
+  if (crashed.length > 0) {
+    const more = crashed.length - 1;
+    error = `${exampleOf(crashed[0]!)} crashed: ${crashed[0]!.crash}${more > 0 ? ` (and ${more} more run${more === 1 ? '' : 's'} crashed)` : ''}`;
   }
   const ok = error === undefined && tools.checks.length > 0 && tools.checks.every((c) => c.ok);
   return {
@@ -63,7 +85,7 @@ export async function runStep(step: TourStep): Promise<StepResult> {
     examples: step.examples,
     ok,
     checks: tools.checks,
-    runs: [...tools.runs].sort((a, b) => a.startedAt - b.startedAt),
+    runs,
     wire: tools.wire,
     error,
     ms: Math.round(performance.now() - started),
