@@ -14,6 +14,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -136,6 +137,10 @@ await check('esm-ts: nodenext + exactOptionalPropertyTypes type-check and run', 
 
 await check('cjs: require() of every subpath runs', () => {
   const dir = project('cjs', {}, [tarball]);
+  // An optional peer: a JavaScript user is not handed Node's type definitions.
+  if (existsSync(join(dir, 'node_modules', '@types', 'node'))) {
+    throw new Error('npm installed @types/node, which is an optional peer dependency');
+  }
   process.stdout.write(run(process.execPath, [join(dir, 'main.cjs')], { cwd: dir }));
 });
 
