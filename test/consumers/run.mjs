@@ -5,6 +5,9 @@
 //   esm-ts     TypeScript, ES modules, nodenext, strict, exactOptionalPropertyTypes, skipLibCheck
 //              off: type-checked by the project's tsc against the installed .d.ts, then run
 //   cjs        plain CommonJS: require('socketkit') and every subpath, then run
+//   node10-ts  esm-ts's program compiled as CommonJS with the old `node` (node10) resolver, which
+//              finds the subpaths only through typesVersions; type-checked by the TypeScript 5 of
+//              tools/api-docs (TypeScript 7 no longer has that resolver), then run
 //   global     `npm install -g` into a temporary prefix: socketkit --version, --help, a tour
 //              excerpt (examples and certificates as shipped), serve + fetch
 //
@@ -33,6 +36,7 @@ const typesNode = JSON.parse(
   readFileSync(join(ROOT, 'node_modules', '@types', 'node', 'package.json'), 'utf8'),
 ).version;
 const TSC = join(ROOT, 'node_modules', '.bin', 'tsc');
+const TSC5 = join(ROOT, 'tools', 'api-docs', 'node_modules', 'typescript', 'bin', 'tsc');
 const keep = process.argv.includes('--keep');
 const work = mkdtempSync(join(tmpdir(), 'socketkit-consumers-'));
 
@@ -143,6 +147,17 @@ await check('cjs: require() of every subpath runs', () => {
   }
   process.stdout.write(run(process.execPath, [join(dir, 'main.cjs')], { cwd: dir }));
 });
+
+await check(
+  'node10-ts: the old resolver finds every subpath (typesVersions); CommonJS runs',
+  () => {
+    if (!existsSync(TSC5)) throw new Error(`${TSC5} is missing: npm ci --prefix tools/api-docs`);
+    const dir = project('node10-ts', {}, [tarball, `@types/node@${typesNode}`]);
+    cpSync(join(FIXTURES, 'esm-ts', 'main.ts'), join(dir, 'main.ts'));
+    run(process.execPath, [TSC5, '-p', dir], { cwd: dir });
+    process.stdout.write(run(process.execPath, [join(dir, 'out', 'main.js')], { cwd: dir }));
+  },
+);
 
 const prefix = join(work, 'prefix');
 const globalEnv = {

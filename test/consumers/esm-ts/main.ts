@@ -1,6 +1,7 @@
 /**
- * A user's program against the installed socketkit: TypeScript, ES modules, `nodenext` resolution
- * and the strictest optional-property rules, type-checked against the package's own .d.ts files.
+ * A user's TypeScript program against the installed socketkit, type-checked against the package's
+ * own .d.ts files: esm-ts compiles it as an ES module (nodenext, exactOptionalPropertyTypes),
+ * node10-ts as CommonJS with the old resolver. No top-level await, so it is valid as both.
  * Every subpath once, all on 127.0.0.1: a socket round trip, a refused connection, a framing codec,
  * an HTTP server and request, a classic service, a short load run.
  */
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   await peer.close();
   await service.close();
 
-  console.log('esm-ts: socket, error, framing, http, bench and services all worked');
+  console.log('typescript: socket, error, framing, http, bench and services all worked');
 }
 
 main().catch((error: unknown) => {
