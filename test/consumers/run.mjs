@@ -7,7 +7,9 @@
 //   cjs        plain CommonJS: require('socketkit') and every subpath, then run
 //   node10-ts  esm-ts's program compiled as CommonJS with the old `node` (node10) resolver, which
 //              finds the subpaths only through typesVersions; type-checked by the TypeScript 5 of
-//              tools/api-docs (TypeScript 7 no longer has that resolver), then run
+//              tools/api-docs (TypeScript 7 no longer has that resolver), then run; skipLibCheck
+//              on there, since esm-ts already checks the .d.ts themselves and TypeScript 5 takes
+//              40 s over @types/node on this machine
 //   global     `npm install -g` into a temporary prefix: socketkit --version, --help, a tour
 //              excerpt (examples and certificates as shipped), serve + fetch
 //
