@@ -116,6 +116,7 @@ await check('npm pack builds the tarball, and it holds what the package needs an
     'package/package.json',
     'package/README.md',
     'package/LICENSE',
+    'package/CHANGELOG.md',
     'package/dist/index.js',
     'package/dist/index.d.ts',
     'package/dist/cli/main.js',
