@@ -129,6 +129,15 @@ await check('npm pack builds the tarball, and it holds what the package needs an
   ];
   const absent = needed.filter((entry) => !entries.includes(entry));
   if (absent.length > 0) throw new Error(`the tarball lacks ${absent.join(', ')}`);
+  // The node10 resolver sees only typesVersions: every subpath of exports needs its line there.
+  const mapped = manifest.typesVersions?.['*'] ?? {};
+  const unmapped = Object.entries(manifest.exports)
+    .filter(([key, target]) => key !== '.' && typeof target === 'object')
+    .filter(([key, target]) => mapped[key.slice(2)]?.[0] !== target.types)
+    .map(([key]) => key);
+  if (unmapped.length > 0) {
+    throw new Error(`typesVersions does not map ${unmapped.join(', ')} to its exports types`);
+  }
 });
 
 if (tarball === '') {
