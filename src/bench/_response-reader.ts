@@ -9,7 +9,7 @@
  */
 
 import { HttpParser, type RequestHead, type ResponseHead } from '../http/parser.js';
-import type { StreamSocket } from '../socket/stream-socket.js';
+import type { PullTarget } from '../socket/pull.js';
 import { ExchangeError } from './_exchange-error.js';
 import type { Recorder } from './_recorder.js';
 import type { EngineSpec } from './engine.js';
@@ -22,7 +22,8 @@ function startsLikeHttp(chunk: Buffer): boolean {
   return chunk.compare(HTTP_PREFIX, 0, n, 0, n) === 0;
 }
 
-export class ResponseReader {
+/** Reads one HTTP response per exchange through the shared pull loop. */
+export class ResponseReader implements PullTarget {
   /** The final (non-1xx) status of the response being read; 0 until its head arrived. */
   status = 0;
   #keepAlive = true;
@@ -69,36 +70,36 @@ export class ResponseReader {
     this.#raw = false;
   }
 
+  /** Whether the response is complete: the pull loop's stop condition (bound, no closure per request). */
+  readonly ready = (): boolean => this.#complete;
+
+  /** Whether the connection may carry another request, once the response is complete. */
+  get keepAlive(): boolean {
+    return this.#keepAlive;
+  }
+
+  /** The pull loop's decoder: the parser, or in oneshot mode a reply that is not HTTP taken whole. */
+  feed(chunk: Buffer, offset: number): number {
+    if (!this.#any) {
+      this.#any = true;
+      this.#raw = this.#oneshot && !startsLikeHttp(chunk.subarray(offset));
+    }
+    const next = this.#raw ? chunk.length : this.#parser!.execute(chunk, offset);
+    this.#recorder.bytesReceived += next - offset;
+    return next;
+  }
+
   /**
-   * Takes one received chunk of the response (empty at EOF). Returns `null`
-   * while more is needed, else whether the connection may carry another
-   * request. Synchronous, so reading a response costs one await per chunk
-   * and no more.
+   * The server closed before the response was complete: fine for a body that runs to the close
+   * (and a oneshot reply that is not HTTP), an error otherwise. The connection is done either way.
    *
    * @throws {ExchangeError} the server closed before or inside the response.
    * @throws {HttpParseError} the response is malformed.
    */
-  take(sock: StreamSocket, chunk: Buffer): boolean | null {
-    const parser = this.#parser!;
-    if (chunk.length === 0) {
-      if (!this.#any) throw new ExchangeError('reset', 'the server closed without replying');
-      if (this.#raw) return false;
-      parser.finish(); // completes a close-delimited body, or throws for a cut one
-      if (!this.#complete)
-        throw new ExchangeError('reset', 'the server closed inside the response');
-      return false;
-    }
-    this.#recorder.bytesReceived += chunk.length;
-    if (!this.#any) {
-      this.#any = true;
-      this.#raw = this.#oneshot && !startsLikeHttp(chunk);
-    }
-    if (this.#raw) return null;
-    let at = 0;
-    while (at < chunk.length && !this.#complete) at = parser.execute(chunk, at);
-    if (!this.#complete) return null;
-    // Bytes after the response (the server sent more than asked): keep them for the next read.
-    if (at < chunk.length) sock.unshift(chunk.subarray(at));
-    return this.#keepAlive;
+  ended(): void {
+    if (!this.#any) throw new ExchangeError('reset', 'the server closed without replying');
+    if (this.#raw) return;
+    this.#parser!.finish(); // completes a close-delimited body, or throws for a cut one
+    if (!this.#complete) throw new ExchangeError('reset', 'the server closed inside the response');
   }
 }

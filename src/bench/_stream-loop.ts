@@ -8,6 +8,7 @@
  */
 
 import { connect } from '../socket/connect.js';
+import { pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import { waitUntil } from './_budget.js';
 import { classify, ExchangeError } from './_exchange-error.js';
@@ -61,9 +62,11 @@ export async function streamLoop(run: EngineRun): Promise<void> {
         await readEcho(sock, payload, recorder);
       } else {
         reader.begin();
-        let done: boolean | null = null;
-        while (done === null) done = reader.take(sock, (await sock.recv(65536)) as Buffer);
-        keep = done;
+        if (await pull(sock, reader, reader.ready)) keep = reader.keepAlive;
+        else {
+          reader.ended();
+          keep = false;
+        }
         if (reader.status !== 0) {
           if (measured) recorder.status(reader.status);
           good = reader.status < 300;
