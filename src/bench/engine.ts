@@ -94,7 +94,7 @@ export interface EngineRun {
  * stops, since counting connect errors against a closed port would only
  * measure the refusal.
  */
-export class Reachability {
+class Reachability {
   /** Why the target is unreachable, once it is known to be. */
   error: unknown = null;
   #everConnected = false;

@@ -41,11 +41,6 @@ export function formatAddressTuple(address: SocketAddress | null): string {
   return `('${address.host}', ${address.port})`;
 }
 
-/** `127.0.0.1:7342`, or `[::1]:7342` for IPv6. */
-export function formatHostPort(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * Checks that `port` is an integer from 0 to 65535 and returns it as a
  * number. Numeric strings (`"8080"`) are accepted, since ports often come

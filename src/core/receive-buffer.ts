@@ -31,7 +31,7 @@ import {
   LimitOverrunError,
   SocketClosedError,
 } from './errors.js';
-import { Waiter, type WaitOptions } from './waiter.js';
+import { timeoutFor, Waiter, type WaitOptions } from './waiter.js';
 
 /** asyncio's default stream limit: the most bytes held for a reader that is not asking for them. */
 export const DEFAULT_BUFFER_LIMIT = 64 * 1024;
@@ -445,7 +445,7 @@ export class ReceiveBuffer {
 
     let timeout: number | null;
     try {
-      timeout = options?.timeout === undefined ? this.#timeout : validateTimeout(options.timeout);
+      timeout = timeoutFor(options, this.#timeout);
     } catch (error) {
       return Promise.reject(error);
     }

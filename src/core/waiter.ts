@@ -8,6 +8,7 @@
  * @module
  */
 
+import { validateTimeout } from './address.js';
 import { SocketAbortError, SocketTimeoutError } from './errors.js';
 import { type LongTimer, setLongTimeout } from './timers.js';
 
@@ -17,6 +18,18 @@ export interface WaitOptions {
   timeout?: number | null;
   /** Cancels the wait. Bytes that already arrived stay in the socket's buffer. */
   signal?: AbortSignal;
+}
+
+/**
+ * The wait a call gets: its own `timeout` option when given (checked), else the socket's.
+ *
+ * @throws {TypeError|RangeError} the option is not a number of milliseconds ≥ 0 or null.
+ */
+export function timeoutFor(
+  options: WaitOptions | undefined,
+  fallback: number | null,
+): number | null {
+  return options?.timeout === undefined ? fallback : validateTimeout(options.timeout);
 }
 
 /** What a waiter needs to say, if it ends early, what was waiting and on what. */

@@ -155,7 +155,7 @@ export const DEFAULT_MAX_FRAME = 64 * 1024;
  * The most a decoder reserves ahead of the bytes it has: a header may
  * announce gigabytes, but memory follows what actually arrives.
  */
-export const MAX_RESERVE = 1024 * 1024;
+const MAX_RESERVE = 1024 * 1024;
 
 /**
  * Bytes of an unfinished frame, gathered across chunks: one copy per byte,

@@ -41,7 +41,7 @@ const CONTENT = [
 ];
 
 /** Whether two targets share scheme, host and port (RFC 6454's origin). */
-export function sameOrigin(a: RequestTarget, b: RequestTarget): boolean {
+function sameOrigin(a: RequestTarget, b: RequestTarget): boolean {
   return (
     a.secure === b.secure && a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port
   );

@@ -205,7 +205,7 @@ export function prepareBody(body: MessageBody): PreparedBody {
 }
 
 /** One chunk of a chunked body: size line, data, CRLF (RFC 9112 §7.1). */
-export function encodeChunk(piece: Uint8Array): Buffer {
+function encodeChunk(piece: Uint8Array): Buffer {
   const sizeLine = `${piece.length.toString(16)}\r\n`;
   const out = Buffer.allocUnsafe(sizeLine.length + piece.length + 2);
   out.write(sizeLine, 0, 'latin1');
@@ -216,7 +216,7 @@ export function encodeChunk(piece: Uint8Array): Buffer {
 }
 
 /** The last chunk and the trailer section (RFC 9112 §7.1.2), checked like a head's fields. */
-export function lastChunk(trailers?: HeadersInit): Buffer {
+function lastChunk(trailers?: HeadersInit): Buffer {
   return Buffer.from(`0\r\n${fieldLines(trailers)}\r\n`, 'latin1');
 }
 

@@ -203,7 +203,7 @@ function systemLookup(
 function hostsFileNames(host: string): { hostname: string; aliases: string[] } | null {
   let text: string;
   try {
-    text = readFileSync(process.env.SOCKETKIT_HOSTS_FILE ?? '/etc/hosts', 'utf8');
+    text = readFileSync('/etc/hosts', 'utf8');
   } catch {
     return null;
   }

@@ -37,7 +37,7 @@ export type DirectSink = (shared: Buffer, length: number) => void;
 const DIRECT_READ = Symbol('socketkit.directRead');
 
 /** Receives the reads of one socket; `StreamSocket` attaches its feed here. */
-export class DirectRead {
+class DirectRead {
   #sink: DirectSink | null = null;
   #early: Buffer[] = [];
 

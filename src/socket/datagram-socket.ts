@@ -34,7 +34,7 @@ import {
   SocketClosedError,
 } from '../core/errors.js';
 import { resolvePort } from '../core/service-table.js';
-import { Waiter, type WaitOptions } from '../core/waiter.js';
+import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
 
 /** The largest UDP payload over IPv4: 65,535 − 8 (UDP header) − 20 (IP header). */
 export const MAX_DATAGRAM_IPV4 = 65507;
@@ -435,7 +435,7 @@ export class DatagramSocket {
     }
     let timeout: number | null;
     try {
-      timeout = options?.timeout === undefined ? this.#timeout : validateTimeout(options.timeout);
+      timeout = timeoutFor(options, this.#timeout);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -21,7 +21,7 @@ import {
 import { fromNodeError, SocketClosedError } from '../core/errors.js';
 import { DEFAULT_BUFFER_LIMIT } from '../core/receive-buffer.js';
 import { resolvePort } from '../core/service-table.js';
-import { Waiter, type WaitOptions } from '../core/waiter.js';
+import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
 import { adoptAccepted } from './_direct-read.js';
 import { StreamSocket } from './stream-socket.js';
 
@@ -253,7 +253,7 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
     if (this.#error !== null) return Promise.reject(this.#error);
     let timeout: number | null;
     try {
-      timeout = options?.timeout === undefined ? this.#timeout : validateTimeout(options.timeout);
+      timeout = timeoutFor(options, this.#timeout);
     } catch (error) {
       return Promise.reject(error);
     }

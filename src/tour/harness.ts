@@ -16,7 +16,7 @@ import { summarizeCrash } from './_crash.js';
  * …/dist/examples/001-daytime-tcp.js: next to this module once built, or
  * in dist/ when this module runs from source.
  */
-export function exampleFile(name: string): string {
+function exampleFile(name: string): string {
   const candidates = [
     new URL(`../examples/${name}.js`, import.meta.url),
     new URL(`../../dist/examples/${name}.js`, import.meta.url),

@@ -21,7 +21,7 @@ export interface StandIn {
 }
 
 /** The tour's CA and server certificate (see assets/tour/README.md). */
-export const TOUR_ASSETS = new URL('../../assets/tour/', import.meta.url);
+const TOUR_ASSETS = new URL('../../assets/tour/', import.meta.url);
 export const TOUR_CA = new URL('ca.pem', TOUR_ASSETS);
 
 /** The page the web stand-ins serve: long enough to need several reads. */

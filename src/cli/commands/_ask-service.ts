@@ -12,8 +12,8 @@ import { udp } from '../../socket/datagram-socket.js';
 import { writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
-export const UDP_TRIES = 3;
-export const UDP_WAIT_MS = 2000;
+const UDP_TRIES = 3;
+const UDP_WAIT_MS = 2000;
 
 export async function askOverTcp(host: string, port: number): Promise<void> {
   const sock = await connect(host, port, { timeout: 10_000 });

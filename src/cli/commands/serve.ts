@@ -35,7 +35,7 @@ interface ServeFlags {
 }
 
 /** Where each service listens: base + its classic port; reverse at base + 342 (7342); http at base + 1080 (8080). */
-export function defaultPort(name: string, base: number): number {
+function defaultPort(name: string, base: number): number {
   if (base === 0) return 0;
   if (name === 'http') return base + 1080;
   if (name === 'reverse') return base + 342;
