@@ -21,7 +21,8 @@
  * @module
  */
 
-import { copyExact, copyForReader } from './_copy.js';
+import { ByteQueue } from './_byte-queue.js';
+import { copyForReader } from './_copy.js';
 import { validateTimeout } from './address.js';
 import { asBuffer, type Bytes, describeType, EMPTY } from './bytes.js';
 import {
@@ -38,10 +39,6 @@ export const DEFAULT_BUFFER_LIMIT = 64 * 1024;
 
 /** How many bytes `recv()` returns at most when not told. */
 export const DEFAULT_RECV_SIZE = 64 * 1024;
-
-/** Pieces smaller than this are gathered into a shared block instead of kept one by one. */
-const GATHER_BELOW = 4 * 1024;
-const BLOCK_SIZE = 16 * 1024;
 
 /** Options for {@link ReceiveBuffer.recvUntil} and {@link ReceiveBuffer.readLine}. */
 export interface RecvUntilOptions extends WaitOptions {
@@ -96,14 +93,8 @@ export class ReceiveBuffer {
   readonly #target: () => string;
   readonly #context: () => ErrorContext;
 
-  // Bytes: #chunks from #head on, #buffered in all. The last chunk may be a view of #block
-  // ending at #blockUsed (#lastInBlock), which small pieces extend in place.
-  #chunks: Buffer[] = [];
-  #head = 0;
-  #buffered = 0;
-  #block: Buffer = EMPTY;
-  #blockUsed = 0;
-  #lastInBlock = false;
+  /** The bytes that arrived and wait to be read. */
+  readonly #bytes = new ByteQueue();
 
   #reader: Reader | null = null;
   /** Reused for every plain wait (no timeout, no signal), so parking a read allocates no object. */
@@ -140,7 +131,7 @@ export class ReceiveBuffer {
     // Ping-pong's path: a recv() waits on an empty buffer and the chunk fits; hand it over.
     if (
       reader !== null &&
-      this.#buffered === 0 &&
+      this.#bytes.length === 0 &&
       reader.attempt === this.#attemptRecv &&
       chunk.length <= this.#recvSize
     ) {
@@ -148,8 +139,7 @@ export class ReceiveBuffer {
       reader.resolve(chunk);
       return;
     }
-    if (chunk.length < GATHER_BELOW) this.#gather(chunk, chunk.length);
-    else this.#append(chunk);
+    this.#bytes.add(chunk);
     this.#arrived();
   }
 
@@ -160,7 +150,7 @@ export class ReceiveBuffer {
   feedShared(source: Buffer, length: number): void {
     if (this.#readShut || this.#closed || length === 0) return;
     const reader = this.#reader;
-    if (reader !== null && this.#buffered === 0) {
+    if (reader !== null && this.#bytes.length === 0) {
       if (reader.attempt === this.#attemptRecv && length <= this.#recvSize) {
         this.#reader = null;
         reader.resolve(copyForReader(source, length));
@@ -172,13 +162,13 @@ export class ReceiveBuffer {
         this.#reader = null;
         reader.resolve(copied);
         if (copied < length) {
-          this.#gatherOrCopy(source.subarray(copied), length - copied);
+          this.#bytes.keep(source.subarray(copied), length - copied);
           this.#arrived();
         }
         return;
       }
     }
-    this.#gatherOrCopy(source, length);
+    this.#bytes.keep(source, length);
     this.#arrived();
   }
 
@@ -203,7 +193,7 @@ export class ReceiveBuffer {
   recv(size = DEFAULT_RECV_SIZE, options?: WaitOptions): Promise<Bytes> {
     if (!(size >= 1 && Number.isInteger(size))) return Promise.reject(badSize('recv', size));
     // The hot path: bytes are waiting and nobody else is reading.
-    if (this.#buffered > 0 && this.#reader === null && !this.#closed) {
+    if (this.#bytes.length > 0 && this.#reader === null && !this.#closed) {
       return Promise.resolve(this.#take(size));
     }
     const refused = this.#refuse('recv', size);
@@ -213,7 +203,7 @@ export class ReceiveBuffer {
   }
 
   readonly #attemptRecv = (): Buffer | undefined => {
-    if (this.#buffered > 0) return this.#take(this.#recvSize);
+    if (this.#bytes.length > 0) return this.#take(this.#recvSize);
     return this.#ended() ? EMPTY : undefined;
   };
 
@@ -235,9 +225,9 @@ export class ReceiveBuffer {
 
   readonly #attemptRecvInto = (): number | undefined => {
     const target = this.#recvTarget;
-    if (this.#buffered === 0) return this.#ended() ? 0 : undefined;
+    if (this.#bytes.length === 0) return this.#ended() ? 0 : undefined;
     let filled = 0;
-    while (filled < target.length && this.#buffered > 0) {
+    while (filled < target.length && this.#bytes.length > 0) {
       const part = this.#take(target.length - filled);
       part.copy(target, filled);
       filled += part.length;
@@ -256,9 +246,9 @@ export class ReceiveBuffer {
     const refused = this.#refuse('recvExactly', size);
     if (refused !== null) return refused;
     return this.#wait('recvExactly', size, options, () => {
-      if (this.#buffered >= size) return this.#takeExactly(size);
+      if (this.#bytes.length >= size) return this.#takeExactly(size);
       if (!this.#ended()) return undefined;
-      const partial = this.#takeExactly(this.#buffered);
+      const partial = this.#takeExactly(this.#bytes.length);
       const call = `recvExactly(${size})`;
       throw new IncompleteReadError(
         `${call} got ${partial.length} bytes before the stream ended${this.#target()}`,
@@ -292,16 +282,16 @@ export class ReceiveBuffer {
     const call = `recvUntil(${shown})`;
     let scanned = 0;
     return this.#wait('recvUntil', shown, options, () => {
-      const at = this.#indexOf(sep, scanned);
+      const at = this.#bytes.indexOf(sep, scanned);
       if (at >= 0) {
         const end = at + sep.length;
         if (end > maxLength) throw this.#overrun(call, maxLength, end);
         return this.#takeExactly(end);
       }
-      if (this.#buffered >= maxLength) throw this.#overrun(call, maxLength, this.#buffered);
-      scanned = Math.max(0, this.#buffered - sep.length + 1);
+      if (this.#bytes.length >= maxLength) throw this.#overrun(call, maxLength, this.#bytes.length);
+      scanned = Math.max(0, this.#bytes.length - sep.length + 1);
       if (!this.#ended()) return undefined;
-      const partial = this.#takeExactly(this.#buffered);
+      const partial = this.#takeExactly(this.#bytes.length);
       throw new IncompleteReadError(
         `${call} reached the end of the stream after ${partial.length} bytes without the separator${this.#target()}`,
         partial,
@@ -328,17 +318,18 @@ export class ReceiveBuffer {
     if (refused !== null) return refused;
     let scanned = 0;
     return this.#wait('readLine', '', options, () => {
-      const at = this.#indexOf(NEWLINE, scanned);
+      const at = this.#bytes.indexOf(NEWLINE, scanned);
       if (at >= 0) {
         if (at + 1 > maxLength) throw this.#overrun('readLine()', maxLength, at + 1);
         const line = this.#takeExactly(at + 1);
         const cut = line.length >= 2 && line[line.length - 2] === 0x0d ? 2 : 1;
         return line.toString('utf8', 0, line.length - cut);
       }
-      if (this.#buffered >= maxLength) throw this.#overrun('readLine()', maxLength, this.#buffered);
-      scanned = this.#buffered;
+      if (this.#bytes.length >= maxLength)
+        throw this.#overrun('readLine()', maxLength, this.#bytes.length);
+      scanned = this.#bytes.length;
       if (!this.#ended()) return undefined;
-      return this.#buffered > 0 ? this.#takeExactly(this.#buffered).toString('utf8') : null;
+      return this.#bytes.length > 0 ? this.#takeExactly(this.#bytes.length).toString('utf8') : null;
     });
   }
 
@@ -349,10 +340,7 @@ export class ReceiveBuffer {
   unshift(bytes: Bytes): void {
     const buf = asBuffer(bytes, 'unshift()');
     if (buf.length === 0 || this.#closed || this.#readShut) return;
-    if (this.#head > 0) this.#chunks[--this.#head] = buf;
-    else this.#chunks.unshift(buf);
-    if (this.#chunks.length === 1) this.#lastInBlock = false;
-    this.#buffered += buf.length;
+    this.#bytes.unshift(buf);
     this.#notify();
   }
 
@@ -360,12 +348,12 @@ export class ReceiveBuffer {
 
   /** How many received bytes wait to be read. */
   get buffered(): number {
-    return this.#buffered;
+    return this.#bytes.length;
   }
 
   /** True once the stream has ended and every byte in it has been read. */
   get atEof(): boolean {
-    return this.#ended() && this.#buffered === 0;
+    return this.#ended() && this.#bytes.length === 0;
   }
 
   /** Whether a read is waiting. */
@@ -386,7 +374,7 @@ export class ReceiveBuffer {
   shutdownRead(): void {
     if (this.#readShut) return;
     this.#readShut = true;
-    this.#drop();
+    this.#bytes.clear();
     this.#resume();
     this.#notify();
   }
@@ -395,7 +383,7 @@ export class ReceiveBuffer {
   close(reason: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#drop();
+    this.#bytes.clear();
     const reader = this.#reader;
     this.#reader = null;
     reader?.reject(reason);
@@ -462,7 +450,7 @@ export class ReceiveBuffer {
       detach: () => {
         this.#reader = null;
       },
-      detail: () => `${this.#buffered} bytes are buffered and kept for the next read`,
+      detail: () => `${this.#bytes.length} bytes are buffered and kept for the next read`,
       ...this.#context(),
     });
     if (!waiter.settled) {
@@ -510,7 +498,7 @@ export class ReceiveBuffer {
   /** New bytes are buffered: wake the reader, or pause the transport at the limit. */
   #arrived(): void {
     if (this.#reader !== null) this.#notify();
-    if (this.#reader === null && this.#buffered >= this.#limit && !this.#paused) {
+    if (this.#reader === null && this.#bytes.length >= this.#limit && !this.#paused) {
       this.#paused = true;
       this.#pause();
     }
@@ -523,122 +511,18 @@ export class ReceiveBuffer {
     }
   }
 
-  /** Keeps `source[0, length)`: gathered into the block when small, else its own copy. */
-  #gatherOrCopy(source: Buffer, length: number): void {
-    if (length < GATHER_BELOW) this.#gather(source, length);
-    else this.#append(copyExact(source, length));
-  }
-
-  #append(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    this.#lastInBlock = false;
-  }
-
-  /** Copies a small piece onto the end of the last chunk when it is the block's, else starts one there. */
-  #gather(source: Buffer, length: number): void {
-    if (this.#blockUsed + length > this.#block.length) {
-      this.#block = Buffer.allocUnsafe(BLOCK_SIZE);
-      this.#blockUsed = 0;
-      this.#lastInBlock = false;
-    }
-    const start = this.#blockUsed;
-    source.copy(this.#block, start, 0, length);
-    this.#blockUsed = start + length;
-    this.#buffered += length;
-    if (this.#lastInBlock) {
-      const last = this.#chunks.length - 1;
-      const view = this.#chunks[last]!;
-      this.#chunks[last] = this.#block.subarray(
-        view.byteOffset - this.#block.byteOffset,
-        this.#blockUsed,
-      );
-    } else {
-      this.#chunks.push(this.#block.subarray(start, this.#blockUsed));
-      this.#lastInBlock = true;
-    }
-  }
-
-  #drop(): void {
-    this.#chunks = [];
-    this.#head = 0;
-    this.#buffered = 0;
-    this.#lastInBlock = false;
-  }
-
-  /** Takes up to `size` bytes from the first chunk (no copy). */
+  /** Takes up to `size` bytes from the front, resuming the transport below the limit. */
   #take(size: number): Buffer {
-    const first = this.#chunks[this.#head]!;
-    let out: Buffer;
-    if (first.length <= size) {
-      out = first;
-      this.#chunks[this.#head++] = EMPTY;
-      if (this.#head === this.#chunks.length) {
-        this.#chunks.length = 0;
-        this.#head = 0;
-        this.#lastInBlock = false;
-      }
-    } else {
-      out = first.subarray(0, size);
-      this.#chunks[this.#head] = first.subarray(size);
-    }
-    this.#buffered -= out.length;
-    if (this.#paused && this.#buffered < this.#limit) this.#resume();
+    const out = this.#bytes.take(size);
+    if (this.#paused && this.#bytes.length < this.#limit) this.#resume();
     return out;
   }
 
-  /** Takes exactly `size` bytes (`size <= #buffered`), copying only when they span chunks. */
+  /** Takes exactly `size` bytes (`size` ≤ buffered), resuming the transport below the limit. */
   #takeExactly(size: number): Buffer {
-    if (size === 0) return EMPTY;
-    const first = this.#chunks[this.#head]!;
-    if (first.length >= size) return this.#take(size);
-    const out = Buffer.allocUnsafe(size);
-    let filled = 0;
-    while (filled < size) {
-      const part = this.#take(size - filled);
-      part.copy(out, filled);
-      filled += part.length;
-    }
+    const out = this.#bytes.takeExactly(size);
+    if (this.#paused && this.#bytes.length < this.#limit) this.#resume();
     return out;
-  }
-
-  /** Absolute offset of `sep` in the buffered bytes at or after `from`, or -1. */
-  #indexOf(sep: Buffer, from: number): number {
-    let base = 0;
-    for (let i = this.#head; i < this.#chunks.length; i++) {
-      const chunk = this.#chunks[i]!;
-      const end = base + chunk.length;
-      if (from < end) {
-        const start = from > base ? from - base : 0;
-        const hit = sep.length === 1 ? chunk.indexOf(sep[0]!, start) : chunk.indexOf(sep, start);
-        if (hit >= 0) return base + hit;
-        // A separator may begin in this chunk's tail and end in a later chunk.
-        if (sep.length > 1 && i + 1 < this.#chunks.length) {
-          for (let s = Math.max(start, chunk.length - sep.length + 1); s < chunk.length; s++) {
-            if (this.#matchesAt(sep, i, s)) return base + s;
-          }
-        }
-      }
-      base = end;
-    }
-    return -1;
-  }
-
-  #matchesAt(sep: Buffer, chunkIndex: number, offset: number): boolean {
-    let i = chunkIndex;
-    let at = offset;
-    for (let k = 0; k < sep.length; k++) {
-      let chunk = this.#chunks[i]!;
-      while (at >= chunk.length) {
-        i++;
-        at = 0;
-        if (i >= this.#chunks.length) return false;
-        chunk = this.#chunks[i]!;
-      }
-      if (chunk[at] !== sep[k]) return false;
-      at++;
-    }
-    return true;
   }
 
   #maxLength(value: number | undefined, call: string): number {
@@ -653,7 +537,7 @@ export class ReceiveBuffer {
 
   #overrun(call: string, maxLength: number, consumed: number): LimitOverrunError {
     return new LimitOverrunError(
-      `${call} found no separator within maxLength ${maxLength} bytes${this.#target()}; the ${this.#buffered} bytes stay buffered`,
+      `${call} found no separator within maxLength ${maxLength} bytes${this.#target()}; the ${this.#bytes.length} bytes stay buffered`,
       consumed,
       this.#where(call),
     );

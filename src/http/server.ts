@@ -19,7 +19,8 @@
 import type { SocketAddress } from '../core/address.js';
 import { listen, type TlsListenOptions } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
-import { Connection, describe, errorResponse, type Handler } from './connection.js';
+import { Connection, describe, type Handler } from './connection.js';
+import { errorResponse } from './response-head.js';
 
 export type { Handler, ServerRequest, ServerResponse } from './connection.js';
 
