@@ -56,6 +56,32 @@ function parseDuration(value: string): number {
   return ms;
 }
 
+/** The library's option names, as the flags that set them. */
+const FLAG_WORDS: Array<[RegExp, string]> = [
+  [
+    /^Invalid option size in (\w+) mode: it sets the echo and udp payload; use body for HTTP$/,
+    '--size is for --mode echo and udp; send a request body with --body in $1 mode',
+  ],
+  [
+    /^Invalid options for (\w+) mode: method, headers and body are for http and oneshot; use size$/,
+    '-m, -H and --body are for --mode http and oneshot; set the payload of $1 mode with --size',
+  ],
+  [/^Invalid size /, 'Invalid --size '],
+  [/^Invalid connection count /, 'Invalid -c/--connections '],
+  [/^Invalid request count /, 'Invalid -n/--requests '],
+  [/^Invalid worker count /, 'Invalid --workers '],
+  [/^Invalid duration /, 'Invalid -d/--duration '],
+  [/^Invalid warm-up /, 'Invalid --warmup '],
+  [/^Invalid timeout /, 'Invalid --timeout '],
+  [/^Invalid rate /, 'Invalid -R/--rate '],
+  [/ the connections \((\d+)\)/, ' -c/--connections ($1)'],
+  [/\(--allow-remote\)/, 'with --allow-remote'],
+];
+
+function inFlagWords(message: string): string {
+  return FLAG_WORDS.reduce((text, [pattern, words]) => text.replace(pattern, words), message);
+}
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description('load-test a server on this machine and report latency percentiles (ab, wrk)')
@@ -190,11 +216,8 @@ async function run(target: string, flags: BenchFlags): Promise<void> {
   try {
     report = await bench(options);
   } catch (error) {
-    if (error instanceof RangeError && /not a loopback address/.test(error.message)) {
-      throw new CliError(
-        error.message.replace('(--allow-remote)', 'with --allow-remote'),
-        ExitCode.USAGE,
-      );
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw new CliError(inFlagWords(error.message), ExitCode.USAGE);
     }
     throw error;
   } finally {
