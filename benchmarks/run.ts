@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, machineLine, ROOT, type Section } from './_lib.js';
 import { codecBenchmark } from './codecs.js';
+import { defencesBenchmark } from './defences.js';
 import { echoBenchmark } from './echo.js';
 import { fetchBenchmark } from './fetch.js';
 import { httpServeBenchmark } from './http-serve.js';
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<Section>> = {
   fetch: fetchBenchmark,
   http: httpServeBenchmark,
   load: loadBenchmark,
+  defences: defencesBenchmark,
 };
 
 const wanted = process.argv.slice(2);
