@@ -101,7 +101,6 @@ export class DelimitedDecoder extends FrameDecoder {
   readonly #gathered = new Accumulator();
   /** Positions of #gathered before this one cannot start a delimiter. */
   #scanned = 0;
-  #failed: Error | null = null;
 
   constructor(delimiters: Buffer[], maxLength: number, keep: boolean, stripCr: boolean) {
     super();
@@ -115,7 +114,6 @@ export class DelimitedDecoder extends FrameDecoder {
   }
 
   protected decode(chunk: Buffer, offset: number): number {
-    if (this.#failed) throw this.#failed;
     if (this.#gathered.length === 0) {
       // Common case: the whole frame is in this chunk; hand out a view, copy nothing.
       const only = this.#only;
@@ -165,21 +163,18 @@ export class DelimitedDecoder extends FrameDecoder {
     }
     if (found === null && data.length >= this.#holdLimit) {
       // No delimiter can start within maxLength any more: fail before buffering the rest.
-      this.#gathered.clear();
-      this.#failed = new FrameTooLongError(
+      throw new FrameTooLongError(
         `No delimiter within maxLength ${this.#maxLength} bytes: the frame is longer than that`,
         data.length,
         this.#maxLength,
       );
-      throw this.#failed;
     }
     // Every delimiter that could still complete starts at or after this point.
     this.#scanned = Math.max(0, data.length - this.#longest + 1);
     return offset + this.#gathered.length - before;
   }
 
-  finish(): Uint8Array | undefined {
-    if (this.#failed) throw this.#failed;
+  protected end(): Uint8Array | undefined {
     if (this.#gathered.length === 0) return undefined;
     this.#scanned = 0;
     throw this.incomplete(
@@ -188,7 +183,7 @@ export class DelimitedDecoder extends FrameDecoder {
     );
   }
 
-  release(): Uint8Array {
+  protected giveBack(): Uint8Array {
     this.#scanned = 0;
     return this.#gathered.takeAll();
   }
@@ -206,13 +201,11 @@ export class DelimitedDecoder extends FrameDecoder {
       if (!this.#keep) out = frame.subarray(0, length);
     }
     if (length > this.#maxLength) {
-      this.#gathered.clear();
-      this.#failed = new FrameTooLongError(
+      throw new FrameTooLongError(
         `A frame of ${length} bytes is longer than maxLength ${this.#maxLength}`,
         length,
         this.#maxLength,
       );
-      throw this.#failed;
     }
     this.emit(out);
   }

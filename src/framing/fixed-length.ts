@@ -119,12 +119,12 @@ class FixedLengthDecoder extends FrameDecoder {
     return offset + taken;
   }
 
-  finish(): Uint8Array | undefined {
+  protected end(): Uint8Array | undefined {
     if (this.#gathered.length === 0) return undefined;
     throw this.incomplete('fixed-length frame', this.#gathered.takeAll(), this.#size);
   }
 
-  release(): Uint8Array {
+  protected giveBack(): Uint8Array {
     return this.#gathered.takeAll();
   }
 
