@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CorruptedFrameError, FrameTooLongError } from '../core/errors.js';
 import type { Codec } from './codec.js';
-import { delimited, lengthPrefixed } from './index.js';
+import { closeDelimited, delimited, fixedLength, lengthPrefixed, lines } from './index.js';
 
 const text = (s: string) => Buffer.from(s, 'latin1');
 const show = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f).toString('latin1'));
@@ -13,6 +13,7 @@ describe('FrameDecoder.push() and bad input after good frames', () => {
     [string, Codec, string, string, typeof FrameTooLongError | typeof CorruptedFrameError]
   > = [
     ['delimited', delimited('#', { maxLength: 2 }), 'a#b#', 'xyz', FrameTooLongError],
+    ['lines', lines({ maxLength: 2 }), 'a\nb\r\n', 'xyz', FrameTooLongError],
     [
       'lengthPrefixed',
       lengthPrefixed({ header: 'u8', maxLength: 2 }),
@@ -92,5 +93,135 @@ describe('FrameDecoder.push() and bad input after good frames', () => {
     assert.deepEqual(show(decoder.push(text('\x02ab\x01'))), ['ab']);
     assert.deepEqual(show(decoder.push(text('c\x09'))), ['c']);
     assert.throws(() => decoder.finish(), /announces 9 bytes, more than maxLength 3/);
+  });
+});
+
+describe('every codec at its maxLength', () => {
+  /**
+   * Each row: a codec with maxLength `max`, the wire bytes of a frame `length` long (built by
+   * hand: encode refuses one too long), and the index of the byte that proves a frame of
+   * max + 1 too long.
+   */
+  const rows: Array<{
+    name: string;
+    codec: (max: number) => Codec;
+    wire: (length: number) => Buffer;
+    proof: (max: number) => number;
+  }> = [
+    {
+      name: 'delimited("\\n")',
+      codec: (max) => delimited('\n', { maxLength: max }),
+      wire: (n) => Buffer.concat([Buffer.alloc(n, 'a'), text('\n')]),
+      proof: (max) => max, // the byte after maxLength is not "\n"
+    },
+    {
+      name: 'delimited("#*#")',
+      codec: (max) => delimited('#*#', { maxLength: max }),
+      wire: (n) => Buffer.concat([Buffer.alloc(n, 'a'), text('#*#')]),
+      proof: (max) => max,
+    },
+    {
+      name: 'delimited(["\\r\\n", "\\n"])',
+      codec: (max) => delimited(['\r\n', '\n'], { maxLength: max }),
+      wire: (n) => Buffer.concat([Buffer.alloc(n, 'a'), text('\r\n')]),
+      proof: (max) => max,
+    },
+    {
+      name: 'lines() with CRLF',
+      codec: (max) => lines({ maxLength: max }),
+      wire: (n) => Buffer.concat([Buffer.alloc(n, 'a'), text('\r\n')]),
+      proof: (max) => max, // "a" where only CR or LF may come
+    },
+    {
+      name: 'lengthPrefixed u8',
+      codec: (max) => lengthPrefixed({ header: 'u8', maxLength: max }),
+      wire: (n) => Buffer.concat([Buffer.from([n]), Buffer.alloc(n, 'a')]),
+      proof: () => 0, // the header itself
+    },
+    {
+      name: 'lengthPrefixed u32be',
+      codec: (max) => lengthPrefixed({ header: 'u32be', maxLength: max }),
+      wire: (n) => {
+        const header = Buffer.alloc(4);
+        header.writeUInt32BE(n);
+        return Buffer.concat([header, Buffer.alloc(n, 'a')]);
+      },
+      proof: () => 3,
+    },
+    {
+      name: 'lengthPrefixed varint, length includes header',
+      codec: (max) =>
+        lengthPrefixed({ header: 'varint', maxLength: max, lengthIncludesHeader: true }),
+      wire: (n) => Buffer.concat([Buffer.from([n + 1]), Buffer.alloc(n, 'a')]), // n + 1 < 128 here
+      proof: () => 0,
+    },
+    {
+      name: 'lengthPrefixed { ascii: 5 }',
+      codec: (max) => lengthPrefixed({ header: { ascii: 5 }, maxLength: max }),
+      wire: (n) => Buffer.concat([text(String(n).padStart(5, '0')), Buffer.alloc(n, 'a')]),
+      proof: () => 4,
+    },
+    {
+      name: 'closeDelimited',
+      codec: (max) => closeDelimited({ maxLength: max }),
+      wire: (n) => Buffer.alloc(n, 'a'),
+      proof: (max) => max,
+    },
+  ];
+
+  /** The frames and error of `wire` fed one byte at a time, and the index of the byte that threw. */
+  function byteByByte(codec: Codec, wire: Buffer) {
+    const decoder = codec.decoder();
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < wire.length; i++) {
+      try {
+        frames.push(...decoder.push(wire.subarray(i, i + 1)));
+      } catch (error) {
+        return { frames, error: error as Error, at: i };
+      }
+    }
+    const last = decoder.finish();
+    if (last !== undefined) frames.push(last);
+    return { frames, error: null, at: -1 };
+  }
+
+  for (const row of rows) {
+    for (const max of [1, 5, 100]) {
+      test(`${row.name} with maxLength ${max}: ${max} bytes pass, ${max + 1} fail at the same byte whole and split`, () => {
+        const codec = row.codec(max);
+        const message = Buffer.alloc(max, 'a');
+        // maxLength bytes: encoded, and decoded whole and byte by byte.
+        assert.deepEqual(Buffer.from(codec.encode(message)), row.wire(max));
+        const fits = byteByByte(codec, row.wire(max));
+        assert.equal(fits.error, null);
+        assert.deepEqual(show(fits.frames), [message.toString()]);
+        // maxLength + 1: refused by encode, and FrameTooLongError at the same byte however cut.
+        assert.throws(() => codec.encode(Buffer.alloc(max + 1, 'a')), RangeError);
+        const wire = row.wire(max + 1);
+        const proof = row.proof(max);
+        const split = byteByByte(codec, wire);
+        assert.ok(split.error instanceof FrameTooLongError, String(split.error));
+        assert.equal(split.at, proof, 'the byte that proves it');
+        assert.equal(split.error.maxLength, max);
+        const before = codec.decoder();
+        assert.deepEqual(before.push(wire.subarray(0, proof)), [], 'not a byte earlier');
+        assert.throws(
+          () => codec.decoder().push(wire),
+          (error: unknown) =>
+            error instanceof FrameTooLongError &&
+            error.message === split.error!.message &&
+            error.length === (split.error as FrameTooLongError).length,
+          'whole: the same error',
+        );
+        assert.throws(() => codec.decoder().push(wire.subarray(0, proof + 1)), FrameTooLongError);
+      });
+    }
+  }
+
+  test('fixedLength(size): size bytes pass, size + 1 are refused', () => {
+    const codec = fixedLength(5);
+    assert.deepEqual(show(codec.decoder().push(codec.encode(text('abcde')))), ['abcde']);
+    assert.throws(() => codec.encode(text('abcdef')), /6 bytes does not fit a 5-byte/);
+    assert.equal(codec.maxLength, 5);
   });
 });

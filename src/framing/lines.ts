@@ -56,6 +56,6 @@ export function lines(options: LinesOptions = {}): Codec {
       }
       return Buffer.concat([bytes, lineEnd]);
     },
-    decoder: () => new DelimitedDecoder([lf], maxLength, false, true),
+    decoder: () => new DelimitedDecoder([lf], maxLength, false, true, 'line'),
   };
 }
