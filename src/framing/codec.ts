@@ -7,6 +7,12 @@
  * else is built on it: {@link FrameDecoder.push} for whole chunks, and the
  * socket helpers, which hand back to the socket whatever follows a frame.
  *
+ * The laws every codec keeps (its fuzz test checks them): `encode(m)`
+ * throws a RangeError, or decoding its bytes gives exactly `[m]` however
+ * they are cut; any bytes, cut any way, give the same frames and the same
+ * error; only `FrameTooLongError` and `CorruptedFrameError` escape feed and
+ * push, and `IncompleteReadError` besides from finish.
+ *
  * @module
  */
 
@@ -53,9 +59,14 @@ export abstract class FrameDecoder {
   /**
    * Consumes bytes from the start of `chunk` up to the end of at most one
    * frame. Returns how many bytes it took; when that completed a frame,
-   * {@link take} returns it. A frame found in bytes taken by earlier calls
-   * (a delimiter that could have been the start of a longer one) may
-   * complete while taking nothing of `chunk`: call again with the same bytes.
+   * {@link take} returns it.
+   *
+   * One case takes more than a frame: a `delimited()` decoder with several
+   * delimiters, waiting to see whether a longer one starts sooner, has taken
+   * bytes past the frame's end by the time it knows. It then completes the
+   * frame taking nothing of `chunk` (call again with the same bytes), and
+   * holds those bytes as the start of the next frame: {@link release} gives
+   * them back, so a caller that stops after a frame must put them back too.
    *
    * @throws {FrameTooLongError} the frame would be longer than `maxLength`; nothing of it is buffered.
    * @throws {CorruptedFrameError} a header cannot be parsed.
@@ -101,7 +112,8 @@ export abstract class FrameDecoder {
   /**
    * The raw bytes consumed for a frame that is not complete yet, giving
    * them up (the decoder starts over). Socket helpers put them back into
-   * the socket when a read is interrupted, so no byte is lost.
+   * the socket when a read is interrupted, and after a frame (see
+   * {@link feed}), so no byte is lost.
    *
    * @throws {FrameTooLongError} or {@link CorruptedFrameError}: the decoder has failed (its bytes are gone).
    */

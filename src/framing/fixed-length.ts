@@ -28,7 +28,8 @@ export interface FixedLengthOptions {
  *                  (size 20, pad '#': the padding is stripped)
  *
  * With `pad`, a message that itself ends in the pad byte cannot survive the
- * trip, so `encode` refuses it.
+ * trip, so `encode` refuses it; every other message up to `size` bytes
+ * (pad bytes inside it included) decodes back as itself.
  *
  * @example Thirty-byte messages padded with '#', as in tutorial 003
  * ```ts
