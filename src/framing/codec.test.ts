@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CorruptedFrameError, FrameTooLongError } from '../core/errors.js';
 import type { Codec } from './codec.js';
-import { closeDelimited, delimited, fixedLength, lengthPrefixed, lines } from './index.js';
+import {
+  closeDelimited,
+  DEFAULT_MAX_FRAME,
+  delimited,
+  fixedLength,
+  lengthPrefixed,
+  lines,
+} from './index.js';
 
 const text = (s: string) => Buffer.from(s, 'latin1');
 const show = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f).toString('latin1'));
@@ -224,4 +231,43 @@ describe('every codec at its maxLength', () => {
     assert.throws(() => codec.encode(text('abcdef')), /6 bytes does not fit a 5-byte/);
     assert.equal(codec.maxLength, 5);
   });
+});
+
+describe('every codec on an endless frame', () => {
+  // The stream never ends a frame; the byte pattern keeps some delimiter half-matched.
+  const rows: Array<[string, Codec, string, number]> = [
+    ['delimited("#*#")', delimited('#*#'), '#*x', DEFAULT_MAX_FRAME + 2],
+    ['delimited(["\\r\\n", "\\n"])', delimited(['\r\n', '\n']), 'a\r', DEFAULT_MAX_FRAME + 1],
+    ['lines()', lines(), 'a\r', DEFAULT_MAX_FRAME + 1],
+    ['closeDelimited()', closeDelimited(), 'x', DEFAULT_MAX_FRAME],
+    // A length header announcing maxLength, then payload for ever: frames, never more held.
+    [
+      'lengthPrefixed u32be',
+      lengthPrefixed({ header: 'u32be' }),
+      '\0\x01\0\0',
+      DEFAULT_MAX_FRAME + 4,
+    ],
+  ];
+  for (const [name, codec, pattern, bound] of rows) {
+    test(`${name} never holds more than maxLength plus a few bytes, one byte at a time or 64 KiB at once`, () => {
+      const stream = Buffer.alloc(3 * DEFAULT_MAX_FRAME, text(pattern));
+      for (const chunk of [1, 64 * 1024]) {
+        const decoder = codec.decoder();
+        let most = 0;
+        let error: unknown;
+        for (let at = 0; error === undefined && at < stream.length; at += chunk) {
+          try {
+            decoder.push(stream.subarray(at, at + chunk));
+          } catch (e) {
+            error = e;
+          }
+          most = Math.max(most, decoder.buffered);
+        }
+        assert.ok(most <= bound, `${chunk}-byte chunks: held ${most} > ${bound}`);
+        if (codec.kind !== 'length-prefixed') {
+          assert.ok(error instanceof FrameTooLongError, `${chunk}-byte chunks: ${String(error)}`);
+        }
+      }
+    });
+  }
 });
