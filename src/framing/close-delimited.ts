@@ -25,9 +25,13 @@ export interface CloseDelimitedOptions {
 /**
  * One message per connection, ended by FIN. `sendMessage` sends it and
  * shuts down the write half; the decoder gathers until the end of the
- * stream and fails with `FrameTooLongError` as soon as `maxLength` is passed.
- * A connection that ends without sending anything carries no message
- * (`readMessage` returns `null`).
+ * stream and fails with `FrameTooLongError` as soon as `maxLength` is passed
+ * (its `length` is then `maxLength + 1`: the message is at least that long).
+ *
+ * A stream carries exactly one message, possibly empty: a connection that
+ * ends without sending anything carries the empty message (as Python's
+ * tutorial server, reading until EOF, gets `b''`), so `encode` of an empty
+ * message decodes back to one. `finish()` returns it, once.
  *
  *     received:  | Hello, | world! | <FIN>
  *     frame:     | Hello, world!    |
@@ -57,8 +61,8 @@ export function closeDelimited(options: CloseDelimitedOptions = {}): Codec {
 class CloseDelimitedDecoder extends FrameDecoder {
   readonly #maxLength: number;
   readonly #gathered = new Accumulator();
-  #received = false;
-  #failed: Error | null = null;
+  /** finish() has given the stream's one message. */
+  #finished = false;
 
   constructor(maxLength: number) {
     super();
@@ -66,33 +70,26 @@ class CloseDelimitedDecoder extends FrameDecoder {
   }
 
   protected decode(chunk: Buffer, offset: number): number {
-    if (this.#failed) throw this.#failed;
-    const length = chunk.length - offset;
-    if (length === 0) return offset;
-    this.#received = true;
-    if (this.#gathered.length + length > this.#maxLength) {
-      const seen = this.#gathered.length + length;
-      this.#gathered.clear();
-      this.#failed = new FrameTooLongError(
-        `The message is longer than maxLength ${this.#maxLength} bytes (${seen} so far)`,
-        seen,
+    if (this.#gathered.length + chunk.length - offset > this.#maxLength) {
+      // The same error however the bytes were cut: the message has at least maxLength + 1.
+      throw new FrameTooLongError(
+        `The message is longer than maxLength ${this.#maxLength} bytes`,
+        this.#maxLength + 1,
         this.#maxLength,
       );
-      throw this.#failed;
     }
     this.#gathered.append(offset === 0 ? chunk : chunk.subarray(offset));
     return chunk.length;
   }
 
-  finish(): Uint8Array | undefined {
-    if (this.#failed) throw this.#failed;
-    if (!this.#received) return undefined;
-    this.#received = false;
+  protected end(): Uint8Array | undefined {
+    if (this.#finished) return undefined;
+    this.#finished = true;
     return this.#gathered.takeAll();
   }
 
-  release(): Uint8Array {
-    this.#received = false;
+  protected giveBack(): Uint8Array {
+    this.#finished = false;
     return this.#gathered.takeAll();
   }
 

@@ -7,6 +7,12 @@
  * else is built on it: {@link FrameDecoder.push} for whole chunks, and the
  * socket helpers, which hand back to the socket whatever follows a frame.
  *
+ * The laws every codec keeps (its fuzz test checks them): `encode(m)`
+ * throws a RangeError, or decoding its bytes gives exactly `[m]` however
+ * they are cut; any bytes, cut any way, give the same frames and the same
+ * error; only `FrameTooLongError` and `CorruptedFrameError` escape feed and
+ * push, and `IncompleteReadError` besides from finish.
+ *
  * @module
  */
 
@@ -39,43 +45,85 @@ export interface Codec {
 /**
  * An incremental decoder. Feed it chunks of any size (one byte, or many
  * frames at once); it returns whole frames.
+ *
+ * However the bytes are cut, a decoder gives the same frames and, for bad
+ * input, the same error (class, message and fields), thrown as soon as the
+ * bytes prove it and before an oversize frame is buffered. After an error
+ * the decoder stays failed: every later feed, push, finish or release
+ * throws that same error, and it holds no bytes.
  */
 export abstract class FrameDecoder {
   #frame: Uint8Array | undefined;
+  #failed: Error | null = null;
 
   /**
    * Consumes bytes from the start of `chunk` up to the end of at most one
    * frame. Returns how many bytes it took; when that completed a frame,
    * {@link take} returns it.
    *
+   * One case takes more than a frame: a `delimited()` decoder with several
+   * delimiters, waiting to see whether a longer one starts sooner, has taken
+   * bytes past the frame's end by the time it knows. It then completes the
+   * frame taking nothing of `chunk` (call again with the same bytes), and
+   * holds those bytes as the start of the next frame: {@link release} gives
+   * them back, so a caller that stops after a frame must put them back too.
+   *
    * @throws {FrameTooLongError} the frame would be longer than `maxLength`; nothing of it is buffered.
    * @throws {CorruptedFrameError} a header cannot be parsed.
    */
   feed(chunk: Uint8Array): number {
-    return this.decode(asBuffer(chunk, 'feed()'), 0);
+    const bytes = asBuffer(chunk, 'feed()');
+    if (this.#failed !== null) throw this.#failed;
+    try {
+      return this.decode(bytes, 0);
+    } catch (error) {
+      throw this.#fail(error);
+    }
   }
 
   /**
    * What {@link feed} does, from `offset` on: returns the offset just past
    * what was consumed. Working at an offset lets {@link push} decode many
-   * frames of one chunk without slicing it again for each.
+   * frames of one chunk without slicing it again for each. Throws for bad
+   * input; the base class then holds the decoder failed.
    */
   protected abstract decode(chunk: Buffer, offset: number): number;
 
   /**
    * The end of the stream: returns a last frame if the rule ends frames
-   * with the stream (close-delimited), `undefined` at a clean boundary.
+   * with the stream (close-delimited), `undefined` when there is none. It
+   * gives a frame once: a second call returns `undefined`.
    *
    * @throws {IncompleteReadError} the stream ended inside a frame; `partial` holds its bytes.
+   * @throws {FrameTooLongError} or {@link CorruptedFrameError}: the error a {@link push} met after the frames it returned.
    */
-  abstract finish(): Uint8Array | undefined;
+  finish(): Uint8Array | undefined {
+    if (this.#failed !== null) throw this.#failed;
+    try {
+      return this.end();
+    } catch (error) {
+      throw this.#fail(error);
+    }
+  }
+
+  /** What {@link finish} does on a decoder that has not failed. */
+  protected abstract end(): Uint8Array | undefined;
 
   /**
    * The raw bytes consumed for a frame that is not complete yet, giving
    * them up (the decoder starts over). Socket helpers put them back into
-   * the socket when a read is interrupted, so no byte is lost.
+   * the socket when a read is interrupted, and after a frame (see
+   * {@link feed}), so no byte is lost.
+   *
+   * @throws {FrameTooLongError} or {@link CorruptedFrameError}: the decoder has failed (its bytes are gone).
    */
-  abstract release(): Uint8Array;
+  release(): Uint8Array {
+    if (this.#failed !== null) throw this.#failed;
+    return this.giveBack();
+  }
+
+  /** What {@link release} does on a decoder that has not failed. */
+  protected abstract giveBack(): Uint8Array;
 
   /** How many bytes of an unfinished frame are held. */
   abstract get buffered(): number;
@@ -90,15 +138,30 @@ export abstract class FrameDecoder {
   /**
    * Feeds a whole chunk and returns every frame it completes; a partial
    * frame at its end is kept for the next chunk.
+   *
+   * Bad input after some whole frames does not lose them: push returns the
+   * frames before the bad one and keeps the error, which the next push()
+   * or {@link finish} throws. When no frame came first, it throws at once.
+   *
+   * @throws {FrameTooLongError} a frame would be longer than `maxLength`.
+   * @throws {CorruptedFrameError} a header cannot be parsed.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const bytes = asBuffer(chunk, 'push()');
+    if (this.#failed !== null) throw this.#failed;
     const frames: Uint8Array[] = [];
     let offset = 0;
-    while (offset < bytes.length) {
-      offset = this.decode(bytes, offset);
-      const frame = this.take();
-      if (frame !== undefined) frames.push(frame);
+    try {
+      while (offset < bytes.length) {
+        const next = this.decode(bytes, offset);
+        const frame = this.take();
+        if (frame !== undefined) frames.push(frame);
+        else if (next <= offset) throw new Error(`${this.constructor.name} made no progress`);
+        offset = next;
+      }
+    } catch (error) {
+      this.#fail(error);
+      if (frames.length === 0) throw error;
     }
     return frames;
   }
@@ -115,6 +178,14 @@ export abstract class FrameDecoder {
       partial,
       expected,
     );
+  }
+
+  /** Holds the decoder failed with `error`, buffering nothing more. */
+  #fail(error: unknown): unknown {
+    this.#failed = error instanceof Error ? error : new Error(String(error));
+    this.#frame = undefined;
+    this.giveBack();
+    return error;
   }
 }
 

@@ -34,10 +34,21 @@ export interface DelimitedOptions {
  *                  (delimiter "#*#", not kept)
  *
  * With several delimiters, the one that starts first wins (the shortest
- * frame), so `['\r\n', '\n']` splits `"a\r\n"` into `"a"`. The first one is
- * what `encode` appends, and it refuses a message containing any of them.
- * Decoding looks at each byte once, and fails with `FrameTooLongError` as
- * soon as no delimiter can end the frame within `maxLength`.
+ * frame), so `['\r\n', '\n']` splits `"a\r\n"` into `"a"`; of two starting
+ * at the same byte, the one listed first wins. When a longer delimiter may
+ * still start before the one found, the decoder waits for the bytes that
+ * tell; should the stream end first, that is an `IncompleteReadError`.
+ *
+ * `encode` appends the first delimiter, and refuses (RangeError) a message
+ * that would not decode back as itself: one containing a delimiter, and
+ * one whose last bytes and the delimiter after them would hold a delimiter
+ * sooner (`"x#*"` with `"#*#"`: `"x#*#*#"` ends at `"x"`) or the beginning
+ * of a longer one.
+ *
+ * Decoding looks at each byte once, and fails with `FrameTooLongError` at
+ * the first byte that leaves no delimiter able to end the frame within
+ * `maxLength`, having held at most `maxLength` plus the longest delimiter
+ * (its `length` is then `maxLength + 1`: the frame is at least that long).
  *
  * @example The tutorial's "#*#" delimiter
  * ```ts
@@ -64,23 +75,84 @@ export function delimited(
   if (delimiters.length === 0) throw new RangeError('delimited() needs at least one delimiter');
   const maxLength = validateMaxLength(options.maxLength, DEFAULT_MAX_FRAME, 'delimited');
   const keep = options.keepDelimiter ?? false;
+  const appended = delimiters[0]!;
   return {
     kind: 'delimited',
     maxLength,
     encode(message: Bytes): Bytes {
       const bytes = messageWithin(message, maxLength, 'delimited().encode()');
-      for (const d of delimiters) {
-        const at = bytes.indexOf(d);
-        if (at >= 0) {
-          throw new RangeError(
-            `A message containing its delimiter ${JSON.stringify(d.toString('latin1'))} (at byte ${at}) cannot be framed by it`,
-          );
-        }
+      const framed = Buffer.concat([bytes, appended]);
+      // Decode the frame as the decoder will: it must end right after the message.
+      const found = firstDelimiter(delimiters, framed, 0)!;
+      if (found.start < bytes.length) {
+        const d = delimiters[found.index]!;
+        throw new RangeError(
+          found.start + d.length <= bytes.length
+            ? `A message containing its delimiter ${quote(d)} (at byte ${found.start}) cannot be framed by it`
+            : `A message ending in ${quote(bytes.subarray(found.start))} cannot be framed: with ${quote(appended)} after it, the decoder finds ${quote(d)} at byte ${found.start}, inside the message`,
+        );
       }
-      return Buffer.concat([bytes, delimiters[0]!]);
+      const longer = pendingDelimiter(delimiters, framed, 0, found);
+      if (longer !== null) {
+        throw new RangeError(
+          `A message ending in ${quote(bytes.subarray(longer.start))} cannot be framed: with ${quote(appended)} after it, the decoder cannot tell it from the start of ${quote(delimiters[longer.index]!)}`,
+        );
+      }
+      return framed;
     },
     decoder: () => new DelimitedDecoder(delimiters, maxLength, keep, false),
   };
+}
+
+const quote = (bytes: Uint8Array) => JSON.stringify(Buffer.from(bytes).toString('latin1'));
+
+/** A delimiter in the bytes searched: where it starts, and which of the list it is. */
+interface DelimiterAt {
+  start: number;
+  index: number;
+}
+
+/**
+ * The delimiter complete in `data` that ends a frame searched from `from`:
+ * the one starting first, and of those starting at one byte the one listed
+ * first. `null` when none is complete yet.
+ */
+function firstDelimiter(delimiters: Buffer[], data: Buffer, from: number): DelimiterAt | null {
+  let found: DelimiterAt | null = null;
+  for (let index = 0; index < delimiters.length; index++) {
+    const d = delimiters[index]!;
+    const start = d.length === 1 ? data.indexOf(d[0]!, from) : data.indexOf(d, from);
+    if (start >= 0 && (found === null || start < found.start)) found = { start, index };
+  }
+  return found;
+}
+
+/**
+ * A delimiter whose beginning is all that `data` holds (it runs past the
+ * end), starting at `from` or later and before `found` (or at the same
+ * byte and listed earlier): the bytes to come may make it win over `found`.
+ * The earliest such, or `null`.
+ */
+function pendingDelimiter(
+  delimiters: Buffer[],
+  data: Buffer,
+  from: number,
+  found: DelimiterAt,
+): DelimiterAt | null {
+  const end = data.length;
+  let pending: DelimiterAt | null = null;
+  for (let index = 0; index < delimiters.length; index++) {
+    const d = delimiters[index]!;
+    const last = index < found.index ? found.start : found.start - 1;
+    for (let start = Math.max(from, end - d.length + 1); start <= last; start++) {
+      if (pending !== null && start >= pending.start) break;
+      if (data.compare(d, 0, end - start, start, end) === 0) {
+        pending = { start, index };
+        break;
+      }
+    }
+  }
+  return pending;
 }
 
 /**
@@ -96,26 +168,33 @@ export class DelimitedDecoder extends FrameDecoder {
   readonly #longest: number;
   /** The delimiter, when there is just one (the usual case, searched without ceremony). */
   readonly #only: Buffer | null;
-  /** The most bytes held while looking for a delimiter: a full frame, a CR, and a delimiter but one byte. */
+  /** Bytes enough to tell how any frame within maxLength ends: a full frame, a CR, a delimiter. */
   readonly #holdLimit: number;
+  /** What the frames are, for the error: "frame", or "line" for lines(). */
+  readonly #unit: string;
   readonly #gathered = new Accumulator();
   /** Positions of #gathered before this one cannot start a delimiter. */
   #scanned = 0;
-  #failed: Error | null = null;
 
-  constructor(delimiters: Buffer[], maxLength: number, keep: boolean, stripCr: boolean) {
+  constructor(
+    delimiters: Buffer[],
+    maxLength: number,
+    keep: boolean,
+    stripCr: boolean,
+    unit = 'frame',
+  ) {
     super();
     this.#delimiters = delimiters;
     this.#maxLength = maxLength;
     this.#keep = keep;
     this.#stripCr = stripCr;
+    this.#unit = unit;
     this.#longest = Math.max(...delimiters.map((d) => d.length));
     this.#only = delimiters.length === 1 ? delimiters[0]! : null;
     this.#holdLimit = maxLength + (stripCr ? 1 : 0) + this.#longest;
   }
 
   protected decode(chunk: Buffer, offset: number): number {
-    if (this.#failed) throw this.#failed;
     if (this.#gathered.length === 0) {
       // Common case: the whole frame is in this chunk; hand out a view, copy nothing.
       const only = this.#only;
@@ -123,72 +202,53 @@ export class DelimitedDecoder extends FrameDecoder {
         const at =
           only.length === 1 ? chunk.indexOf(only[0]!, offset) : chunk.indexOf(only, offset);
         if (at >= 0) {
-          this.#complete(chunk.subarray(offset, this.#keep ? at + only.length : at), at - offset);
+          this.#complete(chunk, offset, at, only.length);
           return at + only.length;
         }
-      }
-      const found = only === null ? this.#find(chunk, offset) : null;
-      if (found !== null && found !== 'wait') {
-        this.#complete(
-          chunk.subarray(offset, found.start + (this.#keep ? found.length : 0)),
-          found.start - offset,
-        );
-        return found.start + found.length;
+      } else {
+        const found = firstDelimiter(this.#delimiters, chunk, offset);
+        if (found !== null && pendingDelimiter(this.#delimiters, chunk, offset, found) === null) {
+          const length = this.#delimiters[found.index]!.length;
+          this.#complete(chunk, offset, found.start, length);
+          return found.start + length;
+        }
       }
     }
-    // Gather (no more than could still end a legal frame) and search what is new.
+    // Gather (no more than it takes to tell how a legal frame ends) and search what is new.
     const before = this.#gathered.length;
-    const room = Math.max(this.#holdLimit - before, 0);
-    this.#gathered.append(chunk.subarray(offset, Math.min(chunk.length, offset + room)));
+    const taken = Math.min(chunk.length - offset, this.#holdLimit - before);
+    this.#gathered.append(chunk.subarray(offset, offset + taken));
     const data = this.#gathered.view();
-    const found = this.#find(data, this.#scanned);
-    if (found !== null && found !== 'wait') {
-      const end = found.start + found.length;
-      const frameEnd = found.start + (this.#keep ? found.length : 0);
-      if (end >= before) {
-        const frame = this.#gathered.view(0, frameEnd);
-        this.#gathered.takeAll();
-        this.#scanned = 0;
-        this.#complete(frame, found.start);
-        return offset + end - before;
-      }
-      // The frame ended inside bytes gathered earlier (a longer delimiter that might have
-      // started sooner had to be ruled out first): keep those later bytes as the start of
-      // the next frame, and take nothing from this chunk.
-      const frame = Buffer.from(this.#gathered.view(0, frameEnd));
-      const rest = Buffer.from(this.#gathered.view(end, before));
-      this.#gathered.clear();
-      this.#gathered.append(rest);
+    const found = firstDelimiter(this.#delimiters, data, this.#scanned);
+    if (
+      found !== null &&
+      (this.#only !== null ||
+        pendingDelimiter(this.#delimiters, data, this.#scanned, found) === null)
+    ) {
+      const end = found.start + this.#delimiters[found.index]!.length;
+      const gathered = this.#gathered.takeAll();
       this.#scanned = 0;
-      this.#complete(frame, found.start);
+      this.#complete(gathered, 0, found.start, end - found.start);
+      if (end >= before) return offset + end - before;
+      // The frame ended inside bytes gathered earlier (a longer delimiter that might have
+      // started sooner had to be ruled out first): those later bytes begin the next frame,
+      // and nothing of this chunk is taken yet.
+      this.#gathered.append(gathered.subarray(end, before));
       return offset;
     }
-    if (found === null && data.length >= this.#holdLimit) {
-      // No delimiter can start within maxLength any more: fail before buffering the rest.
-      this.#gathered.clear();
-      this.#failed = new FrameTooLongError(
-        `No delimiter within maxLength ${this.#maxLength} bytes: the frame is longer than that`,
-        data.length,
-        this.#maxLength,
-      );
-      throw this.#failed;
-    }
+    if (!this.#mayEnd(data, found)) throw this.#tooLong();
     // Every delimiter that could still complete starts at or after this point.
-    this.#scanned = Math.max(0, data.length - this.#longest + 1);
-    return offset + this.#gathered.length - before;
+    this.#scanned = Math.max(this.#scanned, data.length - this.#longest + 1);
+    return offset + taken;
   }
 
-  finish(): Uint8Array | undefined {
-    if (this.#failed) throw this.#failed;
+  protected end(): Uint8Array | undefined {
     if (this.#gathered.length === 0) return undefined;
     this.#scanned = 0;
-    throw this.incomplete(
-      'delimited frame (no delimiter before the end)',
-      this.#gathered.takeAll(),
-    );
+    throw this.incomplete(`delimited ${this.#unit}`, this.#gathered.takeAll());
   }
 
-  release(): Uint8Array {
+  protected giveBack(): Uint8Array {
     this.#scanned = 0;
     return this.#gathered.takeAll();
   }
@@ -197,44 +257,47 @@ export class DelimitedDecoder extends FrameDecoder {
     return this.#gathered.length;
   }
 
-  /** Emits a frame whose payload (before its delimiter) is `payloadLength` long. */
-  #complete(frame: Uint8Array, payloadLength: number): void {
-    let out = frame;
-    let length = payloadLength;
-    if (this.#stripCr && length > 0 && frame[length - 1] === 0x0d) {
-      length--;
-      if (!this.#keep) out = frame.subarray(0, length);
-    }
-    if (length > this.#maxLength) {
-      this.#gathered.clear();
-      this.#failed = new FrameTooLongError(
-        `A frame of ${length} bytes is longer than maxLength ${this.#maxLength}`,
-        length,
-        this.#maxLength,
-      );
-      throw this.#failed;
-    }
-    this.emit(out);
+  /**
+   * Emits the frame of `data` from `start` to the delimiter at `at`, or
+   * throws when its payload is longer than maxLength.
+   */
+  #complete(data: Buffer, start: number, at: number, delimiterLength: number): void {
+    if (!this.#fits(data, start, at)) throw this.#tooLong();
+    let end = this.#keep ? at + delimiterLength : at;
+    if (this.#stripCr && !this.#keep && at > start && data[at - 1] === 0x0d) end--;
+    this.emit(data.subarray(start, end));
+  }
+
+  /** Whether a delimiter starting at `at` would end a frame (from `start`) within maxLength. */
+  #fits(data: Buffer, start: number, at: number): boolean {
+    const cr = this.#stripCr && at > start && data[at - 1] === 0x0d ? 1 : 0;
+    return at - start - cr <= this.#maxLength;
   }
 
   /**
-   * The earliest delimiter starting at or after `from`; `'wait'` when a
-   * longer delimiter could still start earlier once more bytes arrive.
+   * Whether a delimiter may still end the gathered frame within maxLength:
+   * at the next byte, at a complete delimiter not yet settled on, or at the
+   * beginning of one that runs past what has arrived.
    */
-  #find(data: Buffer, from: number): { start: number; length: number } | 'wait' | null {
-    let best: { start: number; length: number } | null = null;
-    for (const d of this.#delimiters) {
-      const at = d.length === 1 ? data.indexOf(d[0]!, from) : data.indexOf(d, from);
-      if (at >= 0 && (best === null || at < best.start)) best = { start: at, length: d.length };
-    }
-    // With one delimiter the first match is final; with several, a longer one whose
-    // beginning is all that has arrived so far may yet start before the match.
-    if (best === null || this.#delimiters.length === 1) return best;
-    for (const d of this.#delimiters) {
-      for (let s = Math.max(from, data.length - d.length + 1); s < best.start; s++) {
-        if (data.subarray(s).equals(d.subarray(0, data.length - s))) return 'wait';
+  #mayEnd(data: Buffer, found: DelimiterAt | null): boolean {
+    const end = data.length;
+    if (this.#fits(data, 0, end)) return true;
+    if (found !== null && this.#fits(data, 0, found.start)) return true;
+    for (let at = Math.max(this.#scanned, end - this.#longest + 1); at < end; at++) {
+      if (!this.#fits(data, 0, at)) return false; // nor can any later byte
+      for (const d of this.#delimiters) {
+        if (end - at < d.length && data.compare(d, 0, end - at, at, end) === 0) return true;
       }
     }
-    return best;
+    return false;
+  }
+
+  #tooLong(): FrameTooLongError {
+    const unit = this.#unit;
+    return new FrameTooLongError(
+      `No ${unit === 'line' ? 'line end' : 'delimiter'} within maxLength ${this.#maxLength} bytes: the ${unit} is longer than that`,
+      this.#maxLength + 1,
+      this.#maxLength,
+    );
   }
 }

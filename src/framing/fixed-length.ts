@@ -28,7 +28,8 @@ export interface FixedLengthOptions {
  *                  (size 20, pad '#': the padding is stripped)
  *
  * With `pad`, a message that itself ends in the pad byte cannot survive the
- * trip, so `encode` refuses it.
+ * trip, so `encode` refuses it; every other message up to `size` bytes
+ * (pad bytes inside it included) decodes back as itself.
  *
  * @example Thirty-byte messages padded with '#', as in tutorial 003
  * ```ts
@@ -119,12 +120,12 @@ class FixedLengthDecoder extends FrameDecoder {
     return offset + taken;
   }
 
-  finish(): Uint8Array | undefined {
+  protected end(): Uint8Array | undefined {
     if (this.#gathered.length === 0) return undefined;
     throw this.incomplete('fixed-length frame', this.#gathered.takeAll(), this.#size);
   }
 
-  release(): Uint8Array {
+  protected giveBack(): Uint8Array {
     return this.#gathered.takeAll();
   }
 

@@ -66,8 +66,9 @@ function headerFormat(header: LengthHeader): HeaderFormat {
         for (let i = 0; i < available; i++) {
           const b = bytes[start + i]!;
           if (b < 0x30 || b > 0x39) {
+            // Quote the header only up to the bad byte: all that a split arrival may have shown.
             throw new CorruptedFrameError(
-              `The length header ${JSON.stringify(bytes.subarray(start, start + available).toString('latin1'))} is not ${digits} ASCII digits (byte ${i} is 0x${b.toString(16).padStart(2, '0')})`,
+              `The length header ${JSON.stringify(bytes.subarray(start, start + i + 1).toString('latin1'))} is not ${digits} ASCII digits (byte ${i} is 0x${b.toString(16).padStart(2, '0')})`,
             );
           }
         }
@@ -240,7 +241,6 @@ class LengthPrefixedDecoder extends FrameDecoder {
   /** The payload length once the header is read, else -1. */
   #payloadLength = -1;
   readonly #payload = new Accumulator();
-  #failed: Error | null = null;
 
   constructor(format: HeaderFormat, maxLength: number, includes: boolean) {
     super();
@@ -250,12 +250,11 @@ class LengthPrefixedDecoder extends FrameDecoder {
   }
 
   protected decode(chunk: Buffer, offset: number): number {
-    if (this.#failed) throw this.#failed;
     let at = offset;
     if (this.#payloadLength < 0) {
       if (this.#headerLength === 0) {
         // Common case: the whole header is in this chunk; read it where it is.
-        const size = this.#measure(chunk, at, chunk.length);
+        const size = this.#format.measure(chunk, at, chunk.length);
         if (size > 0) {
           const wanted = this.#lengthOf(this.#format.value(chunk, at), size);
           const payloadStart = at + size;
@@ -273,7 +272,7 @@ class LengthPrefixedDecoder extends FrameDecoder {
       while (this.#payloadLength < 0) {
         if (at === chunk.length) return at;
         this.#header[this.#headerLength++] = chunk[at++]!;
-        const size = this.#measure(this.#header, 0, this.#headerLength);
+        const size = this.#format.measure(this.#header, 0, this.#headerLength);
         if (size > 0)
           this.#payloadLength = this.#lengthOf(this.#format.value(this.#header, 0), size);
       }
@@ -301,18 +300,17 @@ class LengthPrefixedDecoder extends FrameDecoder {
     return at + taken;
   }
 
-  finish(): Uint8Array | undefined {
-    if (this.#failed) throw this.#failed;
+  protected end(): Uint8Array | undefined {
     if (this.#headerLength === 0) return undefined;
     const inHeader = this.#payloadLength < 0;
-    const partial = this.release();
+    const partial = this.giveBack();
     throw this.incomplete(
       inHeader ? `${this.#format.name} length header` : 'length-prefixed frame',
       partial,
     );
   }
 
-  release(): Uint8Array {
+  protected giveBack(): Uint8Array {
     const raw = Buffer.concat([
       this.#header.subarray(0, this.#headerLength),
       this.#payload.takeAll(),
@@ -330,33 +328,20 @@ class LengthPrefixedDecoder extends FrameDecoder {
     this.#payloadLength = -1;
   }
 
-  #measure(bytes: Buffer, start: number, end: number): number {
-    try {
-      return this.#format.measure(bytes, start, end);
-    } catch (error) {
-      this.#reset();
-      this.#failed = error as Error;
-      throw error;
-    }
-  }
-
   /** The payload length a header value of a `headerSize`-byte header announces, checked. */
   #lengthOf(value: number, headerSize: number): number {
     const length = this.#includes ? value - headerSize : value;
-    if (length < 0 || length > this.#maxLength) this.#reset();
     if (length < 0) {
-      this.#failed = new CorruptedFrameError(
+      throw new CorruptedFrameError(
         `The length ${value} is shorter than its own ${headerSize}-byte header`,
       );
-      throw this.#failed;
     }
     if (length > this.#maxLength) {
-      this.#failed = new FrameTooLongError(
+      throw new FrameTooLongError(
         `The length header announces ${length} bytes, more than maxLength ${this.#maxLength}`,
         length,
         this.#maxLength,
       );
-      throw this.#failed;
     }
     return length;
   }

@@ -18,8 +18,11 @@ export interface LinesOptions {
 
 /**
  * Lines, as Netty's `LineBasedFrameDecoder`: LF and CRLF both end a line on
- * the way in; `encode` ends lines with the chosen newline. Frames are the
- * line's bytes without its end.
+ * the way in; `encode` ends lines with the chosen newline, and refuses a
+ * line holding CR or LF. Frames are the line's bytes without its end.
+ * `maxLength` counts the line without its end, so after `maxLength` bytes
+ * only a CR (then LF) or an LF may come; any other byte is the
+ * `FrameTooLongError` (its `length` is `maxLength + 1`).
  *
  *     received:  | HELO exa | mple.org\r\nMAIL FROM:<a@b>\n | QUIT\r | \n |
  *     frames:    | HELO example.org   | MAIL FROM:<a@b>      | QUIT      |
@@ -56,6 +59,6 @@ export function lines(options: LinesOptions = {}): Codec {
       }
       return Buffer.concat([bytes, lineEnd]);
     },
-    decoder: () => new DelimitedDecoder([lf], maxLength, false, true),
+    decoder: () => new DelimitedDecoder([lf], maxLength, false, true, 'line'),
   };
 }
