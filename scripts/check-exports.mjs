@@ -23,7 +23,7 @@ function files(dir, keep) {
 }
 
 const code = (name) => /\.(ts|mts|mjs)$/.test(name);
-const sources = files(join(root, 'src'), (n) => n.endsWith('.ts') && !n.endsWith('.test.ts'));
+const sources = files(join(root, 'src'), (n) => n.endsWith('.ts') && !n.includes('.test.'));
 const everything = ['src', 'test', 'benchmarks', 'examples', 'scripts'].flatMap((d) =>
   files(join(root, d), code),
 );
@@ -47,7 +47,7 @@ for (const file of sources) {
       // Only files that import this one (by any relative path) can use its export.
       const imports = [
         ...otherText.matchAll(/from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]/g),
-      ].some((m) => resolve(dirname(other), (m[1] ?? m[2]).replace(/\.(m?js)$/, '')) === base);
+      ].some((m) => resolve(dirname(other), (m[1] ?? m[2]).replace(/\.(m?js|ts)$/, '')) === base);
       return imports && new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(otherText);
     });
     if (!used) unused.push(`${relative(root, file)}: ${name}`);

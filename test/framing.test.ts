@@ -63,6 +63,30 @@ describe('readMessage(), messages(), sendMessage() on a socket', () => {
     await close();
   });
 
+  test('with several delimiters, bytes the decoder held past a frame go back to the socket in order', async () => {
+    const { client, peer, close } = await rawPair();
+    // "\r\n\r" could begin "\r\n\r\n", which would start before the "\n": the decoder waits,
+    // holding those bytes. When "X" rules it out, the frame ends at the "\n" and the "\r" after
+    // it, already taken from the socket, must go back in front of "Xtwo…".
+    const codec = delimited(['\r\n\r\n', '\n'], { maxLength: 64 });
+    await sent(peer, 'one\r\n\r');
+    await new Promise((r) => setTimeout(r, 30));
+    await sent(peer, 'Xtwo\nrest');
+    assert.equal(decode((await readMessage(client, codec))!), 'one\r');
+    assert.equal(decode((await readMessage(client, codec))!), '\rXtwo');
+    assert.equal(decode(await client.recvExactly(4)), 'rest');
+    await close();
+  });
+
+  test("closeDelimited(): an empty stream is one empty message, as Python reads b''", async () => {
+    const { client, peer, close } = await rawPair();
+    peer.end();
+    const message = await readMessage(client, closeDelimited());
+    assert.ok(message !== null);
+    assert.equal(message.length, 0);
+    await close();
+  });
+
   test('a timeout inside a frame keeps its bytes: the next read returns the whole frame', async () => {
     const { client, peer, close } = await rawPair();
     const codec = lengthPrefixed({ header: 'u32be' });

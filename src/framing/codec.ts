@@ -262,11 +262,6 @@ export class Accumulator {
     this.#length = needed;
   }
 
-  /** The byte at `index` (< length). */
-  at(index: number): number {
-    return this.#buffer[index]!;
-  }
-
   /** A view of the gathered bytes `[start, end)`. */
   view(start = 0, end = this.#length): Buffer {
     return this.#buffer.subarray(start, end);

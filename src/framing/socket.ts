@@ -38,7 +38,8 @@ export async function sendMessage(
 
 /**
  * Reads one message. Returns `null` at a clean end of stream between
- * frames. `timeout` and `signal` apply to each wait for data; when one ends
+ * frames; with `closeDelimited()` the stream is the message, so its end gives the message
+ * (empty if nothing came). `timeout` and `signal` apply to each wait for data; when one ends
  * the wait, the bytes of the unfinished frame go back into the socket.
  *
  * @throws {IncompleteReadError} the stream ended inside a frame; `partial` holds its bytes.
@@ -64,7 +65,12 @@ export async function readMessage(
     },
     options,
   );
-  return complete ? frame! : (decoder.finish() ?? null);
+  if (!complete) return decoder.finish() ?? null;
+  // A decoder waiting on a longer delimiter may hold bytes past the frame it completed; they go
+  // back in front of the rest of the chunk, which the pull loop has already put back.
+  const held = decoder.release();
+  if (held.length > 0) sock.unshift(held);
+  return frame!;
 }
 
 /**
