@@ -294,6 +294,23 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Waits until `condition()` holds, checking every 5 ms, and fails after `ms` naming `what`:
+ * for tests that wait on a state (bytes arrived, a queue filled), not on a clock.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 5000,
+): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await condition())) {
+    if (performance.now() > deadline)
+      throw new Error(`Timed out after ${ms} ms waiting until ${what}`);
+    await delay(5);
+  }
+}
+
 const PTY_DRIVER = `
 import json, os, pty, re, select, sys, time
 steps = json.loads(sys.argv[1])

@@ -13,6 +13,7 @@ import {
   SocketTimeoutError,
   udp,
 } from '../src/index.js';
+import { until } from './_helpers.js';
 
 describe('udp() and DatagramSocket', () => {
   test('sendTo() and recvFrom() carry a datagram and report the sender', async () => {
@@ -190,7 +191,7 @@ describe('udp() and DatagramSocket', () => {
     const client = await udp();
     for (let i = 0; i < 50; i++)
       await client.sendTo(encode(`d${i}`), '127.0.0.1', server.localAddress!.port);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => server.dropped === 40, '40 datagrams were dropped');
     assert.equal(server.dropped, 40);
     assert.equal(decode((await server.recvFrom()).data), 'd0');
     await Promise.all([server.close(), client.close()]);

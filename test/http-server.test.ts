@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import { type HttpServer, request, type ServeOptions, serve } from '../src/http/index.js';
 import { connect, decode, encode, type StreamSocket } from '../src/index.js';
 import { webHandler } from '../src/services/index.js';
-import { FIXTURES, requirePeer, run } from './_helpers.js';
+import { FIXTURES, requirePeer, run, until } from './_helpers.js';
 
 const servers: HttpServer[] = [];
 after(async () => {
@@ -253,8 +253,10 @@ describe('serve() with the hello page', () => {
     const busy = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let inHandler = 0;
     const server = await serve(
       async () => {
+        inHandler++;
         await busy;
         return { body: 'done\n' };
       },
@@ -264,7 +266,7 @@ describe('serve() with the hello page', () => {
     const held = await Promise.all([0, 1].map(() => connect('127.0.0.1', server.address.port)));
     for (const sock of held)
       await sock.sendAll(encode('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => inHandler === 2, 'both connections are in the handler');
     const reply = await rawExchange(server.address.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.match(reply, /^HTTP\/1\.1 503 Service Unavailable/);
     release();

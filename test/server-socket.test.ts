@@ -12,7 +12,7 @@ import {
   SocketTimeoutError,
   type StreamSocket,
 } from '../src/index.js';
-import { fixture } from './_helpers.js';
+import { fixture, until } from './_helpers.js';
 
 describe('listen() and ServerSocket', () => {
   test('binds 127.0.0.1 on an OS-chosen port by default', async () => {
@@ -121,7 +121,7 @@ describe('listen() and ServerSocket', () => {
     const clients = await Promise.all(
       Array.from({ length: 5 }, () => connect('127.0.0.1', server.address.port)),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => server.pending === 2, 'two connections wait in the backlog');
     assert.equal(server.pending, 2);
     const outcomes = await Promise.all(
       clients.map((c) =>

@@ -17,6 +17,7 @@ import {
   SocketTimeoutError,
   StreamSocket,
 } from '../src/index.js';
+import { until } from './_helpers.js';
 
 /**
  * How the client socket under test reads: `direct` is what connect() builds (reads through
@@ -83,7 +84,7 @@ for (const path of READ_PATHS) {
     test('recv() returns what arrived, at most n bytes, and an empty array at EOF', async () => {
       const { client, peer, close } = await rawPair(path);
       await sent(peer, 'hello world');
-      await new Promise((r) => setTimeout(r, 20));
+      await until(() => client.bufferedAmount === 11, 'all 11 bytes arrived');
       assert.equal(decode(await client.recv(5)), 'hello');
       assert.equal(decode(await client.recv(100)), ' world');
       peer.end();
@@ -259,7 +260,7 @@ for (const path of READ_PATHS) {
     test('a reset after data delivers the data first, then ConnectionResetError', async () => {
       const { client, peer, close } = await rawPair(path);
       await sent(peer, 'kept bytes');
-      await new Promise((r) => setTimeout(r, 30));
+      await until(() => client.bufferedAmount === 10, 'the bytes arrived before the reset');
       peer.resetAndDestroy();
       await new Promise((r) => setTimeout(r, 30));
       assert.equal(decode(await client.recv(100)), 'kept bytes');
