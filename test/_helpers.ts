@@ -295,6 +295,16 @@ export function delay(ms: number): Promise<void> {
 }
 
 /**
+ * The seed of this run's property tests: SOCKETKIT_FUZZ_SEED when set (to replay a failure),
+ * a fresh one under CI=true, a fixed one otherwise. Print it with `t.diagnostic`.
+ */
+export function propertySeed(): number {
+  const given = process.env.SOCKETKIT_FUZZ_SEED;
+  if (given !== undefined && given !== '') return Number(given);
+  return process.env.CI === 'true' ? (Math.random() * 2 ** 31) >>> 0 : 20261202;
+}
+
+/**
  * Waits until `condition()` holds, checking every 5 ms, and fails after `ms` naming `what`:
  * for tests that wait on a state (bytes arrived, a queue filled), not on a clock.
  */

@@ -12,7 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CLI, FIXTURES, fixture, requirePeer, run, socketkit, socketkitInPty } from './_helpers.js';
+import {
+  CLI,
+  FIXTURES,
+  fixture,
+  propertySeed,
+  requirePeer,
+  run,
+  socketkit,
+  socketkitInPty,
+} from './_helpers.js';
 
 function listening(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -49,7 +58,7 @@ function afterRequest(reply: (socket: Socket) => void): (socket: Socket) => void
 }
 
 describe('socketkit fetch output', () => {
-  test('is byte-identical to what node:http sent, fixed-length and chunked, written in random pieces (fast-check)', async () => {
+  test('is byte-identical to what node:http sent, fixed-length and chunked, written in random pieces (fast-check)', async (t) => {
     const bodies = new Map<string, { body: Buffer; pieces: number[]; chunked: boolean }>();
     const server = createHttpServer(async (req: IncomingMessage, res: ServerResponse) => {
       const spec = bodies.get(req.url!)!;
@@ -67,6 +76,8 @@ describe('socketkit fetch output', () => {
     });
     const port = await listening(server as unknown as Server);
     let n = 0;
+    const seed = propertySeed();
+    t.diagnostic(`seed ${seed} (replay: SOCKETKIT_FUZZ_SEED=${seed})`);
     await fc.assert(
       fc.asyncProperty(
         fc.uint8Array({ maxLength: 200_000 }),
@@ -83,7 +94,7 @@ describe('socketkit fetch output', () => {
           );
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 25, seed },
     );
     server.close();
   });
