@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   daytime: async () => (await import('./commands/daytime.js')).daytimeCommand(),
   qotd: async () => (await import('./commands/qotd.js')).qotdCommand(),
   bench: async () => (await import('./commands/bench.js')).benchCommand(),
+  relay: async () => (await import('./commands/relay.js')).relayCommand(),
   tour: async () => (await import('./commands/tour.js')).tourCommand(),
 };
 

@@ -7,7 +7,7 @@
  */
 
 import { type ExampleOptions, type ExampleRun, RunningExample, runExample } from './harness.js';
-import { type Recorder, recordTcp, recordUdp, type WireExchange } from './recorder.js';
+import { type Recorder, record, type WireExchange } from './recorder.js';
 import type { StandIn } from './stand-ins.js';
 
 /** One thing a step checked. */
@@ -35,8 +35,7 @@ export class StepTools {
 
   /** A recording relay in front of a TCP (or UDP) port on loopback. */
   async record(port: number, protocol: 'tcp' | 'udp' = 'tcp'): Promise<Recorder> {
-    const recorder =
-      protocol === 'tcp' ? await recordTcp('127.0.0.1', port) : await recordUdp('127.0.0.1', port);
+    const recorder = await record(protocol, '127.0.0.1', port);
     this.recorders.push(recorder);
     this.#cleanups.push(() => recorder.close());
     return recorder;
