@@ -443,3 +443,47 @@ print(got.decode(), end='')
     assert.match(bad.stderr, /'65536'.*0 to 65535/);
   });
 });
+
+describe('socketkit connect -z', () => {
+  test('lists the ports that accept, as nc -z tells them apart; --json gives every state', async (t) => {
+    const servers = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<Server>((resolve) => {
+            const server = createServer((socket) => socket.destroy());
+            server.listen(0, '127.0.0.1', () => resolve(server));
+          }),
+      ),
+    );
+    const open = servers.map((s) => (s.address() as { port: number }).port).sort((a, b) => a - b);
+    const low = Math.min(...open);
+    const high = Math.min(low + 50, 65535);
+    const result = await socketkit(['connect', '-z', '127.0.0.1', `${low}-${high}`]);
+    assert.equal(result.code, 0, result.stderr);
+    const listed = [...result.stdout.toString().matchAll(/port (\d+) \(tcp\) is open/g)].map((m) =>
+      Number(m[1]),
+    );
+    for (const port of open.filter((p) => p <= high))
+      assert.ok(listed.includes(port), `${port} not listed`);
+    const json = await socketkit(['connect', '-z', '--json', '127.0.0.1', String(open[0])]);
+    assert.deepEqual(JSON.parse(json.stdout.toString()).ports, [{ port: open[0], state: 'open' }]);
+    if (requirePeer(t, 'nc', 'to compare with netcat-openbsd')) {
+      for (const port of open)
+        assert.equal((await run('nc', ['-z', '127.0.0.1', String(port)])).code, 0);
+    }
+    for (const server of servers) server.close();
+    const none = await socketkit(['connect', '-z', '127.0.0.1', String(open[0])]);
+    assert.equal(none.code, 1, 'no port open: exit 1, as nc -z');
+  });
+
+  test('refuses more than 1024 ports, a host that is not this machine, and --udp', async () => {
+    const many = await socketkit(['connect', '-z', '127.0.0.1', '1-2000']);
+    assert.equal(many.code, 2);
+    assert.match(many.stderr, /2000 ports, more than the 1024 one run checks/);
+    const remote = await socketkit(['connect', '-z', '192.0.2.1', '80']);
+    assert.equal(remote.code, 2);
+    assert.match(remote.stderr, /Refusing to check ports on 192\.0\.2\.1 .* --allow-remote/);
+    const udp = await socketkit(['connect', '-z', '--udp', '127.0.0.1', '80']);
+    assert.equal(udp.code, 2);
+  });
+});

@@ -16,6 +16,7 @@ import type { StreamSocket } from '../../socket/stream-socket.js';
 import { parseHost, parseSeconds } from '../_options.js';
 import { hexDump, note, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
+import { checkPorts, portRange } from './_port-check.js';
 
 interface ConnectFlags {
   udp?: boolean;
@@ -30,6 +31,9 @@ interface ConnectFlags {
   ipv6?: boolean;
   verbose?: boolean;
   hex?: boolean;
+  zero?: boolean;
+  json?: boolean;
+  allowRemote?: boolean;
 }
 
 /** A port number or a service name, checked here so bad values exit 2. */
@@ -73,6 +77,12 @@ export function connectCommand(): Command {
     .option('-6, --ipv6', 'IPv6 only')
     .option('-v, --verbose', 'narrate on stderr')
     .option('--hex', 'hex-dump both directions on stderr (> sent, < received)')
+    .option(
+      '-z, --zero',
+      'only check which ports accept a connection (PORT may be LOW-HIGH, at most 1024)',
+    )
+    .option('--json', 'with -z: the result as JSON')
+    .option('--allow-remote', 'with -z: allow a host that is not this machine (only one you run)')
     .addHelpText(
       'after',
       `
@@ -80,11 +90,27 @@ Examples:
   $ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socketkit connect 127.0.0.1 8080
   $ echo hello | socketkit connect --udp 127.0.0.1 7
   $ socketkit connect --tls example.com 443
+  $ socketkit connect -z 127.0.0.1 7000-7100
 
 Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
 35/60 TLS failed, 56 reset by the peer.`,
     )
     .action(async (host: string, portText: string, flags: ConnectFlags) => {
+      if (flags.zero) {
+        if (flags.udp || flags.tls)
+          throw new CliError(
+            '-z checks TCP ports: it cannot be used with --udp or --tls',
+            ExitCode.USAGE,
+          );
+        process.exitCode = await checkPorts(host, portRange(portText), flags);
+        return;
+      }
+      if (flags.json || flags.allowRemote) {
+        throw new CliError(
+          `${flags.json ? '--json' : '--allow-remote'} goes with -z (a port check)`,
+          ExitCode.USAGE,
+        );
+      }
       const port = parsePortOrService(portText);
       if (flags.udp && flags.tls)
         throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
