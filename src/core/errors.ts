@@ -573,7 +573,7 @@ export class CorruptedFrameError extends SockitError {
 
 /**
  * An HTTP message that breaks RFC 9112, with the byte offset where parsing
- * stopped, and the status a server should answer it with (400, 431, 501, 505).
+ * stopped, and the status a server should answer it with (400, 431, 505).
  *
  * @example Two different Content-Lengths (RFC 9112 §6.3: a smuggling attempt)
  * ```ts
@@ -597,7 +597,10 @@ export class HttpParseError extends SockitError {
   readonly offset: number;
   /** What is wrong, in one sentence without the offset (the message adds it). */
   readonly reason: string;
-  /** The status a server should answer with: 400, 413, 431 (head too large), 501 (unknown transfer coding), 505 (version), or 502 for a bad reply to a client. */
+  /**
+   * The status a server should answer with: 400 (malformed), 431 (head too large), 505 (version),
+   * 500 (a fault of the parser itself); 502 when it is a reply that a client could not use.
+   */
   readonly status: number;
 
   /**
