@@ -17,7 +17,7 @@
  * import { connect, encode, decode } from 'socketkit';
  * await using sock = await connect('127.0.0.1', 7);
  * await sock.sendAll(encode('hello there'));
- * console.log(decode(await sock.recv(4096)));
+ * console.log(decode(await sock.recv(4096))); // hello there
  * ```
  *
  * @module
@@ -30,8 +30,10 @@ export type {
   AnySockitError,
   ErrorContext,
   SocketErrorCode,
+  SocketErrorOptions,
   SockitErrorByCode,
   SockitErrorCode,
+  SockitErrorOptions,
   TlsFailure,
 } from './core/errors.js';
 export {

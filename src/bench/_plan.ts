@@ -18,10 +18,15 @@ import type { BenchOptions } from './run.js';
 
 /** The most a run may ask for; beyond these a typo is likelier than intent. */
 export const BENCH_LIMITS = {
+  /** Connections (or UDP sockets): 10,000. */
   connections: 10_000,
+  /** Worker threads: 64. */
   workers: 64,
+  /** An echo payload, in bytes: 64 MiB. */
   size: 64 * 1024 * 1024,
+  /** A UDP payload, in bytes: 65,507, the most an IPv4 datagram carries. */
   udpSize: 65_507,
+  /** A duration, warm-up or timeout, in milliseconds: 24 hours. */
   durationMs: 24 * 3600_000,
 } as const;
 
@@ -51,8 +56,25 @@ function milliseconds(value: unknown, what: string, min: number): number {
   return value;
 }
 
-/** `host:port`, `[v6]:port`: the parts, checked. */
-export function parseHostPort(target: string): { host: string; port: number } {
+/**
+ * The host and port of an echo or udp target, `host:port` or `[v6]:port`, checked (the port
+ * from 1 to 65535). The host is not looked up.
+ *
+ * @throws {TypeError} the target is not `host:port` or `[v6 address]:port`.
+ * @throws {RangeError} the port is not an integer from 1 to 65535.
+ *
+ * @example An IPv6 target
+ * ```ts
+ * import { parseHostPort } from 'socketkit/bench';
+ * console.log(parseHostPort('[::1]:7')); // { host: '::1', port: 7 }
+ * ```
+ */
+export function parseHostPort(target: string): {
+  /** The host, without IPv6 brackets. */
+  host: string;
+  /** The port. */
+  port: number;
+} {
   if (typeof target !== 'string') {
     throw new TypeError(`Invalid target ${String(target)}: it must be "host:port"`);
   }

@@ -18,9 +18,18 @@ import { streamLoop } from './_stream-loop.js';
 import { TimeoutSweeper } from './_sweeper.js';
 import { udpLoop } from './_udp-loop.js';
 
+/**
+ * What a run sends: `'http'`, keep-alive requests (as ab -k, wrk); `'oneshot'`, a connection per
+ * request (`Connection: close`); `'echo'`, a payload over TCP that must come back byte for byte;
+ * `'udp'`, a datagram that must be answered.
+ */
 export type BenchMode = 'http' | 'oneshot' | 'echo' | 'udp';
 
-/** The kinds of error counted (non-2xx statuses are counted per status apart). */
+/**
+ * The kinds of error counted (non-2xx statuses are counted per status apart): `connect` (could
+ * not connect), `reset` (the connection broke), `timeout` (no answer within `timeout`), `parse`
+ * (a reply that is not valid HTTP), `mismatch` (an echo that differs from what was sent).
+ */
 export type ErrorKind = 'connect' | 'reset' | 'timeout' | 'parse' | 'mismatch';
 
 /** Everything an engine needs, plain data so it can cross to a worker thread. */

@@ -4,11 +4,17 @@
  * rate with coordinated-omission-corrected latency; HDR-histogram
  * percentiles; reports as a table, JSON or an SVG plot.
  *
- * @example
+ * @example Load a server, then print and plot the report
  * ```ts
+ * import { writeFileSync, rmSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { bench, formatReport, plotReport } from 'socketkit/bench';
- * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 50, requests: 10_000 });
- * console.log(formatReport(report));
+ * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 10, requests: 500 });
+ * console.log(formatReport(report)); // e.g. http http://127.0.0.1:8080/ (127.0.0.1 port 8080), 10 connections, 1 thread …
+ * const plot = join(tmpdir(), `bench-${process.pid}.svg`);
+ * writeFileSync(plot, plotReport(report));
+ * rmSync(plot);
  * ```
  *
  * @module

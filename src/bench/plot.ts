@@ -140,7 +140,18 @@ function ratePanel(report: BenchReport, top: number): string {
   return out;
 }
 
-/** The SVG text of a report's two plots. */
+/**
+ * The SVG text of a report's two plots: latency by percentile (log scale towards the tail) and
+ * requests per second over time. Save it as a `.svg` and open it in a browser.
+ *
+ * @example Plotting a run
+ * ```ts
+ * import { bench, plotReport } from 'socketkit/bench';
+ * const report = await bench({ target: 'http://127.0.0.1:8080/', requests: 100 });
+ * const svg = plotReport(report);
+ * console.log(svg.startsWith('<svg'), svg.includes('Requests per second')); // true true
+ * ```
+ */
 export function plotReport(report: BenchReport): string {
   const height = PANEL * 2 + 30;
   const caption = `socketkit bench: ${report.mode} ${report.target}, ${report.connections} connections, ${report.requests} requests in ${report.duration.toFixed(2)}s`;

@@ -9,31 +9,57 @@ import type { RecordableHistogram } from 'node:perf_hooks';
 import { valueAtPercentile } from './_histogram.js';
 import type { BenchMode, EngineResult, EngineSpec, ErrorKind } from './engine.js';
 
-/** Latency statistics in milliseconds. */
+/** Latency statistics in milliseconds, from an HDR histogram (three significant digits). */
 export interface LatencyStats {
+  /** The fastest answer. */
   min: number;
+  /** The arithmetic mean. */
   mean: number;
+  /** The standard deviation. */
   stdev: number;
+  /** The median: half the answers took at most this long. */
   p50: number;
+  /** 90% took at most this long. */
   p90: number;
+  /** 99% took at most this long. */
   p99: number;
+  /** 99.9% took at most this long. */
   p999: number;
+  /** The slowest answer. */
   max: number;
   /** (percentile, ms) pairs from 0 to 100, for plotting. */
   distribution: Array<[number, number]>;
 }
 
-/** What a run measured. */
+/**
+ * What a run measured: plain data (what `socketkit bench --json` prints), for
+ * {@link formatReport} and {@link plotReport}. Rates are per second, sizes in bytes, durations in
+ * seconds, latencies in milliseconds.
+ *
+ * @example The numbers of a run
+ * ```ts
+ * import { bench } from 'socketkit/bench';
+ * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 2, requests: 100 });
+ * console.log(report.mode, report.connections, report.requests, report.non2xx); // http 2 100 0
+ * console.log(report.requestsPerSecond > 0, report.latency!.p50 <= report.latency!.max); // true true
+ * ```
+ */
 export interface BenchReport {
+  /** The target as given. */
   target: string;
   /** The address the load went to. */
   address: string;
+  /** The port the load went to. */
   port: number;
+  /** What was sent. */
   mode: BenchMode;
+  /** Connections (or UDP sockets) kept busy at once. */
   connections: number;
+  /** Threads that ran the connections. */
   workers: number;
   /** The requested rate (requests/s), or `null`. */
   rate: number | null;
+  /** When the run started, as an ISO 8601 date. */
   startedAt: string;
   /** Seconds from the end of warm-up to the last completion. */
   duration: number;
@@ -41,16 +67,25 @@ export interface BenchReport {
   requests: number;
   /** Answered well: 2xx, a reply (oneshot/udp), an exact echo. */
   ok: number;
+  /** Failed exchanges by kind of error. */
   errors: Record<ErrorKind, number>;
   /** Complete HTTP responses whose status was not 2xx. */
   non2xx: number;
   /** Complete HTTP responses by status. */
   statuses: Record<string, number>;
+  /** Exchanges finished per second of the run. */
   requestsPerSecond: number;
+  /** Bytes written to the target. */
   bytesSent: number;
+  /** Bytes read from the target. */
   bytesReceived: number;
   /** Bytes per second, each way. */
-  throughput: { sent: number; received: number };
+  throughput: {
+    /** Written per second. */
+    sent: number;
+    /** Read per second. */
+    received: number;
+  };
   /**
    * Latency of answered exchanges. With a rate, measured from when each
    * request should have been sent (coordinated-omission corrected).
@@ -118,14 +153,31 @@ export function buildReport(
   };
 }
 
-/** 1.23ms, 45.6ms, 1.20s, 850µs: three significant figures in a unit that suits. */
+/**
+ * A duration in milliseconds as people read it: at most three significant figures, in µs, ms or
+ * s, trailing zeros dropped.
+ *
+ * @example Durations in the unit that suits
+ * ```ts
+ * import { formatMs } from 'socketkit/bench';
+ * console.log(formatMs(0.85), formatMs(1.234), formatMs(45.6), formatMs(1200)); // 850µs 1.23ms 45.6ms 1.2s
+ * ```
+ */
 export function formatMs(ms: number): string {
   if (ms < 1) return `${Number((ms * 1000).toPrecision(3))}µs`;
   if (ms < 1000) return `${Number(ms.toPrecision(3))}ms`;
   return `${Number((ms / 1000).toPrecision(3))}s`;
 }
 
-/** 512 B, 1.5 KiB, 23.4 MiB. */
+/**
+ * A byte count as people read it, in binary units: `512 B`, `1.5 KiB`, `23.4 MiB`.
+ *
+ * @example Sizes in binary units
+ * ```ts
+ * import { formatBytes } from 'socketkit/bench';
+ * console.log(formatBytes(512), formatBytes(1536), formatBytes(24_536_678)); // 512 B 1.5 KiB 23.4 MiB
+ * ```
+ */
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = n;
@@ -158,7 +210,19 @@ function latencyRows(label: string, s: LatencyStats): string[] {
   return [label, ...[s.min, s.p50, s.p90, s.p99, s.p999, s.max, s.mean, s.stdev].map(formatMs)];
 }
 
-/** The report as a table for people, in the spirit of wrk's and ab's. */
+/**
+ * The report as a table for people, in the spirit of wrk's and ab's: what ran, the counts, the
+ * latency percentiles (corrected and uncorrected when a rate was set), rates, and the errors and
+ * non-2xx statuses when there were any. Ends with a newline.
+ *
+ * @example The table's counts line
+ * ```ts
+ * import { bench, formatReport } from 'socketkit/bench';
+ * const report = await bench({ target: '127.0.0.1:7', mode: 'echo', requests: 50 });
+ * const counts = formatReport(report).split('\n')[1]!;
+ * console.log(counts.replace(/ in [\d.]+s/, '')); // 50 requests: 50 ok, 0 errors
+ * ```
+ */
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
   const unit = report.mode === 'udp' ? 'socket' : 'connection';

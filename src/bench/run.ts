@@ -66,11 +66,19 @@ export interface BenchOptions {
  * coordinated omission when a rate is set). Bounded: it stops after
  * `requests`, or `duration` (10 s by default), by itself.
  *
- * @example Ten seconds of keep-alive GETs over 50 connections
+ * @example A thousand keep-alive GETs over 10 connections
  * ```ts
- * import { bench, formatReport } from 'socketkit/bench';
- * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 50 });
- * console.log(formatReport(report));
+ * import { bench } from 'socketkit/bench';
+ * const report = await bench({ target: 'http://127.0.0.1:8080/', connections: 10, requests: 1000 });
+ * console.log(report.requests, report.ok, report.statuses); // 1000 1000 { '200': 1000 }
+ * console.log(`p99 ${report.latency?.p99.toFixed(2)} ms`); // e.g. p99 1.84 ms
+ * ```
+ *
+ * @example TCP echo, checked byte for byte
+ * ```ts
+ * import { bench } from 'socketkit/bench';
+ * const report = await bench({ target: '127.0.0.1:7', mode: 'echo', size: 1024, requests: 200 });
+ * console.log(report.ok, report.errors.mismatch, report.bytesReceived); // 200 0 204800
  * ```
  *
  * @throws {TypeError|RangeError} an option is of the wrong type or out of range (the message names it).

@@ -8,13 +8,27 @@
 import { isIP } from 'node:net';
 import { describeType } from './bytes.js';
 
-/** Address family as Python names it. */
+/** An address family as Python names it: `AF_INET` for IPv4, `AF_INET6` for IPv6. */
 export type AddressFamily = 'AF_INET' | 'AF_INET6';
 
-/** One end of a connection (Python's `(host, port)` tuple, plus the family). */
+/**
+ * One end of a connection: Python's `(host, port)` tuple, plus the family, as a socket's
+ * `localAddress` and `remoteAddress` and a server's `address` report it.
+ *
+ * @example The address a server is bound to
+ * ```ts
+ * import { listen } from 'socketkit';
+ * await using server = await listen();
+ * const { host, family } = server.address;
+ * console.log(host, family); // 127.0.0.1 AF_INET
+ * ```
+ */
 export interface SocketAddress {
+  /** The numeric address (`127.0.0.1`, `::1`), never a name and without IPv6 brackets. */
   host: string;
+  /** The port number, 0 to 65535. */
   port: number;
+  /** Whether `host` is an IPv4 or an IPv6 address. */
   family: AddressFamily;
 }
 

@@ -6,7 +6,18 @@
  * @module
  */
 
-/** The bytes sockets read and write. Node's `Buffer` is one, and passes through without a copy. */
+/**
+ * The bytes sockets read and write: a `Uint8Array`. Node's `Buffer` is one, and passes through
+ * without a copy. A string is not: every call that sends refuses one with a `TypeError` that
+ * says to {@link encode} it first, as Python's `send()` refuses `str`.
+ *
+ * @example Text goes out as bytes
+ * ```ts
+ * import { type Bytes, decode, encode } from 'socketkit';
+ * const line: Bytes = encode('HELO example.org\r\n');
+ * console.log(line.length, JSON.stringify(decode(line))); // 18 "HELO example.org\r\n"
+ * ```
+ */
 export type Bytes = Uint8Array;
 
 /** An empty byte string, shared: it is what a read returns at end of stream. */
@@ -31,7 +42,12 @@ export function asBuffer(data: unknown, where: string): Buffer {
 }
 
 /**
- * Encodes text as bytes (Python's `str.encode()`).
+ * Encodes text as bytes (Python's `str.encode()`), in UTF-8 unless told another of Node's
+ * encodings (`'latin1'`, `'ascii'`, …).
+ *
+ * @param text The text to send.
+ * @param encoding How to encode it. Default `'utf8'`.
+ * @throws {TypeError} `text` is not a string.
  *
  * @example Encoding a request line
  * ```ts
@@ -51,6 +67,10 @@ export function encode(text: string, encoding: BufferEncoding = 'utf8'): Bytes {
  * Decodes bytes as text (Python's `bytes.decode()`). Invalid UTF-8
  * sequences become U+FFFD rather than throwing.
  *
+ * @param bytes What was received.
+ * @param encoding How it is encoded. Default `'utf8'`.
+ * @throws {TypeError} `bytes` is not a `Uint8Array` (a string, say: it needs no decoding).
+ *
  * @example Decoding a reply
  * ```ts
  * import { decode } from 'socketkit';
@@ -65,9 +85,11 @@ export function decode(bytes: Bytes, encoding: BufferEncoding = 'utf8'): string 
  * Shows bytes as a Python bytes literal, `b'HTTP/1.1 200 OK\r\n'`, exactly
  * as Python's `repr()` does: printable ASCII as is, `\t \n \r` escaped,
  * other bytes as `\xNN`, and single quotes unless the bytes hold a single
- * quote and no double quote.
+ * quote and no double quote. The CLI's `--repr` prints replies this way.
  *
- * @example
+ * @throws {TypeError} `bytes` is not a `Uint8Array`.
+ *
+ * @example What crossed the wire, as Python shows it
  * ```ts
  * import { bytesRepr, encode } from 'socketkit';
  * console.log(bytesRepr(encode("it's\r\n"))); // b"it's\r\n"

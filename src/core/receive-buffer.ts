@@ -34,15 +34,25 @@ import {
 } from './errors.js';
 import { timeoutFor, Waiter, type WaitOptions } from './waiter.js';
 
-/** asyncio's default stream limit: the most bytes held for a reader that is not asking for them. */
+/**
+ * 64 KiB, asyncio's default stream limit: the most unread bytes a socket holds before it stops
+ * reading from the kernel (TCP flow control then slows the peer), and the default `maxLength`
+ * of `recvUntil()` and `readLine()`. Change it per socket with the `bufferLimit` option.
+ */
 export const DEFAULT_BUFFER_LIMIT = 64 * 1024;
 
 /** How many bytes `recv()` returns at most when not told. */
 export const DEFAULT_RECV_SIZE = 64 * 1024;
 
-/** Options for {@link ReceiveBuffer.recvUntil} and {@link ReceiveBuffer.readLine}. */
+/**
+ * Options for {@link socketkit!StreamSocket.recvUntil | recvUntil()} and
+ * {@link socketkit!StreamSocket.readLine | readLine()}: the wait, and how long a result may be.
+ */
 export interface RecvUntilOptions extends WaitOptions {
-  /** The longest result, separator included, before `LimitOverrunError`. Default: the buffer limit (64 KiB). */
+  /**
+   * The longest result in bytes, separator (for `readLine()`, the line end) included; past it
+   * the read rejects with `LimitOverrunError`. Default: the socket's buffer limit (64 KiB).
+   */
   maxLength?: number;
 }
 

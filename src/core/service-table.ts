@@ -13,14 +13,18 @@ import { validatePort } from './address.js';
 import { describeType } from './bytes.js';
 import { ServiceNotFoundError } from './errors.js';
 
-/** A transport protocol, as in /etc/services. */
+/** A transport protocol as /etc/services names it: `'tcp'` or `'udp'`. */
 export type Protocol = 'tcp' | 'udp';
 
-/** One service entry. */
+/** One line of the services table: `http 80/tcp www` is `{ name: 'http', port: 80, protocol: 'tcp', aliases: ['www'] }`. */
 export interface ServiceEntry {
+  /** The service's official name (`http`). */
   name: string;
+  /** Its port number. */
   port: number;
+  /** The transport it is registered for; a service on both has an entry for each. */
   protocol: Protocol;
+  /** Other names that find it (`www` for `http`). */
   aliases: string[];
 }
 

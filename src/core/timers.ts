@@ -18,11 +18,15 @@ export interface LongTimer {
 /**
  * Calls `callback` once `ms` milliseconds have passed, for any finite `ms` ≥ 0.
  *
- * @example
+ * @example A timeout of a month, cancelled
  * ```ts
  * import { setLongTimeout } from './timers.js';
- * const timer = setLongTimeout(() => console.log('a month later'), 30 * 24 * 3600 * 1000);
+ * let fired = false;
+ * const timer = setLongTimeout(() => {
+ *   fired = true;
+ * }, 30 * 24 * 3600 * 1000);
  * timer.clear();
+ * console.log(fired); // false
  * ```
  */
 export function setLongTimeout(callback: () => void, ms: number): LongTimer {

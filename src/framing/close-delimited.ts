@@ -36,7 +36,7 @@ export interface CloseDelimitedOptions {
  *     received:  | Hello, | world! | <FIN>
  *     frame:     | Hello, world!    |
  *
- * @example
+ * @example The message is whatever came before the end
  * ```ts
  * import { closeDelimited } from 'socketkit/framing';
  * const decoder = closeDelimited({ maxLength: 1024 }).decoder();

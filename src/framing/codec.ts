@@ -19,7 +19,7 @@
 import { asBuffer, type Bytes } from '../core/bytes.js';
 import { IncompleteReadError } from '../core/errors.js';
 
-/** The framing rules socketkit implements. */
+/** The framing rules socketkit implements, as a {@link Codec}'s `kind` names them. */
 export type CodecKind =
   | 'fixed-length'
   | 'delimited'
@@ -27,8 +27,23 @@ export type CodecKind =
   | 'lines'
   | 'close-delimited';
 
-/** A framing rule: how to turn a message into bytes on the wire and back. */
+/**
+ * A framing rule: how to turn a message into bytes on the wire and back. `fixedLength()`,
+ * `delimited()`, `lengthPrefixed()`, `lines()` and `closeDelimited()` make one; `sendMessage()`,
+ * `readMessage()` and `messages()` use one on a socket.
+ *
+ * @example Code that works with any framing rule
+ * ```ts
+ * import { decode, encode } from 'socketkit';
+ * import { type Codec, delimited, lengthPrefixed } from 'socketkit/framing';
+ * function roundTrip(codec: Codec, text: string): string[] {
+ *   return codec.decoder().push(codec.encode(encode(text))).map((frame) => decode(frame));
+ * }
+ * console.log(roundTrip(delimited('#*#'), 'hi'), roundTrip(lengthPrefixed({ header: 'u8' }), 'hi')); // [ 'hi' ] [ 'hi' ]
+ * ```
+ */
 export interface Codec {
+  /** Which rule this is; `sendMessage()` shuts down the write half after a `'close-delimited'` message. */
   readonly kind: CodecKind;
   /** The longest message (frame payload) accepted, in bytes. */
   readonly maxLength: number;
@@ -51,6 +66,23 @@ export interface Codec {
  * bytes prove it and before an oversize frame is buffered. After an error
  * the decoder stays failed: every later feed, push, finish or release
  * throws that same error, and it holds no bytes.
+ *
+ * Get one from a codec's `decoder()`; each decoder keeps the state of one stream.
+ *
+ * @example Feeding a chunk one frame at a time
+ * ```ts
+ * import { decode, encode } from 'socketkit';
+ * import { lines } from 'socketkit/framing';
+ * const decoder = lines().decoder();
+ * const chunk = encode('one\r\ntwo\r\nthr');
+ * const frames: string[] = [];
+ * for (let offset = 0; offset < chunk.length; ) {
+ *   offset += decoder.feed(chunk.subarray(offset));
+ *   const frame = decoder.take();
+ *   if (frame !== undefined) frames.push(decode(frame));
+ * }
+ * console.log(frames, decoder.buffered); // [ 'one', 'two' ] 3
+ * ```
  */
 export abstract class FrameDecoder {
   #frame: Uint8Array | undefined;
@@ -95,7 +127,7 @@ export abstract class FrameDecoder {
    * gives a frame once: a second call returns `undefined`.
    *
    * @throws {IncompleteReadError} the stream ended inside a frame; `partial` holds its bytes.
-   * @throws {FrameTooLongError} or {@link CorruptedFrameError}: the error a {@link push} met after the frames it returned.
+   * @throws {FrameTooLongError} or {@link socketkit!CorruptedFrameError}: the error a {@link push} met after the frames it returned.
    */
   finish(): Uint8Array | undefined {
     if (this.#failed !== null) throw this.#failed;
@@ -115,7 +147,7 @@ export abstract class FrameDecoder {
    * the socket when a read is interrupted, and after a frame (see
    * {@link feed}), so no byte is lost.
    *
-   * @throws {FrameTooLongError} or {@link CorruptedFrameError}: the decoder has failed (its bytes are gone).
+   * @throws {FrameTooLongError} or {@link socketkit!CorruptedFrameError}: the decoder has failed (its bytes are gone).
    */
   release(): Uint8Array {
     if (this.#failed !== null) throw this.#failed;

@@ -19,12 +19,13 @@
  *
  * @example Length-prefixed messages over a socket
  * ```ts
- * import { connect, encode } from 'socketkit';
+ * import { connect, decode, encode } from 'socketkit';
  * import { lengthPrefixed, readMessage, sendMessage } from 'socketkit/framing';
  * const codec = lengthPrefixed({ header: 'u32be', maxLength: 1 << 20 });
- * const sock = await connect('127.0.0.1', 7342);
+ * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862) sends the frame back
  * await sendMessage(sock, codec, encode('ping'));
- * console.log(await readMessage(sock, codec));
+ * const reply = await readMessage(sock, codec);
+ * console.log(reply && decode(reply)); // ping
  * ```
  *
  * @module

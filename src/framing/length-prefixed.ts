@@ -17,10 +17,20 @@ import {
 } from './codec.js';
 
 /** How the length is written: binary integers, a varint (LEB128, as protobuf), or N ASCII digits. */
-export type LengthHeader = 'u8' | 'u16be' | 'u32be' | 'u32le' | 'varint' | { ascii: number };
+export type LengthHeader =
+  | 'u8'
+  | 'u16be'
+  | 'u32be'
+  | 'u32le'
+  | 'varint'
+  | {
+      /** How many decimal digits, zero-filled: `{ ascii: 5 }` writes 12 as `00012`. 1 to 15. */
+      ascii: number;
+    };
 
 /** Options for {@link lengthPrefixed}. */
 export interface LengthPrefixedOptions {
+  /** How the length is written: `'u8'`, `'u16be'`, `'u32be'`, `'u32le'`, `'varint'` or `{ ascii: digits }`. */
   header: LengthHeader;
   /** The longest message, header not counted. Default 64 KiB. */
   maxLength?: number;

@@ -27,7 +27,7 @@ export interface LinesOptions {
  *     received:  | HELO exa | mple.org\r\nMAIL FROM:<a@b>\n | QUIT\r | \n |
  *     frames:    | HELO example.org   | MAIL FROM:<a@b>      | QUIT      |
  *
- * @example
+ * @example SMTP-style commands, CRLF or LF
  * ```ts
  * import { lines } from 'socketkit/framing';
  * const codec = lines({ maxLength: 512 });

@@ -14,15 +14,21 @@ import type { StreamSocket } from '../socket/stream-socket.js';
 import type { Codec } from './codec.js';
 
 /**
- * Encodes `message` and sends it all. With `closeDelimited()`, then shuts
- * down the write half, since the end of the stream ends the message.
+ * Encodes `message` and sends it all, resolving once the kernel has it (as `sendAll()`). With
+ * `closeDelimited()`, then shuts down the write half, since the end of the stream ends the
+ * message.
  *
- * @example
+ * @throws {RangeError} the codec cannot frame the message (too long, holds the delimiter, …); nothing is sent.
+ * @throws {TypeError} `message` is a string or not bytes.
+ * @throws {BrokenPipeError} the write half is shut down.
+ *
+ * @example A two-byte length, then the message
  * ```ts
  * import { connect, encode } from 'socketkit';
  * import { lengthPrefixed, sendMessage } from 'socketkit/framing';
- * const sock = await connect('127.0.0.1', 7342);
- * await sendMessage(sock, lengthPrefixed({ header: 'u32be' }), encode('hello'));
+ * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862) sends the bytes back
+ * await sendMessage(sock, lengthPrefixed({ header: 'u16be' }), encode('hello'));
+ * console.log(await sock.recvExactly(7)); // <Buffer 00 05 68 65 6c 6c 6f>
  * ```
  */
 export async function sendMessage(
@@ -45,6 +51,20 @@ export async function sendMessage(
  * @throws {IncompleteReadError} the stream ended inside a frame; `partial` holds its bytes.
  * @throws {FrameTooLongError} a frame is longer than the codec's `maxLength` (the stream is then out of step: close it).
  * @throws {CorruptedFrameError} a header cannot be parsed (likewise).
+ * @throws {SocketTimeoutError} no whole frame arrived in time; its bytes stay in the socket.
+ *
+ * @example One line at a time; the rest stays in the socket
+ * ```ts
+ * import { connect, decode, encode } from 'socketkit';
+ * import { lines, readMessage, sendMessage } from 'socketkit/framing';
+ * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862)
+ * const codec = lines();
+ * await sendMessage(sock, codec, encode('first'));
+ * await sendMessage(sock, codec, encode('second'));
+ * const first = await readMessage(sock, codec);
+ * const second = await readMessage(sock, codec);
+ * console.log(first && decode(first), second && decode(second)); // first second
+ * ```
  */
 export async function readMessage(
   sock: StreamSocket,
@@ -78,13 +98,22 @@ export async function readMessage(
  * message for `closeDelimited()`). Breaking out of the loop leaves every
  * byte after the last message in the socket.
  *
- * @example
+ * @throws {IncompleteReadError} the stream ended inside a frame.
+ * @throws {FrameTooLongError} a frame is longer than the codec's `maxLength`.
+ *
+ * @example A server reading lines until the client is done
  * ```ts
- * import { listen } from 'socketkit';
+ * import { connect, decode, encode, listen } from 'socketkit';
  * import { lines, messages } from 'socketkit/framing';
- * const server = await listen({ port: 7342 });
+ * await using server = await listen();
+ * await using client = await connect('127.0.0.1', server.address.port);
+ * await client.sendAll(encode('HELO example.org\r\nQUIT\r\n'));
+ * await client.shutdown('write');
  * const [conn] = await server.accept();
- * for await (const line of messages(conn, lines())) console.log(new TextDecoder().decode(line));
+ * const received: string[] = [];
+ * for await (const line of messages(conn, lines())) received.push(decode(line));
+ * await conn.close();
+ * console.log(received); // [ 'HELO example.org', 'QUIT' ]
  * ```
  */
 export async function* messages(

@@ -35,9 +35,9 @@ import { type MessageBody, prepareBody, serializeRequestHead, writeMessage } fro
 export type { HttpResponse, Timings } from './response.js';
 export { ResponseBody } from './response.js';
 
-/** Options for {@link request}. Every duration is in milliseconds. */
+/** Options for {@link request}. Every duration is in milliseconds, every size in bytes. */
 export interface RequestOptions {
-  /** Default `GET`. */
+  /** The request method, uppercased before it is sent. Default `GET`. */
   method?: string;
   /** Added to, and overriding by name, the defaults: Host, User-Agent, Accept, Connection. */
   headers?: HeadersInit;
@@ -66,11 +66,23 @@ export interface RequestOptions {
    */
   onRaw?: (chunk: Uint8Array) => void | Promise<void>;
   /** Called with each request head just before it is sent (each redirect hop too). */
-  onRequest?: (info: { url: URL; head: Buffer }) => void;
-  /** Called with each 1xx interim response, which is otherwise skipped. */
+  onRequest?: (info: {
+    /** The URL this hop asks for. */
+    url: URL;
+    /** The request head's bytes, exactly as they are sent. */
+    head: Buffer;
+  }) => void;
+  /** Called with each 1xx interim response (`100 Continue`, `103 Early Hints`), which is otherwise skipped. */
   onInterim?: (head: ResponseHead) => void;
   /** Called when a redirect is followed. */
-  onRedirect?: (info: { from: URL; to: URL; status: number }) => void;
+  onRedirect?: (info: {
+    /** The URL that answered with the redirect. */
+    from: URL;
+    /** Where it points, resolved against `from`. */
+    to: URL;
+    /** The redirect's status: 301, 302, 303, 307 or 308. */
+    status: number;
+  }) => void;
 }
 
 /** What every hop of one `request()` shares: its options, one signal, and how to explain an abort. */
@@ -86,22 +98,45 @@ interface Exchange {
 const TIMED_OUT = Symbol('maxTime');
 
 /**
- * Sends an HTTP request and resolves with the response once its head has arrived; the body
- * streams after that.
+ * Sends an HTTP/1.1 request and resolves with the response once its head has arrived; the body
+ * streams after that, read from the socket only as it is consumed, so read it (`text()`,
+ * `bytes()`, `for await`) or `cancel()` it to end the exchange and close its connection.
  *
+ * One connection per request: the head carries Host, User-Agent (`socketkit/<version>`), Accept
+ * (any type) and `Connection: close`, each unless `headers` replaces it. https verifies the
+ * server's certificate and sends SNI. Redirects are followed only with `followRedirects`:
+ * `Authorization`, `Cookie` and `Proxy-Authorization` are dropped when one changes the origin,
+ * and a 303 (or a 301/302 after POST) turns the request into a GET without its body (RFC 9110
+ * §15.4); a streamed body cannot be sent again after a 307/308 (a `TypeError`).
+ *
+ * @param url An `http://` or `https://` URL, or `host[:port]/path` (http is assumed).
+ * @param options Method, headers, body, timeouts, redirects, TLS and hooks.
  * @throws {TypeError} a bad URL, or a method, header or target with CR, LF or NUL (nothing is sent).
- * @throws {NameResolutionError} {@link ConnectionRefusedError} {@link TlsError} connecting failed.
- * @throws {SocketTimeoutError} `timeout` or `maxTime` passed.
+ * @throws {RangeError} `maxRedirects` or a timeout is out of range.
+ * @throws {NameResolutionError} the host does not resolve.
+ * @throws {ConnectionRefusedError} nothing listens there ({@link socketkit!ConnectionRefusedError}).
+ * @throws {TlsError} the handshake failed or the certificate is not trusted ({@link socketkit!TlsError}).
+ * @throws {SocketTimeoutError} `timeout` (connecting) or `maxTime` (the whole exchange) passed.
+ * @throws {SocketAbortError} `signal` aborted the request.
  * @throws {EmptyReplyError} the server closed without a reply.
  * @throws {HttpParseError} the reply is not valid HTTP/1.1.
  * @throws {TooManyRedirectsError} more than `maxRedirects` redirects.
  *
- * @example
+ * @example GET a page
  * ```ts
  * import { request } from 'socketkit/http';
  * const response = await request('http://127.0.0.1:8080/', { timeout: 5000 });
- * console.log(response.status, response.headers.get('content-type'));
- * console.log(await response.body.text());
+ * console.log(response.status, response.headers.get('content-type')); // 200 text/plain
+ * console.log(await response.body.text()); // Hello, world!
+ * ```
+ *
+ * @example POST a body, following a redirect
+ * ```ts
+ * import { request } from 'socketkit/http';
+ * const posted = await request('http://127.0.0.1:8080/echo', { method: 'POST', body: 'ping' });
+ * console.log(await posted.body.text()); // ping
+ * const moved = await request('http://127.0.0.1:8080/old', { followRedirects: true });
+ * console.log(moved.redirects, moved.url.pathname, await moved.body.text()); // 1 / Hello, world!
  * ```
  */
 export async function request(

@@ -23,8 +23,12 @@ import { BodyTooLarge, RequestBody } from './request-body.js';
 import { errorResponse, type PlannedResponse, planResponse } from './response-head.js';
 import { type MessageBody, writeMessage } from './writer.js';
 
-/** A request, whole: head and body. */
+/**
+ * A request as a {@link Handler} gets it, whole: the head, and the body already read (up to
+ * `maxBodySize`), whatever framing it came in.
+ */
 export interface ServerRequest {
+  /** The method, as sent (methods are case-sensitive): `GET`, `POST`, … */
   method: string;
   /** The request-target as sent: `/path?q`, or `http://host/path?q` (absolute-form). */
   target: string;
@@ -34,19 +38,30 @@ export interface ServerRequest {
   query: string;
   /** `"1.1"` or `"1.0"`. */
   version: string;
+  /** The header fields, in order, looked up case-insensitively. */
   headers: HttpHeaders;
+  /** The body's bytes (de-chunked), empty when there is none. */
   body: Uint8Array;
   /** The head exactly as the client sent it. */
   rawHead: Uint8Array;
+  /** The client's address, or `null` when the OS no longer reports it. */
   remoteAddress: SocketAddress | null;
 }
 
-/** What a handler answers. */
+/**
+ * What a {@link Handler} answers. The server frames it: Content-Length for bytes and text,
+ * chunked for a stream (until close for an HTTP/1.0 client), no body for HEAD, 1xx, 204 and
+ * 304; it sets Connection and Transfer-Encoding itself, and adds Date and Server unless given.
+ */
 export interface ServerResponse {
   /** Default 200. */
   status?: number;
   /** Default: the standard phrase for the status. */
   reason?: string;
+  /**
+   * The header fields, in order. A Content-Length given here is kept, and checked against a body
+   * of bytes or text (a mismatch is a 500); a stream is trusted to match it.
+   */
   headers?: HeadersInit;
   /** Bytes or text (sent with Content-Length), or a stream (chunked; close-delimited for HTTP/1.0). */
   body?: MessageBody;
@@ -54,7 +69,23 @@ export interface ServerResponse {
   trailers?: HeadersInit;
 }
 
-/** Answers one request; may be async. A handler that throws is answered with 500. */
+/**
+ * Answers one request with a response; may be async. A handler that throws (or rejects) is
+ * answered with 500. Requests on one connection are handled one at a time, in order.
+ *
+ * @example A handler that routes by method and path
+ * ```ts
+ * import { type Handler, request, serve } from 'socketkit/http';
+ * const handler: Handler = (req) => {
+ *   if (req.method !== 'GET') return { status: 405, headers: { Allow: 'GET' } };
+ *   if (req.path === '/hello') return { body: `hello ${new URLSearchParams(req.query).get('name')}\n` };
+ *   return { status: 404, body: 'Not Found\n' };
+ * };
+ * await using server = await serve(handler);
+ * const response = await request(`http://127.0.0.1:${server.address.port}/hello?name=ada`);
+ * console.log(response.status, await response.body.text()); // 200 hello ada
+ * ```
+ */
 export type Handler = (request: ServerRequest) => ServerResponse | Promise<ServerResponse>;
 
 /** The server's limits and timeouts, all in milliseconds and bytes. */

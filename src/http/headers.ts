@@ -8,7 +8,7 @@
 /**
  * A header list that keeps order and spelling, and looks names up case-insensitively.
  *
- * @example
+ * @example Case-insensitive lookup, order kept
  * ```ts
  * import { HttpHeaders } from 'socketkit/http';
  * const headers = new HttpHeaders({ 'Content-Type': 'text/html', 'X-Count': 2 });
@@ -19,7 +19,12 @@
 export class HttpHeaders implements Iterable<[string, string]> {
   #fields: Array<[string, string]>;
 
-  /** From a plain object, a list of `[name, value]` pairs, or other headers (copied). */
+  /**
+   * From a plain object, a list of `[name, value]` pairs, or other headers (copied). Numbers
+   * become strings.
+   *
+   * @throws {TypeError} a pair in the list does not have exactly two elements.
+   */
   constructor(init?: HeadersInit | Iterable<readonly [string, string]>) {
     this.#fields = init === undefined ? [] : pairsOf(init);
   }
@@ -50,6 +55,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
     this.#fields.push([name, value]);
   }
 
+  /** Removes every field of this name, in any case. */
   delete(name: string): void {
     const lower = name.toLowerCase();
     for (let i = this.#fields.length - 1; i >= 0; i--) {
@@ -72,6 +78,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return out;
   }
 
+  /** Whether a field of this name is present, in any case. */
   has(name: string): boolean {
     return this.getAll(name).length > 0;
   }
@@ -91,10 +98,12 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return out;
   }
 
+  /** How many fields there are, each repetition of a name counted. */
   get size(): number {
     return this.#fields.length;
   }
 
+  /** The `[name, value]` pairs in order, names spelled as given: `for (const [name, value] of headers)`. */
   [Symbol.iterator](): Iterator<[string, string]> {
     return this.#fields[Symbol.iterator]();
   }

@@ -7,9 +7,14 @@
 
 import type { HttpHeaders } from './headers.js';
 
-/** Milliseconds from the start of the exchange that produced the response. */
+/**
+ * When each phase of the exchange that produced the response ended, in milliseconds from its
+ * start (curl's `-w` times): each is at least the one before it.
+ */
 export interface Timings {
+  /** The host's name was resolved. */
   lookup: number;
+  /** The TCP connection was established. */
   connect: number;
   /** TLS handshake done (https only). */
   tls?: number;
@@ -30,11 +35,16 @@ export interface BodySource {
  * Nothing is read from the socket until asked for, so a body of any size streams in constant
  * memory.
  *
- * @example
+ * Break out of a `for await` loop, or call `cancel()`, to stop early: the connection closes and
+ * the rest is never read.
+ *
+ * @example Counting a body's bytes as they stream in
  * ```ts
  * import { request } from 'socketkit/http';
  * const response = await request('http://127.0.0.1:8080/');
- * for await (const piece of response.body) process.stdout.write(piece);
+ * let bytes = 0;
+ * for await (const piece of response.body) bytes += piece.length;
+ * console.log(bytes, response.body.received); // 14 14
  * ```
  */
 export class ResponseBody implements AsyncIterable<Uint8Array> {
@@ -52,6 +62,7 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
     return this.#received;
   }
 
+  /** `for await (const piece of response.body)`: the pieces as they arrive, as {@link chunks} gives them. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     return this.chunks();
   }
@@ -60,6 +71,9 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
    * Iterates over the body. With `buffer`, every piece is a view into that one buffer, valid
    * until the next step: nothing is allocated per read, for bulk transfers where each piece is
    * written out before the next.
+   *
+   * @throws {TypeError} the body was already read (or cancelled).
+   * @throws {IncompleteReadError} the connection closed before the body was complete.
    */
   chunks(buffer?: Uint8Array): AsyncIterableIterator<Uint8Array> {
     if (this.#taken) throw new TypeError('The response body was already read');
@@ -84,14 +98,23 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
     return iterator;
   }
 
-  /** The whole body in one buffer. */
+  /**
+   * The whole body in one buffer.
+   *
+   * @throws {TypeError} the body was already read (or cancelled).
+   * @throws {IncompleteReadError} the connection closed before the body was complete.
+   */
   async bytes(): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     for await (const chunk of this) parts.push(Buffer.from(chunk));
     return Buffer.concat(parts);
   }
 
-  /** The whole body decoded as UTF-8. */
+  /**
+   * The whole body decoded as UTF-8 (invalid sequences become U+FFFD).
+   *
+   * @throws {TypeError} the body was already read (or cancelled).
+   */
   async text(): Promise<string> {
     return Buffer.from(await this.bytes()).toString('utf8');
   }
@@ -103,15 +126,33 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
   }
 }
 
-/** A response: status line, headers, a streaming body, and how long each phase took. */
+/**
+ * What {@link request} resolves with: the status line, the headers, a body that streams, and how
+ * long each phase took.
+ *
+ * @example Everything but the body
+ * ```ts
+ * import { request } from 'socketkit/http';
+ * const response = await request('http://127.0.0.1:8080/', { method: 'HEAD' });
+ * console.log(response.version, response.status, response.reason); // 1.1 200 OK
+ * console.log(response.headers.get('content-length'), response.timings.connect >= 0); // 14 true
+ * await response.body.cancel();
+ * ```
+ */
 export interface HttpResponse {
+  /** The status code: 200, 404, … */
   status: number;
+  /** The reason phrase as the server sent it (`OK`), possibly empty. */
   reason: string;
+  /** The HTTP version of the reply: `"1.1"` or `"1.0"`. */
   version: string;
+  /** The header fields, in order, looked up case-insensitively. */
   headers: HttpHeaders;
+  /** The body: read it once, or cancel it. */
   body: ResponseBody;
-  /** Trailer fields of a chunked body, once it has been read. */
+  /** Trailer fields of a chunked body, once it has been read to the end; until then `null`. */
   trailers: HttpHeaders | null;
+  /** When each phase ended, in ms from the start; `total` once the body has been read. */
   timings: Timings;
   /** The head's bytes as received. */
   rawHead: Uint8Array;

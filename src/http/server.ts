@@ -24,7 +24,7 @@ import { errorResponse } from './response-head.js';
 
 export type { Handler, ServerRequest, ServerResponse } from './connection.js';
 
-/** The connection cap of `serve()` and of `socketkit serve`. */
+/** 1024: the connection cap of `serve()` (its `maxConnections`) and of `socketkit serve`. */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /** Options for {@link serve}. Every duration is in milliseconds, every size in bytes. */
@@ -33,7 +33,9 @@ export interface ServeOptions {
   host?: string;
   /** Default 0 (the OS picks). */
   port?: number;
+  /** Most accepted connections waiting for the server to take them. Default 511. */
   backlog?: number;
+  /** Serve https with this key and certificate. */
   tls?: TlsListenOptions;
   /** The most connections open at once. Default 1024. */
   maxConnections?: number;
@@ -55,6 +57,7 @@ export interface ServeOptions {
 
 /** A running server; `await using server = await serve(…)` closes it at the end of the block. */
 export interface HttpServer extends AsyncDisposable {
+  /** Where it listens: with `port: 0`, this tells which port the OS chose. */
   readonly address: SocketAddress;
   /** Connections open now. */
   readonly connections: number;
@@ -74,16 +77,26 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 }
 
 /**
- * Starts an HTTP server.
+ * Starts an HTTP/1.1 server that calls `handler` for each request, and resolves once it listens
+ * (on 127.0.0.1 and a port the OS picks, unless told otherwise). It does keep-alive and
+ * pipelining, answers `Expect: 100-continue`, requires a valid Host (400), answers 505 to an
+ * unknown version, and defends itself with the limits and timeouts of {@link ServeOptions}.
+ *
+ * @param handler Answers each request.
+ * @param options Where to listen, TLS, the limits and timeouts, a log.
+ * @throws {TypeError} `handler` is not a function.
+ * @throws {RangeError} a limit or timeout is not a number above 0 (or `maxConnections` not whole).
+ * @throws {AddressInUseError} the address and port are taken.
  *
  * @example Hello, world
  * ```ts
- * import { serve } from 'socketkit/http';
+ * import { request, serve } from 'socketkit/http';
  * await using server = await serve(() => ({
  *   headers: { 'Content-Type': 'text/html' },
  *   body: '<h1>Hello, world!</h1>',
  * }));
- * console.log(`http://127.0.0.1:${server.address.port}/`);
+ * const response = await request(`http://127.0.0.1:${server.address.port}/`);
+ * console.log(response.headers.get('content-type'), await response.body.text()); // text/html <h1>Hello, world!</h1>
  * ```
  */
 export async function serve(handler: Handler, options: ServeOptions = {}): Promise<HttpServer> {

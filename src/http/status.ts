@@ -4,7 +4,17 @@
  * @module
  */
 
-/** The standard reason phrase of every status RFC 9110 defines. */
+/**
+ * The standard reason phrase of each status code in use: those RFC 9110 §15 defines (but the
+ * unused 306 and 418), and RFC 6585's 428, 429 and 431. The server sends these unless a handler
+ * gives its own `reason`.
+ *
+ * @example The phrase for a status
+ * ```ts
+ * import { STATUS_TEXT } from 'socketkit/http';
+ * console.log(STATUS_TEXT[404], STATUS_TEXT[431]); // Not Found Request Header Fields Too Large
+ * ```
+ */
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
   100: 'Continue',
   101: 'Switching Protocols',

@@ -7,12 +7,15 @@
 
 import { isIP } from 'node:net';
 
-/** The parts of a URL a request needs. */
+/** The parts of a URL a request needs, as {@link parseTarget} gives them. */
 export interface RequestTarget {
+  /** The whole URL, scheme added when it was missing. */
   url: URL;
+  /** Whether it is https. */
   secure: boolean;
   /** The host to connect to, without IPv6 brackets. */
   host: string;
+  /** The port to connect to: the URL's, or the scheme's default (80, 443). */
   port: number;
   /** The request-target: path and query, never the fragment. */
   path: string;
@@ -21,9 +24,17 @@ export interface RequestTarget {
 }
 
 /**
- * Parses a URL, adding `http://` when the scheme is missing.
+ * Parses what a user types as a URL (`example.com`, `example.com:8080/path`, `[::1]:8080`,
+ * `https://…`) into what a request needs, adding `http://` when the scheme is missing.
  *
  * @throws {TypeError} not an http or https URL, no host, whitespace or control characters, or a bad port.
+ *
+ * @example A host and port without a scheme
+ * ```ts
+ * import { parseTarget } from 'socketkit/http';
+ * const target = parseTarget('[::1]:8080/search?q=sockets#results');
+ * console.log(target.host, target.port, target.path, target.hostHeader); // ::1 8080 /search?q=sockets [::1]:8080
+ * ```
  */
 export function parseTarget(input: string | URL): RequestTarget {
   let url: URL;

@@ -36,11 +36,19 @@ function describeChar(text: string, at: number): string {
  * Throws a `TypeError` naming the field and the character when `value` is not a token
  * (RFC 9110 §5.6.2).
  *
- * @example
+ * @param value The method or header name to check.
+ * @param what What it is, for the message: `'method'`, `'header name'`.
+ * @throws {TypeError} `value` is empty or holds a character a token may not.
+ *
+ * @example A header name with a space in it
  * ```ts
  * import { checkToken } from 'socketkit/http';
  * checkToken('X-Trace-Id', 'header name'); // passes
- * try { checkToken('Bad Name', 'header name'); } catch (error) { console.log((error as Error).message); } // Invalid header name "Bad Name": space at position 3 is not allowed
+ * try {
+ *   checkToken('Bad Name', 'header name');
+ * } catch (error) {
+ *   console.log((error as Error).message); // Invalid header name "Bad Name": space at position 3 is not allowed
+ * }
  * ```
  */
 export function checkToken(value: string, what: string): void {
@@ -55,12 +63,22 @@ export function checkToken(value: string, what: string): void {
 }
 
 /**
- * Throws a `TypeError` when a header value holds CR, LF, NUL or another control character.
+ * Throws a `TypeError` when a header value holds CR, LF, NUL or another control character
+ * (HTAB is allowed, RFC 9110 §5.5): a CR LF in a value would end the field and start another
+ * (header injection).
  *
- * @example
+ * @param name The field's name, for the message.
+ * @param value The value to check.
+ * @throws {TypeError} the value holds a control character other than HTAB.
+ *
+ * @example A value that would smuggle in a second header
  * ```ts
  * import { checkHeaderValue } from 'socketkit/http';
- * try { checkHeaderValue('X-A', 'a\r\nX-B: b'); } catch (error) { console.log((error as Error).message); } // Invalid value for header "X-A": CR at position 1 would break the header apart
+ * try {
+ *   checkHeaderValue('X-A', 'a\r\nX-B: b');
+ * } catch (error) {
+ *   console.log((error as Error).message); // Invalid value for header "X-A": CR at position 1 would break the header apart
+ * }
  * ```
  */
 export function checkHeaderValue(name: string, value: string): void {
@@ -73,12 +91,19 @@ export function checkHeaderValue(name: string, value: string): void {
 }
 
 /**
- * Throws a `TypeError` when a request target holds whitespace, controls or non-ASCII.
+ * Throws a `TypeError` when a request target is empty or holds whitespace, controls or
+ * non-ASCII (RFC 9112 §3.2: such characters must be percent-encoded).
  *
- * @example
+ * @throws {TypeError} the target is empty or holds a character outside visible ASCII.
+ *
+ * @example A space in a path
  * ```ts
  * import { checkTarget } from 'socketkit/http';
- * try { checkTarget('/a b'); } catch (error) { console.log((error as Error).message); } // Invalid request target "/a b": space at position 2 must be percent-encoded
+ * try {
+ *   checkTarget('/a b');
+ * } catch (error) {
+ *   console.log((error as Error).message); // Invalid request target "/a b": space at position 2 must be percent-encoded
+ * }
  * ```
  */
 export function checkTarget(target: string): void {
@@ -120,10 +145,15 @@ export function fieldLines(
 }
 
 /**
- * `METHOD target HTTP/1.1` and the header fields, as bytes ending in the empty line.
+ * `METHOD target HTTP/1.1` and the header fields, as bytes ending in the empty line (RFC 9112
+ * §3), every field checked first. The fields go out as given: no Host or framing field is added.
  *
+ * @param method A token: `GET`, `POST`, …
+ * @param target The request-target: `/path?query`, or an absolute URL for a proxy.
+ * @param headers The fields, in order.
+ * @param version Default `'1.1'`.
  * @throws {TypeError} a field holds CR, LF, NUL or another character it may not.
- * @example
+ * @example A request head
  * ```ts
  * import { serializeRequestHead } from 'socketkit/http';
  * const head = serializeRequestHead('GET', '/', { Host: 'localhost' });
@@ -142,11 +172,16 @@ export function serializeRequestHead(
 }
 
 /**
- * `HTTP/1.1 status reason` and the header fields, as bytes ending in the empty line.
+ * `HTTP/1.1 status reason` and the header fields, as bytes ending in the empty line (RFC 9112
+ * §4), every field checked first. The fields go out as given: no Date or framing field is added.
  *
+ * @param status Three digits, 100 to 999.
+ * @param reason The reason phrase (`STATUS_TEXT[status]` for the standard one).
+ * @param headers The fields, in order.
+ * @param version Default `'1.1'`.
  * @throws {TypeError} a field holds CR, LF, NUL or another character it may not.
  * @throws {RangeError} the status is not 100–999.
- * @example
+ * @example A response head with no fields
  * ```ts
  * import { serializeResponseHead } from 'socketkit/http';
  * const head = serializeResponseHead(204, 'No Content', []);
@@ -173,7 +208,11 @@ export function statusLine(status: number, reason: string, version = '1.1'): str
 
 // ── bodies ───────────────────────────────────────────────────────────────
 
-/** What a message body may be: bytes or text (sent with a length), or a stream of bytes. */
+/**
+ * What a message body may be: bytes or text (sent with a Content-Length), or an async iterable
+ * of bytes such as a file's read stream (sent chunked, since its length is not known up front,
+ * unless a server handler gives a Content-Length for it); `null` or `undefined` for none.
+ */
 export type MessageBody = Bytes | string | AsyncIterable<Bytes> | null | undefined;
 
 /** How a body is delimited on the wire (RFC 9112 §6). */

@@ -19,7 +19,7 @@ import { type AddressFamily, familyOf, type SocketAddress, validateHost } from '
 import { fromNodeError, NameResolutionError, ServiceNotFoundError } from '../core/errors.js';
 import { type Protocol, resolvePort } from './services.js';
 
-/** Python's `gethostbyname_ex` triple, as an object. */
+/** Python's `gethostbyname_ex` triple, as an object: what {@link getHostByNameEx} resolves with. */
 export interface HostEntry {
   /** The canonical name. */
   hostname: string;
@@ -31,10 +31,15 @@ export interface HostEntry {
 
 /** One result of {@link getAddrInfo}: Python's `(family, type, proto, canonname, sockaddr)`. */
 export interface AddrInfo {
+  /** `AF_INET` or `AF_INET6`. */
   family: AddressFamily;
+  /** `SOCK_STREAM` (TCP) or `SOCK_DGRAM` (UDP). */
   type: 'SOCK_STREAM' | 'SOCK_DGRAM';
+  /** The IP protocol number: 6 for TCP, 17 for UDP. */
   proto: 6 | 17;
+  /** Always `''`: Python fills it only when asked with `AI_CANONNAME`, which this call does not take (use {@link getHostByNameEx} for the canonical name). */
   canonname: string;
+  /** Where to connect or bind: the numeric address and the port. */
   address: SocketAddress;
 }
 
@@ -47,12 +52,12 @@ export interface AddrInfoOptions {
 }
 
 /**
- * This machine's host name (Python's `socket.gethostname`).
+ * This machine's host name (Python's `socket.gethostname`), as the OS reports it; no lookup.
  *
- * @example
+ * @example The name of this machine
  * ```ts
  * import { getHostName } from 'socketkit';
- * console.log(getHostName()); // "LAPTOP-BQP6HJU5"
+ * console.log(getHostName()); // e.g. LAPTOP-BQP6HJU5
  * ```
  */
 export function getHostName(): string {
@@ -60,13 +65,16 @@ export function getHostName(): string {
 }
 
 /**
- * The first IPv4 address of a host (Python's `socket.gethostbyname`).
+ * The first IPv4 address of a host (Python's `socket.gethostbyname`), from the system resolver,
+ * so /etc/hosts counts as it does for every other program. An IPv4 address comes back as is.
  *
+ * @throws {TypeError} the name is empty or holds whitespace or control characters.
  * @throws {NameResolutionError} the name does not resolve to an IPv4 address.
- * @example
+ *
+ * @example Where localhost is
  * ```ts
  * import { getHostByName } from 'socketkit';
- * console.log(await getHostByName('localhost')); // "127.0.0.1"
+ * console.log(await getHostByName('localhost')); // 127.0.0.1
  * ```
  */
 export async function getHostByName(name: string): Promise<string> {
@@ -75,15 +83,18 @@ export async function getHostByName(name: string): Promise<string> {
 }
 
 /**
- * A host's canonical name, aliases and IPv4 addresses (Python's
- * `socket.gethostbyname_ex`).
+ * A host's canonical name, aliases and IPv4 addresses (Python's `socket.gethostbyname_ex`). The
+ * addresses come from the system resolver; the names from /etc/hosts when the host is there,
+ * else from following its DNS CNAME records (each lookup waits at most 1.5 s).
  *
+ * @throws {TypeError} the name is empty or holds whitespace or control characters.
  * @throws {NameResolutionError} the name does not resolve to an IPv4 address.
- * @example
+ *
+ * @example The addresses of localhost
  * ```ts
  * import { getHostByNameEx } from 'socketkit';
- * console.log(await getHostByNameEx('localhost'));
- * // { hostname: 'localhost', aliases: [], addresses: [ '127.0.0.1' ] }
+ * const entry = await getHostByNameEx('localhost');
+ * console.log(entry.addresses); // [ '127.0.0.1' ]
  * ```
  */
 export async function getHostByNameEx(name: string): Promise<HostEntry> {
@@ -128,14 +139,22 @@ export async function lookupHost(
 
 /**
  * Addresses for a host and port, ready to connect or bind to (Python's
- * `socket.getaddrinfo`). The port may be a number or a service name.
+ * `socket.getaddrinfo`): one result per address and socket type. The port may be a number or a
+ * service name, which only yields the types it is registered for (`http` is TCP only), as glibc
+ * does.
  *
- * @example
+ * @param host A name or a numeric address.
+ * @param port A port, numeric string or service name. Default 0.
+ * @param options Only one family (4 or 6), only one socket type.
+ * @throws {TypeError} the host is empty, or `type` is not `SOCK_STREAM` or `SOCK_DGRAM`.
+ * @throws {ServiceNotFoundError} the service name is not in the services table (for that type).
+ * @throws {NameResolutionError} the host does not resolve (in that family).
+ *
+ * @example Where to connect for HTTP on localhost
  * ```ts
  * import { getAddrInfo } from 'socketkit';
- * for (const info of await getAddrInfo('localhost', 'http', { type: 'SOCK_STREAM' })) {
- *   console.log(info.family, info.address); // AF_INET { host: '127.0.0.1', port: 80, family: 'AF_INET' }
- * }
+ * const [first] = await getAddrInfo('localhost', 'http', { family: 4, type: 'SOCK_STREAM' });
+ * console.log(first?.address); // { host: '127.0.0.1', port: 80, family: 'AF_INET' }
  * ```
  */
 export async function getAddrInfo(

@@ -20,11 +20,16 @@ export type { Protocol, ServiceEntry } from '../core/service-table.js';
 export { parseServices, reloadServices, resolvePort, serviceTable } from '../core/service-table.js';
 
 /**
- * The port of a service (Python's `socket.getservbyname`). Aliases count:
- * `www` is 80.
+ * The port of a service (Python's `socket.getservbyname`), from /etc/services, or from a
+ * built-in table of IANA's registry where that file is missing. Names and aliases count, in any
+ * case: `www` is 80.
  *
+ * @param name A service name or alias (`http`, `ssh`, `www`).
+ * @param protocol Only entries for `'tcp'` or `'udp'`; either when absent.
+ * @throws {TypeError} the name is not a non-empty string, or the protocol is not `'tcp'` or `'udp'`.
  * @throws {ServiceNotFoundError} when no such service is known.
- * @example
+ *
+ * @example The port of SSH
  * ```ts
  * import { getServByName } from 'socketkit';
  * console.log(getServByName('ssh')); // 22
@@ -41,14 +46,17 @@ export function getServByName(name: string, protocol?: Protocol): number {
 }
 
 /**
- * The name of the service on a port (Python's `socket.getservbyport`).
+ * The name of the service on a port (Python's `socket.getservbyport`), from the same table as
+ * {@link getServByName}: the first entry for that port (and protocol).
  *
+ * @throws {TypeError} the port is not an integer, or the protocol is not `'tcp'` or `'udp'`.
  * @throws {RangeError} the port is outside 0–65535.
  * @throws {ServiceNotFoundError} when no service is registered there.
- * @example
+ *
+ * @example What runs on port 80
  * ```ts
  * import { getServByPort } from 'socketkit';
- * console.log(getServByPort(80)); // "http"
+ * console.log(getServByPort(80)); // http
  * ```
  */
 export function getServByPort(port: number, protocol?: Protocol): string {

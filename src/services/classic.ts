@@ -14,7 +14,7 @@ import { type PullTarget, pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import { MAX_QUOTE_LENGTH, PROVERBS } from './quotes.js';
 
-/** What a service may use besides its connection. */
+/** What a service may use besides its connection: the clock and the quotes, so that tests (and you) can fix them. */
 export interface ServiceContext {
   /** Now, as the service should see it (tests fix it). */
   now(): Date;
@@ -22,13 +22,38 @@ export interface ServiceContext {
   quote(): string;
 }
 
-/** A classic service: how it serves TCP and how it answers a UDP datagram. */
+/**
+ * A classic service: how it serves a TCP connection and how it answers a UDP datagram (with at
+ * most one datagram). Run one with {@link runTcp} and {@link runUdp}; write your own as a value of
+ * this shape.
+ *
+ * @example A service of your own, on TCP
+ * ```ts
+ * import { connect } from 'socketkit';
+ * import { runTcp, type Service } from 'socketkit/services';
+ * const shout: Service = {
+ *   name: 'shout',
+ *   classicPort: null,
+ *   summary: 'answers each line in capitals',
+ *   async tcp(conn) {
+ *     for await (const line of conn.lines()) await conn.writeLine(line.toUpperCase());
+ *   },
+ *   udp: (request) => new TextEncoder().encode(new TextDecoder().decode(request).toUpperCase()),
+ * };
+ * await using running = await runTcp(shout);
+ * await using sock = await connect('127.0.0.1', running.address.port);
+ * await sock.writeLine('hello');
+ * console.log(await sock.readLine()); // HELLO
+ * ```
+ */
 export interface Service {
+  /** Its name, as `socketkit serve` takes it: `echo`, `daytime`, … */
   readonly name: string;
   /** The IANA port (echo 7, discard 9, daytime 13, qotd 17, chargen 19), or `null`. */
   readonly classicPort: number | null;
   /** One sentence on what it does, for listings. */
   readonly summary: string;
+  /** Serves one TCP connection until the service is done with it; the runner closes the connection after. */
   tcp(conn: StreamSocket, context: ServiceContext): Promise<void>;
   /** The reply to one datagram, or `null` for none. */
   udp(request: Uint8Array, context: ServiceContext): Uint8Array | null;
@@ -36,7 +61,20 @@ export interface Service {
 
 const READ_SIZE = 64 * 1024;
 
-/** RFC 862: whatever arrives goes back, until the client closes. */
+/**
+ * RFC 862: whatever arrives goes back, until the client closes; over UDP, each datagram back to
+ * its sender.
+ *
+ * @example Echo over TCP
+ * ```ts
+ * import { connect, decode, encode } from 'socketkit';
+ * import { echo, runTcp } from 'socketkit/services';
+ * await using running = await runTcp(echo);
+ * await using sock = await connect('127.0.0.1', running.address.port);
+ * await sock.sendAll(encode('hello'));
+ * console.log(decode(await sock.recvExactly(5))); // hello
+ * ```
+ */
 export const echo: Service = {
   name: 'echo',
   classicPort: 7,
@@ -53,7 +91,7 @@ export const echo: Service = {
   udp: (request) => request,
 };
 
-/** RFC 863: reads and throws away everything; never answers. */
+/** RFC 863: reads and throws away everything, until the client closes; never answers, on TCP or UDP. */
 export const discard: Service = {
   name: 'discard',
   classicPort: 9,
@@ -85,14 +123,33 @@ const MONTHS = [
 
 /**
  * RFC 867 leaves the format open and suggests "Weekday, Month Day, Year
- * Time-Zone"; socketkit writes that, in UTC: `Sunday, November 22, 2026 03:45:12-UTC`.
+ * Time-Zone"; socketkit writes that, in UTC, ended by CRLF: `Sunday, November 22, 2026 03:45:12-UTC`.
+ *
+ * @example The daytime line for a moment
+ * ```ts
+ * import { daytimeText } from 'socketkit/services';
+ * console.log(JSON.stringify(daytimeText(new Date(Date.UTC(2026, 10, 22, 3, 45, 12))))); // "Sunday, November 22, 2026 03:45:12-UTC\r\n"
+ * ```
  */
 export function daytimeText(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${WEEKDAYS[date.getUTCDay()]}, ${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}, ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}-UTC\r\n`;
 }
 
-/** RFC 867: sends the date and time as text, then closes; ignores what the client sends. */
+/**
+ * RFC 867: sends the date and time as text ({@link daytimeText}), then closes; ignores what the
+ * client sends. Over UDP, one datagram with the same line per request.
+ *
+ * @example The time, with a fixed clock
+ * ```ts
+ * import { connect, decode } from 'socketkit';
+ * import { daytime, runTcp } from 'socketkit/services';
+ * const context = { now: () => new Date(Date.UTC(2026, 0, 1)), quote: () => '' };
+ * await using running = await runTcp(daytime, { context });
+ * await using sock = await connect('127.0.0.1', running.address.port);
+ * console.log(decode(await sock.recv())); // Thursday, January 1, 2026 00:00:00-UTC
+ * ```
+ */
 export const daytime: Service = {
   name: 'daytime',
   classicPort: 13,
@@ -103,7 +160,7 @@ export const daytime: Service = {
   udp: (_request, context) => Buffer.from(daytimeText(context.now()), 'ascii'),
 };
 
-/** RFC 865: sends one short quote, then closes. */
+/** RFC 865: sends one short quote (the context's `quote()`) and CRLF, then closes; over UDP, one datagram per request. */
 export const qotd: Service = {
   name: 'qotd',
   classicPort: 17,
@@ -117,7 +174,16 @@ export const qotd: Service = {
 /** The 95 printable ASCII characters RFC 864 cycles through. */
 const CHARGEN_CHARS = Buffer.from(Array.from({ length: 95 }, (_, i) => 0x20 + i));
 
-/** Line `n` of the RFC 864 pattern: 72 characters starting `n` places along the cycle, then CRLF. */
+/**
+ * Line `n` of the RFC 864 pattern: 72 characters starting `n` places along the cycle of the 95
+ * printable ASCII characters, then CRLF (74 bytes).
+ *
+ * @example The second line of the pattern
+ * ```ts
+ * import { chargenLine } from 'socketkit/services';
+ * console.log(chargenLine(1).subarray(0, 10).toString()); // !"#$%&'()*
+ * ```
+ */
 export function chargenLine(n: number): Buffer {
   const line = Buffer.allocUnsafe(74);
   for (let i = 0; i < 72; i++) line[i] = CHARGEN_CHARS[(n + i) % 95]!;
@@ -161,9 +227,9 @@ export const chargen: Service = {
   },
 };
 
-/** When a `reverse` message is complete without a line end or EOF: this long after the last byte. */
+/** 250 ms: when a `reverse` message is complete without a line end or EOF, this long after the last byte. */
 export const REVERSE_QUIET_MS = 250;
-/** The longest `reverse` message. */
+/** 64 KiB: the longest `reverse` message; the first 64 KiB of a longer one are reversed. */
 export const REVERSE_MAX = 64 * 1024;
 
 /**
@@ -178,6 +244,16 @@ export const REVERSE_MAX = 64 * 1024;
  * 4. 64 KiB arrive.
  *
  * Bytes are reversed as bytes, as the tutorial does (`bytes(reversed(data))`).
+ *
+ * @example Reversing a line
+ * ```ts
+ * import { connect, decode } from 'socketkit';
+ * import { reverse, runTcp } from 'socketkit/services';
+ * await using running = await runTcp(reverse);
+ * await using sock = await connect('127.0.0.1', running.address.port);
+ * await sock.writeLine('Hello, world!');
+ * console.log(JSON.stringify(decode(await sock.recv()))); // "!dlrow ,olleH\r\n"
+ * ```
  */
 export const reverse: Service = {
   name: 'reverse',
@@ -241,10 +317,22 @@ class ReverseMessage implements PullTarget {
   }
 }
 
-/** Every classic service, in port order. */
+/** Every classic service, in port order, then `reverse` (which has no port of its own). */
 export const SERVICES: readonly Service[] = [echo, discard, daytime, qotd, chargen, reverse];
 
-/** A context with the real clock and a quote list. */
+/**
+ * A context with the real clock and quotes picked at random from `quotes` (the
+ * {@link PROVERBS} by default).
+ *
+ * @throws {RangeError} a quote is longer than {@link MAX_QUOTE_LENGTH}.
+ *
+ * @example The clock and a quote
+ * ```ts
+ * import { defaultContext } from 'socketkit/services';
+ * const context = defaultContext(['Still waters run deep.']);
+ * console.log(context.quote(), context.now() instanceof Date); // Still waters run deep. true
+ * ```
+ */
 export function defaultContext(quotes: readonly string[] = PROVERBS): ServiceContext {
   for (const q of quotes) {
     if (q.length > MAX_QUOTE_LENGTH)

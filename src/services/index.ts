@@ -3,12 +3,12 @@
  * qotd, chargen), tutorial 003's reverse server and the hello page, as
  * values you can run on TCP or UDP.
  *
- * @example An echo server on TCP and UDP
+ * @example An echo server on TCP and UDP, on one port number
  * ```ts
  * import { echo, runTcp, runUdp } from 'socketkit/services';
- * const tcp = await runTcp(echo, { port: 7007 });
- * const udp = await runUdp(echo, { port: 7007 });
- * console.log(tcp.address, udp.address);
+ * await using tcp = await runTcp(echo, { port: 0 }); // 0: the OS picks a free port
+ * await using udp = await runUdp(echo, { port: tcp.address.port });
+ * console.log(tcp.protocol, udp.protocol, udp.address.port === tcp.address.port); // tcp udp true
  * ```
  *
  * @module

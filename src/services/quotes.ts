@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 
+/** The quotes `qotd` picks from by default: 40 traditional proverbs. */
 export const PROVERBS: readonly string[] = [
   'A journey of a thousand miles begins with a single step.',
   'Still waters run deep.',
@@ -50,14 +51,27 @@ export const PROVERBS: readonly string[] = [
   'Small leaks sink great ships.',
 ];
 
-/** RFC 865: a quote should be limited to 512 characters. */
+/** 511 characters: the longest quote accepted, since RFC 865 asks that a quote be under 512. */
 export const MAX_QUOTE_LENGTH = 511;
 
 /**
- * Reads quotes from a file: separated by lines holding only `%` (the
- * fortune format) or by blank lines.
+ * Reads quotes from a UTF-8 file: separated by lines holding only `%` (the
+ * fortune format) or by blank lines, each trimmed.
  *
  * @throws {RangeError} a quote is 512 characters or longer, or the file holds none.
+ * @throws {Error} the file cannot be read (Node's `ENOENT` and the like).
+ *
+ * @example A fortune file
+ * ```ts
+ * import { rmSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { loadQuotes } from 'socketkit/services';
+ * const path = join(tmpdir(), `quotes-${process.pid}.txt`);
+ * writeFileSync(path, 'Look before you leap.\n%\nKnowledge is power.\n');
+ * console.log(loadQuotes(path)); // [ 'Look before you leap.', 'Knowledge is power.' ]
+ * rmSync(path);
+ * ```
  */
 export function loadQuotes(path: string): string[] {
   const text = readFileSync(path, 'utf8');

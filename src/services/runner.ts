@@ -21,7 +21,7 @@ import { listen } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import { defaultContext, type Service, type ServiceContext } from './classic.js';
 
-/** Options for running a service. */
+/** Options for {@link runTcp} and {@link runUdp}. Every duration is in milliseconds. */
 export interface RunOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -35,19 +35,23 @@ export interface RunOptions {
   udpRatePerSecond?: number;
   /** One line per connection or datagram. */
   log?: (line: string) => void;
+  /** The clock and quotes the service sees. Default: {@link defaultContext}(). */
   context?: ServiceContext;
 }
 
 /** A service that is listening; `await using` closes it at the end of the block. */
 export interface RunningService extends AsyncDisposable {
+  /** The service it runs. */
   readonly service: Service;
+  /** Which transport it runs on. */
   readonly protocol: 'tcp' | 'udp';
+  /** Where it listens: with `port: 0`, this tells which port the OS chose. */
   readonly address: SocketAddress;
-  /** Connections being served (TCP). */
+  /** Connections being served (TCP); always 0 for UDP. */
   readonly active: number;
   /**
    * Stops taking new connections or datagrams, lets the ones in flight
-   * finish for up to `graceMs`, then closes what is left.
+   * finish for up to `graceMs` (TCP; default 5000), then closes what is left.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -55,7 +59,23 @@ export interface RunningService extends AsyncDisposable {
 const describe = (a: SocketAddress | null) =>
   a === null ? '?' : a.family === 'AF_INET6' ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 
-/** Serves `service` over TCP. */
+/**
+ * Serves `service` over TCP, on 127.0.0.1 and a port the OS picks unless told otherwise: each
+ * connection in turn to `service.tcp`, at most `maxConnections` at once (the rest are closed at
+ * once), each closed after `idleTimeout` ms without progress.
+ *
+ * @throws {AddressInUseError} the address and port are taken.
+ * @throws {PermissionDeniedError} a port below 1024 without the privilege.
+ *
+ * @example Daytime on a port of its own
+ * ```ts
+ * import { connect } from 'socketkit';
+ * import { daytime, runTcp } from 'socketkit/services';
+ * await using running = await runTcp(daytime);
+ * await using sock = await connect('127.0.0.1', running.address.port);
+ * console.log(running.protocol, (await sock.readLine())?.endsWith('-UTC')); // tcp true
+ * ```
+ */
 export async function runTcp(service: Service, options: RunOptions = {}): Promise<RunningService> {
   const server = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const context = options.context ?? defaultContext();
@@ -160,7 +180,24 @@ class RateLimiter {
   }
 }
 
-/** Serves `service` over UDP: at most one reply per datagram. */
+/**
+ * Serves `service` over UDP: at most one reply per datagram, to its sender. Bound beyond
+ * loopback, replies to each source address are rate-limited (`udpRatePerSecond`), since a
+ * spoofed source could aim them at someone else (reflection).
+ *
+ * @throws {AddressInUseError} the address and port are taken.
+ *
+ * @example Echo over UDP
+ * ```ts
+ * import { decode, encode, udp } from 'socketkit';
+ * import { echo, runUdp } from 'socketkit/services';
+ * await using running = await runUdp(echo);
+ * await using sock = await udp();
+ * await sock.sendTo(encode('ping'), '127.0.0.1', running.address.port);
+ * const { data } = await sock.recvFrom(1024, { timeout: 2000 });
+ * console.log(decode(data)); // ping
+ * ```
+ */
 export async function runUdp(service: Service, options: RunOptions = {}): Promise<RunningService> {
   const host = options.host ?? '127.0.0.1';
   const sock = await udp({ bind: { host, port: options.port ?? 0 } });

@@ -42,7 +42,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
 };
 
-/** The content type for a file name, `application/octet-stream` when unknown. */
+/**
+ * The Content-Type for a file name, by its extension (any case): `text/html; charset=utf-8` for
+ * `.html`, and so on; `application/octet-stream` when unknown.
+ *
+ * @example Content types by extension
+ * ```ts
+ * import { contentType } from 'socketkit/services';
+ * console.log(contentType('index.HTML'), contentType('data.bin')); // text/html; charset=utf-8 application/octet-stream
+ * ```
+ */
 export function contentType(path: string): string {
   return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
@@ -54,7 +63,18 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The hello page, with the request that asked for it, escaped, line by line. */
+/**
+ * The hello page of `socketkit serve http`: "Hello, world!", and the request head that asked
+ * for it (`rawHead`, read as Latin-1), HTML-escaped, in a `<pre>`.
+ *
+ * @example The page for a request
+ * ```ts
+ * import { encode } from 'socketkit';
+ * import { helloPage } from 'socketkit/services';
+ * const page = helloPage(encode('GET / HTTP/1.1\r\nHost: <me>\r\n\r\n'));
+ * console.log(page.includes('<h1>Hello, world!</h1>'), page.includes('Host: &#60;me&#62;')); // true true
+ * ```
+ */
 export function helloPage(rawHead: Uint8Array): string {
   // Read in place (a view, not a copy), without the blank line that ends the head.
   const head = Buffer.from(rawHead.buffer, rawHead.byteOffset, rawHead.byteLength).toString(
@@ -85,7 +105,14 @@ pre { background: #f4f4f4; padding: 1rem; overflow-x: auto; white-space: pre-wra
  * Maps a request path onto a file under `root`, or `null` when it would
  * leave the root: `..` and `.` segments, and separators or NUL smuggled in
  * percent-encoded (`%2e%2e`, `%2f`, `%5c`, `%00`), are refused; so is a
- * symbolic link that points outside.
+ * symbolic link that points outside. The path is the request's, still percent-encoded.
+ *
+ * @example Paths inside and outside the root
+ * ```ts
+ * import { resolveInRoot } from 'socketkit/services';
+ * console.log(resolveInRoot('/srv/www', '/docs/a%20b.html')); // /srv/www/docs/a b.html
+ * console.log(resolveInRoot('/srv/www', '/%2e%2e/etc/passwd')); // null
+ * ```
  */
 export function resolveInRoot(root: string, path: string): string | null {
   const segments: string[] = [];
@@ -149,7 +176,20 @@ function statSafe(path: string): ReturnType<typeof statSync> | undefined {
   }
 }
 
-/** The handler behind `socketkit serve http`. */
+/**
+ * The handler behind `socketkit serve http`: the hello page at `/` (and `/index.html`), or with
+ * `root`, the files under it (`index.html` for a directory, 403 for a path that leaves the root,
+ * 404 for none); GET and HEAD only (405 with `Allow` for the rest).
+ *
+ * @example Serving the hello page
+ * ```ts
+ * import { request, serve } from 'socketkit/http';
+ * import { webHandler } from 'socketkit/services';
+ * await using server = await serve(webHandler());
+ * const response = await request(`http://127.0.0.1:${server.address.port}/`);
+ * console.log(response.status, (await response.body.text()).includes('Hello, world!')); // 200 true
+ * ```
+ */
 export function webHandler(options: WebOptions = {}): Handler {
   const root = options.root === undefined ? undefined : resolve(options.root);
   return (request): ServerResponse => {

@@ -22,29 +22,32 @@ import { setLongTimeout } from '../core/timers.js';
 import { createDirectSocket } from './_direct-read.js';
 import { type ConnectTimings, StreamSocket } from './stream-socket.js';
 
-/** TLS settings for {@link connect}. `true` means: verify the server against the system's CAs. */
+/**
+ * TLS settings for {@link connect}; `tls: true` is all of them at their defaults: verify the
+ * server's certificate against the system's CAs and its name, send SNI when the host is a name.
+ */
 export interface TlsConnectOptions {
   /** Name sent in SNI and checked against the certificate. Default: the host, when it is a name. */
   servername?: string;
   /** Trusted CA certificates (PEM) instead of the system's. */
   ca?: string | Buffer | Array<string | Buffer>;
-  /** Skip certificate verification. Off by default; say so only for testing. */
+  /** Skip certificate verification (curl's `-k`). Off by default; turn it on only for testing. */
   insecure?: boolean;
   /** ALPN protocols to offer, e.g. `['http/1.1']`. */
   alpnProtocols?: string[];
 }
 
-/** Options for {@link connect}. */
+/** Options for {@link connect}. Every duration is in milliseconds, every size in bytes. */
 export interface ConnectOptions {
   /** One deadline, in ms, for name lookup, TCP connect and TLS handshake together. Default: none. */
   timeout?: number | null;
-  /** Speak TLS over the connection. */
+  /** Speak TLS over the connection: `true` for the defaults, or the settings. */
   tls?: boolean | TlsConnectOptions;
   /** With `tls`: the name for SNI and certificate checks (same as `tls.servername`). */
   servername?: string;
   /** Restrict to IPv4 (`4`) or IPv6 (`6`) addresses. */
   family?: 4 | 6;
-  /** Cancels connecting. */
+  /** Cancels connecting; the promise rejects with `SocketAbortError`. */
   signal?: AbortSignal;
   /** Stop reading from the kernel above this many unread bytes. Default 64 KiB. */
   bufferLimit?: number;
@@ -52,33 +55,48 @@ export interface ConnectOptions {
   noDelay?: boolean;
   /**
    * Resolves the host instead of the system resolver (as `net.connect`'s
-   * `lookup`): returns the addresses to try, in order.
+   * `lookup`): returns the addresses to try, in order. Numeric hosts are passed to it too.
    */
   lookup?: (
     host: string,
     family: 4 | 6 | undefined,
-  ) => Promise<Array<{ address: string; family: number }>>;
+  ) => Promise<
+    Array<{
+      /** A numeric address to connect to. */
+      address: string;
+      /** Its family: 4 or 6. */
+      family: number;
+    }>
+  >;
 }
 
 /**
- * Opens a TCP connection to `host` and `port`, trying every address the
- * name resolves to in turn (as Python's `create_connection` does), and
- * optionally wraps it in TLS.
+ * Opens a TCP connection to `host` and `port` (Python's `socket.create_connection`), trying
+ * every address the name resolves to in turn, in the resolver's order, until one accepts; and
+ * optionally wraps it in TLS. The socket it resolves with reads with `recv()` and friends.
  *
  * @param host A name (`example.com`), an IPv4 address or an IPv6 address (brackets optional).
  * @param port A port number, numeric string, or service name such as `'http'`.
+ * @param options A timeout, TLS, the address family, a signal, buffer and TCP settings.
+ * @throws {TypeError} the host is empty or holds whitespace, or `family` is not 4 or 6.
+ * @throws {RangeError} the port is outside 0–65535, or the timeout is negative.
+ * @throws {ServiceNotFoundError} the port is a service name the services table does not have.
  * @throws {NameResolutionError} the name does not resolve.
- * @throws {ConnectionRefusedError} nothing listens there.
+ * @throws {ConnectionRefusedError} nothing listens there (the last address's error, when every one failed).
  * @throws {SocketTimeoutError} `timeout` passed first.
+ * @throws {SocketAbortError} `signal` aborted first.
  * @throws {TlsError} the handshake failed, or the certificate is not trusted (`reason: 'certificate'`).
  *
  * @example Fetch the root document by hand
  * ```ts
- * import { connect, encode, decode } from 'socketkit';
+ * import { connect, decode, encode } from 'socketkit';
  * await using sock = await connect('127.0.0.1', 8080, { timeout: 5000 });
  * await sock.sendAll(encode('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'));
- * await sock.shutdown('write');
- * for (let chunk; (chunk = await sock.recv(4096)).length > 0; ) process.stdout.write(decode(chunk));
+ * let reply = '';
+ * for (let chunk = await sock.recv(4096); chunk.length > 0; chunk = await sock.recv(4096)) {
+ *   reply += decode(chunk);
+ * }
+ * console.log(reply.split('\r\n')[0]); // HTTP/1.1 200 OK
  * ```
  */
 export async function connect(

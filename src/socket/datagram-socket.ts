@@ -43,7 +43,9 @@ export const MAX_DATAGRAM_IPV6 = 65527;
 
 /** A datagram and who sent it (Python's `(data, address)` from `recvfrom`). */
 export interface Datagram {
+  /** The datagram's bytes, cut to the size asked for. */
   data: Bytes;
+  /** Who sent it: reply there with `sendTo(…, address.host, address.port)`. */
   address: SocketAddress;
 }
 
@@ -52,7 +54,15 @@ export interface UdpOptions {
   /** 4 or 6. Default: the family of the first address used (IPv4 when bound without one). */
   family?: 4 | 6;
   /** Bind at once: a port, or a host and port. The host defaults to 127.0.0.1 (::1 for IPv6). */
-  bind?: number | string | { host?: string; port?: number | string };
+  bind?:
+    | number
+    | string
+    | {
+        /** The local address to bind. Default 127.0.0.1 (::1 for IPv6). */
+        host?: string;
+        /** The port, numeric string or service name; 0 (the default) lets the OS pick. */
+        port?: number | string;
+      };
   /** Most datagrams kept for a reader that is not asking. Default 1024. */
   queueLimit?: number;
   /** Allow several sockets to bind the same address (SO_REUSEADDR). */
@@ -60,16 +70,22 @@ export interface UdpOptions {
 }
 
 /**
- * Creates a UDP socket.
+ * Creates a UDP socket (Python's `socket(AF_INET, SOCK_DGRAM)`), bound at once when `bind` says
+ * where. Without `bind`, it is bound to a port the OS picks when it first sends.
+ *
+ * @param options The family, where to bind, the receive queue's bound, SO_REUSEADDR.
+ * @throws {TypeError} `family` is not 4 or 6.
+ * @throws {RangeError} `queueLimit` is not a positive integer, or the bind port is out of range.
+ * @throws {AddressInUseError} the bind address and port are taken.
  *
  * @example Ask a QOTD server for a quote (RFC 865)
  * ```ts
- * import { udp, decode } from 'socketkit';
+ * import { decode, udp } from 'socketkit';
  * await using sock = await udp();
  * sock.setTimeout(2000);
  * await sock.sendTo(new Uint8Array(0), '127.0.0.1', 17);
  * const { data } = await sock.recvFrom(1024);
- * console.log(decode(data));
+ * console.log(decode(data)); // Measure twice, cut once.
  * ```
  */
 export async function udp(options: UdpOptions = {}): Promise<DatagramSocket> {
@@ -89,8 +105,25 @@ export async function udp(options: UdpOptions = {}): Promise<DatagramSocket> {
   return sock;
 }
 
-/** A UDP socket. Get one from {@link udp}. */
+/**
+ * A UDP socket: datagrams in and out, each whole or not at all. Get one from {@link udp}.
+ *
+ * Unconnected, it sends with `sendTo()` and receives from anyone with `recvFrom()`; after
+ * `connect()` it talks to one peer with `send()` and `recv()` and hears only that peer. Datagrams
+ * that arrive before anyone asks wait in a bounded queue (`queueLimit`); past it they are dropped
+ * and counted in `dropped`, as a full kernel buffer drops them.
+ *
+ * @example An echo round trip, connected
+ * ```ts
+ * import { decode, encode, udp } from 'socketkit';
+ * await using sock = await udp();
+ * await sock.connect('127.0.0.1', 7); // echo (RFC 862)
+ * await sock.send(encode('ping'));
+ * console.log(decode(await sock.recv(1024, { timeout: 2000 }))); // ping
+ * ```
+ */
 export class DatagramSocket {
+  /** Python's `socket.type`: always `SOCK_DGRAM` here. */
   readonly type = 'SOCK_DGRAM' as const;
   /** The IP protocol number: 17 (UDP). */
   readonly proto = 17;
@@ -126,7 +159,23 @@ export class DatagramSocket {
    * Binds to a local address (Python's `bind`). The host defaults to 127.0.0.1 (::1 on an IPv6
    * socket); pass `'0.0.0.0'` (or `'::'`) to receive from other machines.
    *
+   * @param port A port, numeric string or service name; 0 (the default) lets the OS pick.
+   * @param host The local address to bind.
    * @throws {AddressInUseError} the port is taken.
+   * @throws {NameResolutionError} the host does not resolve, or is of the other family.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Serving datagrams on a port of its own
+   * ```ts
+   * import { decode, encode, udp } from 'socketkit';
+   * await using server = await udp();
+   * await server.bind(0);
+   * const port = server.localAddress!.port;
+   * await using client = await udp();
+   * await client.sendTo(encode('hi'), '127.0.0.1', port);
+   * const { data, address } = await server.recvFrom(1024, { timeout: 2000 });
+   * console.log(decode(data), address.host); // hi 127.0.0.1
+   * ```
    */
   async bind(port: number | string = 0, host?: string): Promise<void> {
     this.#assertOpen('bind()');
@@ -153,10 +202,12 @@ export class DatagramSocket {
 
   /**
    * Sends one datagram to `host` and `port` (Python's `sendto`) and resolves with its size once
-   * the kernel has it.
+   * the kernel has it. The first send binds an unbound socket to a port the OS picks.
    *
+   * @throws {TypeError} `data` is a string or not bytes (encode text first).
    * @throws {RangeError} the datagram is over 65,507 bytes (65,527 over IPv6).
    * @throws {InvalidStateError} the socket is connected: use `send()`.
+   * @throws {NameResolutionError} the host does not resolve, or is of the other family.
    */
   async sendTo(data: Bytes, host: string, port: number | string): Promise<number> {
     const buf = asBuffer(data, 'sendTo()');
@@ -174,7 +225,7 @@ export class DatagramSocket {
 
   /**
    * Sets the default peer (Python's `connect` on a UDP socket): `send` and `recv` then need no
-   * address, and only that peer's datagrams are received.
+   * address, and only that peer's datagrams are received. No packet is sent: UDP has no handshake.
    *
    * @throws {NameResolutionError} the host does not resolve (for this socket's family).
    */
@@ -202,7 +253,12 @@ export class DatagramSocket {
     });
   }
 
-  /** Sends one datagram to the connected peer. */
+  /**
+   * Sends one datagram to the connected peer and resolves with its size.
+   *
+   * @throws {InvalidStateError} the socket is not connected: use `sendTo()`, or `connect()` first.
+   * @throws {RangeError} the datagram is too big for UDP.
+   */
   async send(data: Bytes): Promise<number> {
     const buf = asBuffer(data, 'send()');
     this.#assertOpen('send()');
@@ -217,21 +273,38 @@ export class DatagramSocket {
   /**
    * Receives one datagram and who sent it (Python's `recvfrom`). A datagram longer than `size`
    * is cut to `size` bytes; the rest is lost, as in Python.
+   *
+   * @param size The most bytes to keep of the datagram. Default 65535.
+   * @param options How long to wait (ms, overriding `setTimeout()`), and a signal to cancel.
+   * @throws {SocketTimeoutError} nothing arrived in time.
+   * @throws {InvalidStateError} the socket is not bound yet (bind it, or send first).
+   * @throws {ConnectionRefusedError} an earlier datagram met a closed port (ICMP port unreachable).
    */
   recvFrom(size = 65535, options?: WaitOptions): Promise<Datagram> {
     return this.#receive(size, options, 'recvFrom');
   }
 
-  /** Receives one datagram's bytes from the connected peer (Python's `recv`). */
+  /**
+   * Receives one datagram's bytes from the connected peer (Python's `recv`).
+   *
+   * @throws {InvalidStateError} the socket is not connected: use `recvFrom()`, or `connect()` first.
+   * @throws {SocketTimeoutError} nothing arrived in time.
+   */
   async recv(size = 65535, options?: WaitOptions): Promise<Bytes> {
     return (await this.#receive(size, options, 'recv')).data;
   }
 
-  /** Default wait for receives, in ms; `null` (the default) waits forever. */
+  /**
+   * Default wait for receives, in ms; `null` (the default) waits forever.
+   *
+   * @throws {TypeError} `ms` is not a number or `null`.
+   * @throws {RangeError} `ms` is negative or not finite.
+   */
   setTimeout(ms: number | null): void {
     this.#timeout = validateTimeout(ms);
   }
 
+  /** The default wait set by {@link setTimeout}, in ms, or `null`. */
   get timeout(): number | null {
     return this.#timeout;
   }
@@ -288,14 +361,17 @@ export class DatagramSocket {
     });
   }
 
+  /** `await using sock = await udp()` closes the socket at the end of the block, as {@link close} does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 
+  /** True after `close()`. */
   get closed(): boolean {
     return this.#closed;
   }
 
+  /** Python's socket repr: `<DatagramSocket fd=7, family=AF_INET, type=SOCK_DGRAM, proto=17, laddr=('127.0.0.1', 40321)>`. */
   toString(): string {
     const state = this.#closed ? ' [closed]' : '';
     const fd = this.#closed || this.#sock === null ? -1 : udpFd(this.#sock);
@@ -305,6 +381,7 @@ export class DatagramSocket {
     return `<DatagramSocket${state} fd=${fd}, family=${this.family}, type=${this.type}, proto=${this.proto}${laddr}${raddr}>`;
   }
 
+  /** What `console.log(sock)` and `util.inspect` show: {@link toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -46,20 +46,30 @@ const READ_SIZE = 64 * 1024;
  * the stream ended first (the caller decides what an end there means). `ready()` is asked
  * before the first read, so a unit already buffered costs no wait.
  *
- * @example Reading one line-delimited message with a decoder
+ * @example Reading one line with a decoder of its own; the next stays in the socket
  * ```ts
- * import { connect } from 'socketkit';
+ * import { connect, decode, encode } from 'socketkit';
  * import { pull } from './pull.js';
- * const sock = await connect('127.0.0.1', 7007);
+ * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862)
+ * await sock.sendAll(encode('one\ntwo\n'));
+ * const parts: Buffer[] = [];
  * let line: Buffer | undefined;
- * await pull(sock, {
- *   feed(chunk, offset) {
- *     const end = chunk.indexOf(0x0a, offset);
- *     if (end < 0) throw new Error('sketch: a real decoder would gather the bytes');
- *     line = chunk.subarray(offset, end);
- *     return end + 1;
+ * await pull(
+ *   sock,
+ *   {
+ *     feed(chunk, offset) {
+ *       const end = chunk.indexOf(0x0a, offset);
+ *       if (end < 0) {
+ *         parts.push(Buffer.from(chunk.subarray(offset)));
+ *         return chunk.length;
+ *       }
+ *       line = Buffer.concat([...parts, chunk.subarray(offset, end)]);
+ *       return end + 1;
+ *     },
  *   },
- * }, () => line !== undefined);
+ *   () => line !== undefined,
+ * );
+ * console.log(String(line), JSON.stringify(decode(await sock.recvExactly(4)))); // one "two\n"
  * ```
  */
 export async function pull(

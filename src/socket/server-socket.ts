@@ -25,9 +25,11 @@ import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
 import { adoptAccepted } from './_direct-read.js';
 import { StreamSocket } from './stream-socket.js';
 
-/** TLS settings for {@link listen}: the server's key and certificate chain (PEM). */
+/** TLS settings for {@link listen}: the server's key and certificate chain (PEM), and ALPN. */
 export interface TlsListenOptions {
+  /** The private key, PEM. */
   key: string | Buffer;
+  /** The certificate chain, PEM, the server's own certificate first. */
   cert: string | Buffer;
   /** ALPN protocols to accept, e.g. `['http/1.1']`. */
   alpnProtocols?: string[];
@@ -50,19 +52,31 @@ export interface ListenOptions {
 }
 
 /**
- * Binds and listens, and resolves once the socket is listening.
+ * Binds and listens (Python's `bind` + `listen`), and resolves once the socket is listening.
+ * On 127.0.0.1 by default: only this machine can connect until you say otherwise.
  *
+ * @param options The address and port (default 127.0.0.1, a port the OS picks), backlog, TLS.
+ * @throws {TypeError} the host is empty or holds whitespace.
+ * @throws {RangeError} the port is outside 0–65535, or `backlog` is not a positive integer.
  * @throws {AddressInUseError} the address and port are taken.
  * @throws {PermissionDeniedError} a privileged port without the privilege.
  *
  * @example An echo server, one client at a time
  * ```ts
- * import { listen } from 'socketkit';
- * const server = await listen({ port: 8001 });
- * for await (const conn of server) {
- *   for (let data; (data = await conn.recv(1024)).length > 0; ) await conn.sendAll(data);
+ * import { connect, decode, encode, listen } from 'socketkit';
+ * await using server = await listen({ port: 0 }); // 0: the OS picks a free port
+ * const serving = (async () => {
+ *   const [conn] = await server.accept();
+ *   for (let data = await conn.recv(1024); data.length > 0; data = await conn.recv(1024)) {
+ *     await conn.sendAll(data);
+ *   }
  *   await conn.close();
- * }
+ * })();
+ * await using client = await connect('127.0.0.1', server.address.port);
+ * await client.sendAll(encode('hello'));
+ * console.log(decode(await client.recv(1024))); // hello
+ * await client.shutdown('write');
+ * await serving;
  * ```
  */
 export async function listen(options: ListenOptions = {}): Promise<ServerSocket> {
@@ -104,9 +118,35 @@ interface ServerSocketOptions {
   tls: boolean;
 }
 
-/** A listening socket. Get one from {@link listen}. */
+/**
+ * A listening TCP (or TLS) socket. Get one from {@link listen}. Connections wait in a queue of up
+ * to `backlog` until `accept()` takes them; `for await (const conn of server)` takes each in turn
+ * until the server is closed.
+ *
+ * @example Serving each connection in turn until closed
+ * ```ts
+ * import { connect, listen } from 'socketkit';
+ * const server = await listen();
+ * const served = (async () => {
+ *   let count = 0;
+ *   for await (const conn of server) {
+ *     await conn.writeLine(`you are client ${++count}`);
+ *     await conn.close();
+ *   }
+ *   return count;
+ * })();
+ * await using first = await connect('127.0.0.1', server.address.port);
+ * console.log(await first.readLine()); // you are client 1
+ * await using second = await connect('127.0.0.1', server.address.port);
+ * console.log(await second.readLine()); // you are client 2
+ * await server.close(); // ends the loop
+ * console.log(await served); // 2
+ * ```
+ */
 export class ServerSocket implements AsyncIterable<StreamSocket> {
+  /** Python's `socket.type`: always `SOCK_STREAM` here. */
   readonly type = 'SOCK_STREAM' as const;
+  /** The IP protocol number: 6 (TCP). */
   readonly proto = 6;
 
   readonly #server: Server;
@@ -144,13 +184,16 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
    * Waits for the next connection and returns it with the peer's address
    * (Python's `conn, addr = server.accept()`).
    *
+   * @param options How long to wait (ms, overriding `setTimeout()`), and a signal to cancel.
    * @throws {SocketClosedError} the server was closed.
+   * @throws {SocketTimeoutError} no connection came in time.
+   * @throws {SocketAbortError} the signal aborted the wait.
    */
   accept(options?: WaitOptions): Promise<[StreamSocket, SocketAddress]> {
     return this.#next(options).then((sock) => [sock, sock.remoteAddress!]);
   }
 
-  /** Iterates over incoming connections until the server is closed. */
+  /** Iterates over incoming connections until the server is closed: `for await (const conn of server)`. */
   async *[Symbol.asyncIterator](): AsyncIterator<StreamSocket> {
     for (;;) {
       let sock: StreamSocket;
@@ -180,7 +223,12 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
     return this.#queue.length;
   }
 
-  /** Default wait for `accept()`, in ms; `null` (the default) waits forever. */
+  /**
+   * Default wait for `accept()`, in ms; `null` (the default) waits forever.
+   *
+   * @throws {TypeError} `ms` is not a number or `null`.
+   * @throws {RangeError} `ms` is negative or not finite.
+   */
   setTimeout(ms: number | null): void {
     this.#timeout = validateTimeout(ms);
   }
@@ -205,6 +253,7 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
     });
   }
 
+  /** `await using server = await listen(…)` closes the server at the end of the block, as {@link close} does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -214,6 +263,7 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
     return this.#closed;
   }
 
+  /** Python's socket repr: `<ServerSocket fd=3, family=AF_INET, type=SOCK_STREAM, proto=6, laddr=('127.0.0.1', 8001)>`. */
   toString(): string {
     const state = this.#closed ? ' [closed]' : '';
     const fd = (this.#server as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
@@ -221,6 +271,7 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
     return `<ServerSocket${state} fd=${fd}, family=${this.family}, type=${this.type}, proto=${this.proto}${laddr}>`;
   }
 
+  /** What `console.log(server)` and `util.inspect` show: {@link toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

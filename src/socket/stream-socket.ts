@@ -45,7 +45,7 @@ import { directReadOf } from './_direct-read.js';
 /** How long `close()` lets queued bytes drain before dropping them. */
 const LINGER_MS = 5000;
 
-/** Which half of a connection to shut down. */
+/** Which half of a connection {@link StreamSocket.shutdown} shuts down: `'write'` (send FIN, keep reading), `'read'`, or `'both'`. */
 export type ShutdownHow = 'read' | 'write' | 'both';
 
 /** How long each phase of opening the connection took, in milliseconds from the start of `connect()`. */
@@ -58,7 +58,7 @@ export interface ConnectTimings {
   tls?: number;
 }
 
-/** Options when wrapping a Node socket. */
+/** Options for the {@link StreamSocket} constructor, when wrapping a Node socket yourself; `connect()` and `listen()` set them for their sockets. */
 export interface StreamSocketOptions {
   /** Stop reading from the kernel above this many unread bytes. Default 64 KiB. */
   bufferLimit?: number;
@@ -76,13 +76,21 @@ interface PendingWrite {
 }
 
 /**
- * A connected stream socket. Get one from `connect()` or `ServerSocket.accept()`.
+ * A connected TCP (or TLS) stream socket with Python's calls, each a promise: `recv` and its
+ * family wait for data, `sendAll` for the kernel. Get one from {@link connect} or
+ * {@link socketkit!ServerSocket.accept}.
+ *
+ * Reads pull from a bounded buffer (64 KiB unless `bufferLimit` says otherwise): above it the
+ * socket stops reading from the kernel, so a fast peer is slowed by TCP itself. One read waits at
+ * a time (a second is a `ConcurrentReadError`); a read that times out or is aborted takes nothing,
+ * so the next read gets every byte. At the end of the stream `recv` returns an empty array, as
+ * Python's does.
  *
  * @example Ask a daytime server for the time
  * ```ts
  * import { connect, decode } from 'socketkit';
  * await using sock = await connect('127.0.0.1', 13);
- * console.log(decode(await sock.recv(1024)));
+ * console.log(decode(await sock.recv(1024))); // Sunday, November 22, 2026 03:45:12-UTC
  * ```
  */
 export class StreamSocket {
@@ -109,7 +117,10 @@ export class StreamSocket {
 
   /**
    * Wraps a connected Node socket, which must have been created with `allowHalfOpen: true` for
-   * `shutdown('write')` to half-close.
+   * `shutdown('write')` to half-close. Most code gets its sockets from `connect()` and `accept()`.
+   *
+   * @param socket A connected `net.Socket` or `tls.TLSSocket`; the StreamSocket owns it from now on.
+   * @param options The buffer limit, the plain socket under a TLS one, connect timings.
    */
   constructor(socket: Socket, options: StreamSocketOptions = {}) {
     this.#sock = socket;
@@ -156,6 +167,12 @@ export class StreamSocket {
    * empty array at end of stream, as Python does.
    *
    * @param size The most bytes to return, at least 1. Default 65536.
+   * @param options How long to wait (ms, overriding `setTimeout()`), and a signal to cancel.
+   * @throws {SocketTimeoutError} nothing arrived in time; the socket stays usable.
+   * @throws {SocketAbortError} the signal aborted the wait.
+   * @throws {ConcurrentReadError} another read is waiting.
+   * @throws {SocketClosedError} the socket was closed by this side.
+   * @throws {ConnectionResetError} the peer reset the connection.
    */
   recv(size = DEFAULT_RECV_SIZE, options?: WaitOptions): Promise<Bytes> {
     return this.#input.recv(size, options);
@@ -164,25 +181,49 @@ export class StreamSocket {
   /**
    * Receives into `buffer` instead of a new one (Python's `recv_into`): resolves with how many
    * bytes were written, 0 at end of stream. Nothing is allocated per read.
+   *
+   * @throws {SocketTimeoutError} nothing arrived in time. Errors as {@link recv}.
    */
   recvInto(buffer: Uint8Array, options?: WaitOptions): Promise<number> {
     return this.#input.recvInto(buffer, options);
   }
 
   /**
-   * Receives exactly `size` bytes (asyncio's `readexactly`).
+   * Receives exactly `size` bytes (asyncio's `readexactly`), waiting for as many reads as it takes.
    *
+   * @param size How many bytes, 0 or more.
    * @throws {IncompleteReadError} the stream ends first; `partial` holds what arrived.
+   * @throws {SocketTimeoutError} the bytes did not all arrive in time; those that did stay buffered.
+   *
+   * @example One 74-byte line of chargen (RFC 864)
+   * ```ts
+   * import { connect, decode } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 19);
+   * const line = await sock.recvExactly(74);
+   * console.log(line.length, decode(line.subarray(33, 59))); // 74 ABCDEFGHIJKLMNOPQRSTUVWXYZ
+   * ```
    */
   recvExactly(size: number, options?: WaitOptions): Promise<Bytes> {
     return this.#input.recvExactly(size, options);
   }
 
   /**
-   * Receives bytes up to and including `separator` (asyncio's `readuntil`).
+   * Receives bytes up to and including `separator` (asyncio's `readuntil`). Bytes after it stay
+   * buffered for the next read.
    *
+   * @param separator The bytes that end what is wanted, such as `'\r\n\r\n'` after an HTTP head.
+   * @param options `maxLength` (default: the buffer limit, 64 KiB), a timeout and a signal.
    * @throws {LimitOverrunError} no separator shows up within `maxLength` bytes; the bytes stay buffered.
    * @throws {IncompleteReadError} the stream ends first; `partial` holds what arrived.
+   *
+   * @example Reading an HTTP response head
+   * ```ts
+   * import { connect, decode, encode } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 8080);
+   * await sock.sendAll(encode('HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+   * const head = decode(await sock.recvUntil('\r\n\r\n', { maxLength: 16 * 1024 }));
+   * console.log(head.split('\r\n')[0]); // HTTP/1.1 200 OK
+   * ```
    */
   recvUntil(separator: Bytes | string, options?: RecvUntilOptions): Promise<Bytes> {
     return this.#input.recvUntil(separator, options);
@@ -192,20 +233,31 @@ export class StreamSocket {
    * Reads one line of UTF-8 text (Python's `makefile('r').readline()`), without its line end
    * (LF or CRLF). At end of stream a last unterminated line is returned as is; after that, `null`.
    *
-   * @throws {LimitOverrunError} a line is longer than `maxLength` bytes.
+   * @throws {LimitOverrunError} a line is longer than `maxLength` bytes (line end included; default 64 KiB).
+   *
+   * @example The quote of the day (RFC 865)
+   * ```ts
+   * import { connect } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 17);
+   * console.log(await sock.readLine()); // Measure twice, cut once.
+   * console.log(await sock.readLine()); // null
+   * ```
    */
   readLine(options?: RecvUntilOptions): Promise<string | null> {
     return this.#input.readLine(options);
   }
 
   /**
-   * Iterates over the lines of the stream until it ends.
+   * Iterates over the lines of the stream, each as {@link readLine} returns it, until the stream
+   * ends. Breaking out of the loop leaves what follows in the socket.
    *
-   * @example
+   * @throws {LimitOverrunError} a line is longer than `maxLength` bytes.
+   *
+   * @example Every line a server sends, until it closes
    * ```ts
    * import { connect } from 'socketkit';
-   * const sock = await connect('127.0.0.1', 7017);
-   * for await (const line of sock.lines()) console.log(line);
+   * await using sock = await connect('127.0.0.1', 17);
+   * for await (const line of sock.lines()) console.log(line); // Measure twice, cut once.
    * ```
    */
   async *lines(options?: RecvUntilOptions): AsyncGenerator<string, void, undefined> {
@@ -239,6 +291,10 @@ export class StreamSocket {
   /**
    * Queues bytes for sending and returns how many were queued (all of them). Use
    * {@link sendAll}, or {@link drain} after several sends, to wait until the kernel has them.
+   *
+   * @throws {TypeError} `data` is a string or not bytes (encode text first).
+   * @throws {BrokenPipeError} the write half is shut down.
+   * @throws {SocketClosedError} the socket is closed.
    */
   send(data: Bytes): number {
     const buf = asBuffer(data, 'send()');
@@ -259,6 +315,18 @@ export class StreamSocket {
    * calls never queues more than one message in memory. With a signal that is already aborted
    * nothing is sent. A timeout or abort while waiting rejects, but the bytes stay queued and
    * still go out (as Python's `sendall`, it cannot take back what the socket accepted).
+   *
+   * @throws {TypeError} `data` is a string or not bytes (encode text first).
+   * @throws {BrokenPipeError} the write half is shut down, or the peer has gone.
+   * @throws {SocketTimeoutError} the kernel did not take it all in time (a peer that does not read).
+   *
+   * @example Echo: send, then read the same bytes back
+   * ```ts
+   * import { connect, decode, encode } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 7);
+   * await sock.sendAll(encode('ping'));
+   * console.log(decode(await sock.recvExactly(4))); // ping
+   * ```
    */
   sendAll(data: Bytes, options?: WaitOptions): Promise<void> {
     let buf: Buffer;
@@ -278,6 +346,8 @@ export class StreamSocket {
   /**
    * Resolves once the kernel has taken everything sent so far (asyncio's `drain()`): after a
    * burst of `send()` calls, the one wait for all of them.
+   *
+   * @throws {SocketTimeoutError} the kernel did not take it all in time.
    */
   drain(options?: WaitOptions): Promise<void> {
     const problem = this.#writeProblem('drain()') ?? this.#aborted(options, 'drain()');
@@ -285,7 +355,12 @@ export class StreamSocket {
     return this.#waitForWrites('drain()', options);
   }
 
-  /** Sends `text` and a line end (CRLF unless told otherwise), as UTF-8. */
+  /**
+   * Sends `text` and a line end (CRLF unless `newline` says otherwise), as UTF-8, as
+   * {@link sendAll} does.
+   *
+   * @throws {TypeError} `text` is not a string.
+   */
   writeLine(text: string, options: WaitOptions & { newline?: string } = {}): Promise<void> {
     if (typeof text !== 'string') {
       return Promise.reject(new TypeError(`writeLine() needs a string, got ${describeType(text)}`));
@@ -348,6 +423,26 @@ export class StreamSocket {
    * Shuts down one or both halves of the connection (Python's `shutdown`). `'write'` sends FIN
    * once queued data is out: the peer reads EOF and can still answer, and this side can still
    * read the answer. `'read'` makes every later read return EOF and discards what arrives.
+   *
+   * @throws {TypeError} `how` is not `'read'`, `'write'` or `'both'`.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Half-close: the reverse server answers once it reads the end
+   * ```ts
+   * import { decode, encode, listen, connect } from 'socketkit';
+   * await using server = await listen();
+   * const serving = server.accept().then(async ([conn]) => {
+   *   let text = '';
+   *   for (let data = await conn.recv(); data.length > 0; data = await conn.recv()) text += decode(data);
+   *   await conn.sendAll(encode([...text].reverse().join('')));
+   *   await conn.close();
+   * });
+   * await using sock = await connect('127.0.0.1', server.address.port);
+   * await sock.sendAll(encode('stressed'));
+   * await sock.shutdown('write');
+   * console.log(decode(await sock.recv())); // desserts
+   * await serving;
+   * ```
    */
   async shutdown(how: ShutdownHow = 'both'): Promise<void> {
     if (how !== 'read' && how !== 'write' && how !== 'both') {
@@ -370,7 +465,7 @@ export class StreamSocket {
    * Closes the socket. A read that is waiting rejects with `SocketClosedError`. Bytes still
    * queued for sending drain in the background for up to 5 s, as the kernel would after
    * Python's `close()`. The promise resolves once the descriptor is closed (or, while queued
-   * bytes drain, at once) and never rejects, so it can be ignored.
+   * bytes drain, at once) and never rejects, so it can be ignored. Closing twice is harmless.
    */
   close(): Promise<void> {
     if (this.#closed) return this.#closedPromise;
@@ -410,7 +505,7 @@ export class StreamSocket {
     return this.#closedPromise;
   }
 
-  /** `await using sock = await connect(…)` closes the socket at the end of the block. */
+  /** `await using sock = await connect(…)` closes the socket at the end of the block, as {@link close} does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -420,7 +515,19 @@ export class StreamSocket {
   /**
    * Sets how long each blocking call may wait, in milliseconds (Python's `settimeout`, in ms).
    * `null` waits forever. A call that times out rejects with `SocketTimeoutError` and leaves
-   * the socket usable.
+   * the socket usable; a call's own `timeout` option overrides this.
+   *
+   * @throws {TypeError} `ms` is not a number or `null`.
+   * @throws {RangeError} `ms` is negative or not finite.
+   *
+   * @example A default wait for every read
+   * ```ts
+   * import { connect, SocketTimeoutError } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 9); // discard (RFC 863) never answers
+   * sock.setTimeout(100);
+   * const error = await sock.readLine().catch((e: unknown) => e);
+   * console.log(error instanceof SocketTimeoutError, sock.timeout); // true 100
+   * ```
    */
   setTimeout(ms: number | null): void {
     this.#input.timeout = ms;
@@ -468,7 +575,7 @@ export class StreamSocket {
     return this.#closed;
   }
 
-  /** Python's socket repr: `<StreamSocket fd=5, family=AF_INET, type=SOCK_STREAM, proto=6, laddr=(…), raddr=(…)>`. */
+  /** Python's socket repr: `<StreamSocket fd=5, family=AF_INET, type=SOCK_STREAM, proto=6, laddr=('127.0.0.1', 50412), raddr=('127.0.0.1', 13)>`. */
   toString(): string {
     const state = this.#closed ? ' [closed]' : '';
     const tls = this.tlsProtocol ? `, tls=${this.tlsProtocol}` : '';
@@ -478,6 +585,7 @@ export class StreamSocket {
     return `<StreamSocket${state} fd=${this.fd}, family=${this.#family}, type=${this.type}, proto=${this.proto}${addresses}${tls}>`;
   }
 
+  /** What `console.log(sock)` and `util.inspect` show: {@link toString}. */
   [inspect.custom](): string {
     return this.toString();
   }
