@@ -88,15 +88,23 @@ export interface Relay extends AsyncDisposable {
  *
  * @example Watch what a client and a server say to each other
  * ```ts
+ * import { connect, decode } from 'socketkit';
  * import { relay } from './relay.js';
+ * const [host, port] = ['127.0.0.1', 13];
+ * const seen: string[] = [];
  * await using watch = await relay({
  *   listen: { protocol: 'tcp', port: 0 },
- *   target: { protocol: 'tcp', host: '127.0.0.1', port: 8080 },
+ *   target: { protocol: 'tcp', host, port },
  *   onEvent: (event) => {
- *     if (event.kind === 'data') console.log(event.direction, Buffer.from(event.bytes).toString());
+ *     if (event.kind === 'data' || event.kind === 'end') seen.push(`${event.kind} ${event.direction}`);
  *   },
+ *   once: true,
  * });
- * console.log(`point the client at port ${watch.address.port}`);
+ * const sock = await connect('127.0.0.1', watch.address.port);
+ * console.log(decode(await sock.recv(1024)).length > 0); // true
+ * await sock.close();
+ * await watch.done;
+ * console.log(seen.sort().join(', ')); // data <, end <, end >
  * ```
  */
 export async function relay(options: RelayOptions): Promise<Relay> {
