@@ -6,6 +6,7 @@
  * @module
  */
 
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { validateHost } from '../core/address.js';
 
@@ -65,4 +66,16 @@ export function parseCount(value: string): number {
     throw new InvalidArgumentError('expected an integer ≥ 0.');
   }
   return number;
+}
+
+/** A file named by a flag, read whole; a missing or unreadable one is bad usage naming the flag. */
+export function readFlagFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidArgumentError(
+      `Cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
+  }
 }

@@ -13,7 +13,8 @@ import type { SocketAddress } from '../../core/address.js';
 import { udp } from '../../socket/datagram-socket.js';
 import { listen } from '../../socket/server-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
-import { parseHost, parsePort } from '../_options.js';
+import { type ServerTls, serverTls } from '../_certificate.js';
+import { parseHost, parsePort, readFlagFile } from '../_options.js';
 import { hexDump, note, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
@@ -21,6 +22,9 @@ import { crlfConverter } from './connect.js';
 
 interface ListenFlags {
   host?: string;
+  tls?: boolean;
+  cert?: string;
+  key?: string;
   keepOpen?: boolean;
   udp?: boolean;
   crlf?: boolean;
@@ -44,6 +48,9 @@ export function listenCommand(): Command {
     .option('-C, --crlf', 'send line ends as CRLF')
     .option('--no-shutdown', 'keep the write half open when stdin ends')
     .addOption(new Option('-6, --ipv6', 'listen on ::1 (IPv6) unless --host says otherwise'))
+    .option('--tls', 'speak TLS (with --cert/--key, or a throwaway self-signed certificate)')
+    .option('--cert <file>', 'with --tls: the certificate chain (PEM)')
+    .option('--key <file>', 'with --tls: its private key (PEM)')
     .option('-v, --verbose', 'narrate on stderr (the address, each connection)')
     .option('--hex', 'hex-dump both directions on stderr (> sent, < received)')
     .addHelpText(
@@ -62,6 +69,8 @@ Examples:
         );
       }
       const host = flags.host ?? (flags.ipv6 ? '::1' : '127.0.0.1');
+      if (flags.udp && flags.tls)
+        throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
       const stop = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -108,7 +117,21 @@ async function listenTcp(
   flags: ListenFlags,
   stop: Promise<void>,
 ): Promise<number> {
-  const server = await listen({ host, port });
+  let tls: ServerTls | undefined;
+  if (flags.tls) {
+    try {
+      tls = serverTls(flags.cert, flags.key, readFlagFile);
+    } catch (error) {
+      throw new CliError((error as Error).message, ExitCode.USAGE);
+    }
+  } else if (flags.cert !== undefined || flags.key !== undefined) {
+    throw new CliError(
+      `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls`,
+      ExitCode.USAGE,
+    );
+  }
+  const server = await listen({ host, port, tls });
+  if (tls) note(tls.describe);
   announce('TCP', server.address, port, flags);
   const stdin = new StdinReader();
   const convert = flags.crlf ? crlfConverter() : null;

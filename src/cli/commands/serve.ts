@@ -16,7 +16,8 @@ import { defaultContext, SERVICES, type Service } from '../../services/classic.j
 import { loadQuotes, PROVERBS } from '../../services/quotes.js';
 import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
 import { webHandler } from '../../services/web.js';
-import { parseCount, parseHost, parsePort, parsePositiveInt } from '../_options.js';
+import { type ServerTls, serverTls } from '../_certificate.js';
+import { parseCount, parseHost, parsePort, parsePositiveInt, readFlagFile } from '../_options.js';
 import { note, table, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
@@ -25,6 +26,9 @@ const NAMES = [...SERVICES.map((s) => s.name), 'http'];
 
 interface ServeFlags {
   host: string;
+  tls?: boolean;
+  cert?: string;
+  key?: string;
   port?: number;
   basePort: number;
   root?: string;
@@ -62,6 +66,12 @@ export function serveCommand(): Command {
       7000,
     )
     .option('--root <dir>', 'http: serve the files in DIR instead of the hello page')
+    .option(
+      '--tls',
+      'http: speak HTTPS (with --cert/--key, or a throwaway self-signed certificate)',
+    )
+    .option('--cert <file>', 'http --tls: the certificate chain (PEM)')
+    .option('--key <file>', 'http --tls: its private key (PEM)')
     .option('--quotes <file>', 'qotd: quotes from FILE, separated by lines of % or blank lines')
     .option(
       '--max-connections <n>',
@@ -98,6 +108,16 @@ Examples:
         );
       }
       if (flags.root !== undefined) checkRoot(flags.root);
+      if ((flags.cert !== undefined || flags.key !== undefined) && !flags.tls)
+        throw new CliError(
+          `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls`,
+          ExitCode.USAGE,
+        );
+      if (flags.tls && (chosen.length !== 1 || chosen[0] !== 'http'))
+        throw new CliError(
+          '--tls is for the http service alone: socketkit serve http --tls',
+          ExitCode.USAGE,
+        );
       process.exitCode = await runServe(chosen, flags);
     });
 }
@@ -133,10 +153,15 @@ function tryIt(
   protocol: 'tcp' | 'udp',
   host: string,
   port: number,
+  tls?: ServerTls,
 ): string {
   const where = `${host} ${port}`;
   if (service === 'http') {
     const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    if (tls !== undefined) {
+      const trust = tls.certFile === undefined ? '' : `--cacert ${tls.certFile} `;
+      return `open https://${authority}/ or: ${self} fetch ${trust}https://${authority}/`;
+    }
     return `open http://${authority}/ or: ${self} fetch ${host.includes(':') ? `'${authority}'` : authority}`;
   }
   const udp = protocol === 'udp';
@@ -172,6 +197,14 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
     ? undefined
     : (line: string) => note(`${new Date().toISOString().slice(11, 19)} ${line}`);
   const listings: Listing[] = [];
+  let tls: ServerTls | undefined;
+  if (flags.tls) {
+    try {
+      tls = serverTls(flags.cert, flags.key, readFlagFile);
+    } catch (error) {
+      throw new CliError((error as Error).message, ExitCode.USAGE);
+    }
+  }
   const started: RunningService[] = [];
   try {
     for (const name of names) {
@@ -197,6 +230,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
             port,
             log: log && ((line) => log(`http ${line}`)),
             maxConnections: flags.maxConnections,
+            tls: tls && { key: tls.key, cert: tls.cert },
           },
         );
         listings.push({
@@ -252,13 +286,15 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
           l.protocol,
           flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : l.address.host,
           l.address.port,
+          tls,
         ),
       ]),
     ];
     await writeOut(
-      `socketkit ${VERSION} is serving ${listings.length} endpoints on ${flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
+      `socketkit ${VERSION} is serving ${listings.length} endpoint${listings.length === 1 ? '' : 's'} on ${flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
     );
   }
+  if (tls) note(tls.describe);
   const reach = describeReachability(listings[0]!.address);
   if (reach) note(reach);
 
