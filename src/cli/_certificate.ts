@@ -60,7 +60,7 @@ function utcTime(date: Date): Buffer {
 }
 
 /** A throwaway certificate and its key, and where they were written. */
-export interface ThrowawayCertificate {
+interface ThrowawayCertificate {
   cert: string;
   key: string;
   /** The certificate's file, for `--cacert` on the client side. */
@@ -72,7 +72,7 @@ export interface ThrowawayCertificate {
 const ECDSA_WITH_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
 
 /** Makes a key and a self-signed certificate for localhost, 127.0.0.1 and ::1. */
-export function throwawayCertificate(): ThrowawayCertificate {
+function throwawayCertificate(): ThrowawayCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const name = sequence(set(sequence(oid('2.5.4.3'), utf8('socketkit throwaway (localhost)'))));
   const now = Date.now();
