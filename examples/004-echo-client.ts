@@ -71,6 +71,8 @@ await main(async () => {
     const port = (portArg === undefined ? null : parsePort(portArg)) ?? (await readPort());
     console.log(`Connecting to ${host} (port ${port})...`);
     const sock = await connect(host, port, { timeout: 10_000 });
+    // Waiting for the echo has a limit; waiting for you to type has none.
+    sock.setTimeout(10_000);
     console.log('Connected!');
     try {
       await talk(sock);
