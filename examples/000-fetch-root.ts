@@ -22,44 +22,48 @@ import {
   NameResolutionError,
   SocketTimeoutError,
 } from 'socketkit';
+import { main } from './_main.js';
 
-const args = process.argv.slice(2);
-let [host, port = '80'] = args;
-const timeout = Number(args[2] ?? 10) * 1000;
-if (host === undefined) {
-  const terminal = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = (await terminal.question('What server do you want to connect to? ')).trim();
-  terminal.close();
-  const withPort = /^([^:]+):(\d+)$/.exec(answer);
-  [host, port] = withPort ? [withPort[1]!, withPort[2]!] : [answer, port];
-}
-
-try {
-  // One deadline for the name lookup, the TCP handshake and every read after it.
-  await using sock = await connect(host, port, { timeout });
-  sock.setTimeout(timeout);
-  // The Host header names the site we want; "Connection: close" asks the server to hang up
-  // after answering, which is how we will know the reply is complete.
-  const authority = port === '80' ? host : `${host}:${port}`;
-  await sock.sendAll(encode(`GET / HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`));
-
-  // The tutorial calls recv(10000) once; a reply longer than one read would be cut short.
-  // Reading until recv() returns no bytes (the server closed) gets all of it.
-  const parts: Uint8Array[] = [];
-  for (let part = await sock.recv(10_000); part.length > 0; part = await sock.recv(10_000)) {
-    parts.push(part);
+await main(async () => {
+  const args = process.argv.slice(2);
+  let [host, port = '80'] = args;
+  const timeout = Number(args[2] ?? 10) * 1000;
+  if (host === undefined) {
+    const terminal = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = (await terminal.question('What server do you want to connect to? ')).trim();
+    terminal.close();
+    const withPort = /^([^:]+):(\d+)$/.exec(answer);
+    [host, port] = withPort ? [withPort[1]!, withPort[2]!] : [answer, port];
   }
-  await sock.shutdown('both'); // "nothing more to say, nothing more to hear"; close() follows.
-  console.log(bytesRepr(Buffer.concat(parts)));
-} catch (error) {
-  if (error instanceof NameResolutionError) {
-    console.error(`Cannot find ${host}: ${error.message}`);
-  } else if (error instanceof ConnectionRefusedError) {
-    console.error(`${host} is there, but nothing listens on port ${port}: ${error.message}`);
-  } else if (error instanceof SocketTimeoutError) {
-    console.error(`${host} did not answer in time: ${error.message}`);
-  } else {
-    throw error;
+
+  try {
+    // One deadline for the name lookup, the TCP handshake and every read after it.
+    await using sock = await connect(host, port, { timeout });
+    sock.setTimeout(timeout);
+    // The Host header names the site we want; "Connection: close" asks the server to hang up
+    // after answering, which is how we will know the reply is complete.
+    const authority = port === '80' ? host : `${host}:${port}`;
+    await sock.sendAll(encode(`GET / HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`));
+
+    // The tutorial calls recv(10000) once; a reply longer than one read would be cut short.
+    // Reading until recv() returns no bytes (the server closed) gets all of it.
+    const parts: Uint8Array[] = [];
+    for (let part = await sock.recv(10_000); part.length > 0; part = await sock.recv(10_000)) {
+      parts.push(part);
+    }
+    await sock.shutdown('both'); // "nothing more to say, nothing more to hear"; close() follows.
+    console.log(bytesRepr(Buffer.concat(parts)));
+  } catch (error) {
+    // The three failures the tutorial walks through; main() reports any other in one sentence.
+    if (error instanceof NameResolutionError) {
+      console.error(`Cannot find ${host}: ${error.message}`);
+    } else if (error instanceof ConnectionRefusedError) {
+      console.error(`${host} is there, but nothing listens on port ${port}: ${error.message}`);
+    } else if (error instanceof SocketTimeoutError) {
+      console.error(`${host} did not answer in time: ${error.message}`);
+    } else {
+      throw error;
+    }
+    process.exitCode = 1;
   }
-  process.exitCode = 1;
-}
+});

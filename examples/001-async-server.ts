@@ -9,12 +9,7 @@
  *     npx tsx examples/001-async-server.ts 127.0.0.1 0
  */
 import { listen, type StreamSocket } from 'socketkit';
-
-const [host = 'localhost', port = '8001'] = process.argv.slice(2);
-const server = await listen({ host, port: Number(port) });
-console.log(`serving on ${server.address.host} port ${server.address.port} (Ctrl-C stops)`);
-process.once('SIGINT', () => void server.close());
-process.once('SIGTERM', () => void server.close());
+import { main } from './_main.js';
 
 async function handleClient(conn: StreamSocket): Promise<void> {
   try {
@@ -28,6 +23,14 @@ async function handleClient(conn: StreamSocket): Promise<void> {
   }
 }
 
-// Iterating the server accepts connections until it is closed; not awaiting handleClient
-// is what makes this concurrent.
-for await (const conn of server) void handleClient(conn);
+await main(async () => {
+  const [host = 'localhost', port = '8001'] = process.argv.slice(2);
+  const server = await listen({ host, port: Number(port) });
+  console.log(`serving on ${server.address.host} port ${server.address.port} (Ctrl-C stops)`);
+  process.once('SIGINT', () => void server.close());
+  process.once('SIGTERM', () => void server.close());
+
+  // Iterating the server accepts connections until it is closed; not awaiting handleClient
+  // is what makes this concurrent.
+  for await (const conn of server) void handleClient(conn);
+});

@@ -9,27 +9,24 @@
  *     npx tsx examples/001-get-https.ts                   # webcode.me port 443
  *     NODE_EXTRA_CA_CERTS=ca.pem npx tsx examples/001-get-https.ts localhost 8443
  */
-import { connect, decode, encode, TlsError } from 'socketkit';
+import { connect, decode, encode } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'webcode.me', port = '443'] = process.argv.slice(2);
-// The Host header carries the port too when it is not the scheme's default.
-const authority = port === '443' ? host : `${host}:${port}`;
-/** An untrusted or mismatched certificate stops the program before anything is sent. */
-function refuseUntrusted(error: unknown): never {
-  if (error instanceof TlsError) {
-    console.error(error.message);
-    process.exit(1);
+await main(async () => {
+  const [host = 'webcode.me', port = '443'] = process.argv.slice(2);
+  // The Host header carries the port too when it is not the scheme's default.
+  const authority = port === '443' ? host : `${host}:${port}`;
+  // An untrusted or mismatched certificate fails here, before anything is sent.
+  await using sock = await connect(host, port, { tls: true, timeout: 10_000 });
+  sock.setTimeout(10_000);
+  await sock.sendAll(
+    encode(
+      `GET / HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/html\r\nConnection: close\r\n\r\n`,
+    ),
+  );
+  const parts: Uint8Array[] = [];
+  for (let data = await sock.recv(1024); data.length > 0; data = await sock.recv(1024)) {
+    parts.push(data);
   }
-  throw error;
-}
-
-await using sock = await connect(host, port, { tls: true, timeout: 10_000 }).catch(refuseUntrusted);
-sock.setTimeout(10_000);
-await sock.sendAll(
-  encode(`GET / HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/html\r\nConnection: close\r\n\r\n`),
-);
-const parts: Uint8Array[] = [];
-for (let data = await sock.recv(1024); data.length > 0; data = await sock.recv(1024)) {
-  parts.push(data);
-}
-console.log(decode(Buffer.concat(parts)));
+  console.log(decode(Buffer.concat(parts)));
+});

@@ -5,7 +5,10 @@
  *     npx tsx examples/001-gethostbyname.ts localhost
  */
 import { getHostByName } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'example.com'] = process.argv.slice(2);
-// Like Python's socket.gethostbyname: the first IPv4 address the resolver gives.
-console.log(await getHostByName(host));
+await main(async () => {
+  const [host = 'example.com'] = process.argv.slice(2);
+  // Like Python's socket.gethostbyname: the first IPv4 address the resolver gives.
+  console.log(await getHostByName(host));
+});

@@ -9,21 +9,23 @@
  *     npx tsx examples/001-head-https.ts                  # webcode.me port 443
  *     NODE_EXTRA_CA_CERTS=ca.pem npx tsx examples/001-head-https.ts localhost 8443
  */
-import { connect, decode, encode, TlsError } from 'socketkit';
+import { connect, encode } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'webcode.me', port = '443'] = process.argv.slice(2);
-// The Host header carries the port too when it is not the scheme's default.
-const authority = port === '443' ? host : `${host}:${port}`;
-/** An untrusted or mismatched certificate stops the program before anything is sent. */
-function refuseUntrusted(error: unknown): never {
-  if (error instanceof TlsError) {
-    console.error(error.message);
-    process.exit(1);
+await main(async () => {
+  const [host = 'webcode.me', port = '443'] = process.argv.slice(2);
+  // The Host header carries the port too when it is not the scheme's default.
+  const authority = port === '443' ? host : `${host}:${port}`;
+  // An untrusted or mismatched certificate fails here, before anything is sent.
+  await using sock = await connect(host, port, { tls: true, timeout: 10_000 });
+  sock.setTimeout(10_000);
+  await sock.sendAll(encode(`HEAD / HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/html\r\n\r\n`));
+  // Line by line up to the empty line that ends the head (CRLF or LF), as over plain TCP.
+  const head: string[] = [];
+  for (let line = await sock.readLine(); line !== ''; line = await sock.readLine()) {
+    if (line === null)
+      throw new Error(`${host} closed the connection before the empty line that ends the head`);
+    head.push(line);
   }
-  throw error;
-}
-
-await using sock = await connect(host, port, { tls: true, timeout: 10_000 }).catch(refuseUntrusted);
-sock.setTimeout(10_000);
-await sock.sendAll(encode(`HEAD / HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/html\r\n\r\n`));
-console.log(decode(await sock.recvUntil(encode('\r\n\r\n'))).trimEnd());
+  console.log(head.join('\n'));
+});

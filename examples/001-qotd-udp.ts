@@ -9,10 +9,13 @@
  *     npx tsx examples/001-qotd-udp.ts 127.0.0.1 7017
  */
 import { decode, udp } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'djxmmx.net', port = '17'] = process.argv.slice(2);
-await using sock = await udp();
-await sock.sendTo(new Uint8Array(0), host, port);
-const { data, address } = await sock.recvFrom(1024, { timeout: 5000 });
-console.log(decode(data));
-console.error(`(${data.length} bytes from ${address.host} port ${address.port})`);
+await main(async () => {
+  const [host = 'djxmmx.net', port = '17'] = process.argv.slice(2);
+  await using sock = await udp();
+  await sock.sendTo(new Uint8Array(0), host, port);
+  const { data, address } = await sock.recvFrom(1024, { timeout: 5000 });
+  console.log(decode(data));
+  console.error(`(${data.length} bytes from ${address.host} port ${address.port})`);
+});

@@ -13,24 +13,29 @@
  *     npx tsx examples/002-browse-in-chunks.ts 127.0.0.1 8080
  */
 import { connect, decode, encode } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'www.cutecatvideos.net', port = '80'] = process.argv.slice(2);
-// The Host header carries the port too when it is not the scheme's default.
-const authority = port === '80' ? host : `${host}:${port}`;
-const BUFFER_SIZE = 4096;
-await using sock = await connect(host, port, { timeout: 10_000 });
-sock.setTimeout(10_000);
-const sent = sock.send(encode(`GET / HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`));
-console.error(`sent ${sent} bytes`);
+await main(async () => {
+  const [host = 'www.cutecatvideos.net', port = '80'] = process.argv.slice(2);
+  // The Host header carries the port too when it is not the scheme's default.
+  const authority = port === '80' ? host : `${host}:${port}`;
+  const BUFFER_SIZE = 4096;
+  await using sock = await connect(host, port, { timeout: 10_000 });
+  sock.setTimeout(10_000);
+  const sent = sock.send(
+    encode(`GET / HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`),
+  );
+  console.error(`sent ${sent} bytes`);
 
-const chunks: Uint8Array[] = [];
-let reads = 0;
-for (;;) {
-  const chunk = await sock.recv(BUFFER_SIZE);
-  if (chunk.length === 0) break; // the server closed: that, and only that, is the end
-  chunks.push(chunk);
-  reads++;
-}
-const response = Buffer.concat(chunks);
-console.error(`received ${response.length} bytes in ${reads} reads`);
-console.log(decode(response));
+  const chunks: Uint8Array[] = [];
+  let reads = 0;
+  for (;;) {
+    const chunk = await sock.recv(BUFFER_SIZE);
+    if (chunk.length === 0) break; // the server closed: that, and only that, is the end
+    chunks.push(chunk);
+    reads++;
+  }
+  const response = Buffer.concat(chunks);
+  console.error(`received ${response.length} bytes in ${reads} reads`);
+  console.log(decode(response));
+});

@@ -8,7 +8,10 @@
  *     npx tsx examples/002-services.ts http 443
  */
 import { getServByName, getServByPort } from 'socketkit';
+import { main } from './_main.js';
 
-const [name = 'ssh', port = '80'] = process.argv.slice(2);
-console.log(`${name} uses port ${getServByName(name)}`);
-console.log(`port ${port} is ${getServByPort(Number(port))}`);
+await main(async () => {
+  const [name = 'ssh', port = '80'] = process.argv.slice(2);
+  console.log(`${name} uses port ${getServByName(name)}`);
+  console.log(`port ${port} is ${getServByPort(Number(port))}`);
+});

@@ -10,13 +10,16 @@
  */
 import { inspect } from 'node:util';
 import { connect, listen, udp } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = '127.0.0.1'] = process.argv.slice(2);
-await using server = await listen({ host, port: 0 });
-await using tcp = await connect(host, server.address.port);
-await using datagram = await udp({ family: host.includes(':') ? 6 : 4 });
+await main(async () => {
+  const [host = '127.0.0.1'] = process.argv.slice(2);
+  await using server = await listen({ host, port: 0 });
+  await using tcp = await connect(host, server.address.port);
+  await using datagram = await udp({ family: host.includes(':') ? 6 : 4 });
 
-console.log(inspect(tcp));
-console.log(`family ${tcp.family}, type ${tcp.type}, proto ${tcp.proto}`);
-console.log(inspect(datagram));
-console.log(`listening: ${inspect(server)}`);
+  console.log(inspect(tcp));
+  console.log(`family ${tcp.family}, type ${tcp.type}, proto ${tcp.proto}`);
+  console.log(inspect(datagram));
+  console.log(`listening: ${inspect(server)}`);
+});

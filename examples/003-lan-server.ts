@@ -11,19 +11,22 @@
  *     npx tsx examples/003-lan-server.ts 127.0.0.1 0      # loopback only
  */
 import { decode, getHostByNameEx, getHostName, listen } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = getHostName(), port = '7342'] = process.argv.slice(2);
-await using server = await listen({ host, port: Number(port) });
-const { addresses } = await getHostByNameEx(host);
-console.log(`listening on ${host} (${addresses.join(', ')}) port ${server.address.port}`);
-console.log(
-  `from another device: connect to ${host} or ${addresses[0] ?? server.address.host}, port ${server.address.port}`,
-);
+await main(async () => {
+  const [host = getHostName(), port = '7342'] = process.argv.slice(2);
+  await using server = await listen({ host, port: Number(port) });
+  const { addresses } = await getHostByNameEx(host);
+  console.log(`listening on ${host} (${addresses.join(', ')}) port ${server.address.port}`);
+  console.log(
+    `from another device: connect to ${host} or ${addresses[0] ?? server.address.host}, port ${server.address.port}`,
+  );
 
-const [client, address] = await server.accept();
-try {
-  client.setTimeout(60_000);
-  console.log(`${address.host} says: ${decode(await client.recv(1024))}`);
-} finally {
-  await client.close();
-}
+  const [client, address] = await server.accept();
+  try {
+    client.setTimeout(60_000);
+    console.log(`${address.host} says: ${decode(await client.recv(1024))}`);
+  } finally {
+    await client.close();
+  }
+});

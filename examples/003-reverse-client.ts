@@ -8,10 +8,13 @@
  *     npx tsx examples/003-reverse-client.ts 127.0.0.1 7342 "some text"
  */
 import { bytesRepr, connect, decode, encode } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'localhost', port = '7342', message = 'Hello, world!'] = process.argv.slice(2);
-await using client = await connect(host, port, { timeout: 10_000 });
-client.setTimeout(10_000);
-await client.sendAll(encode(message));
-console.log(decode(await client.recv(1024)));
-console.log(`then: ${bytesRepr(await client.recv(1024))} (the server closed)`);
+await main(async () => {
+  const [host = 'localhost', port = '7342', message = 'Hello, world!'] = process.argv.slice(2);
+  await using client = await connect(host, port, { timeout: 10_000 });
+  client.setTimeout(10_000);
+  await client.sendAll(encode(message));
+  console.log(decode(await client.recv(1024)));
+  console.log(`then: ${bytesRepr(await client.recv(1024))} (the server closed)`);
+});

@@ -12,22 +12,27 @@
  *     npx tsx examples/003-shutdown-vs-close.ts 127.0.0.1 7342 "stressed"
  */
 import { connect, decode, encode } from 'socketkit';
+import { main } from './_main.js';
 
-const [host = 'localhost', port = '7342', message = 'stressed'] = process.argv.slice(2);
-const sock = await connect(host, port, { timeout: 10_000 });
-sock.setTimeout(10_000);
-await sock.sendAll(encode(message));
-await sock.shutdown('write');
-console.log('shut down the write half; still reading');
+await main(async () => {
+  const [host = 'localhost', port = '7342', message = 'stressed'] = process.argv.slice(2);
+  // `await using` closes it on the way out of an error too; the close() below is written out
+  // to show what reading after it does.
+  await using sock = await connect(host, port, { timeout: 10_000 });
+  sock.setTimeout(10_000);
+  await sock.sendAll(encode(message));
+  await sock.shutdown('write');
+  console.log('shut down the write half; still reading');
 
-const parts: Uint8Array[] = [];
-for (let part = await sock.recv(1024); part.length > 0; part = await sock.recv(1024))
-  parts.push(part);
-console.log(`answer: ${decode(Buffer.concat(parts))}`);
+  const parts: Uint8Array[] = [];
+  for (let part = await sock.recv(1024); part.length > 0; part = await sock.recv(1024))
+    parts.push(part);
+  console.log(`answer: ${decode(Buffer.concat(parts))}`);
 
-await sock.close();
-try {
-  await sock.recv(1024);
-} catch (error) {
-  console.log(`after close(), recv() fails: ${(error as Error).message}`);
-}
+  await sock.close();
+  try {
+    await sock.recv(1024);
+  } catch (error) {
+    console.log(`after close(), recv() fails: ${(error as Error).message}`);
+  }
+});

@@ -3,29 +3,32 @@
  *
  * Asks for a host and a port (asking again until the answer makes sense),
  * connects, and then sends each message you type as a line, printing the
- * line that comes back. An empty message ends the conversation. Lines end
- * in CR LF on the wire; readLine() returns them without it, as Python's
- * makefile('r').readline() does (minus the newline).
+ * line that comes back. An empty message (or the end of input) ends the
+ * conversation. Lines end in CR LF on the wire; readLine() returns them
+ * without it, as Python's makefile('r').readline() does (minus the newline).
  *
  *     npx tsx examples/004-echo-client.ts                 # asks for both
  *     npx tsx examples/004-echo-client.ts 127.0.0.1 7007
  */
 import { createInterface } from 'node:readline/promises';
 import { connect, type StreamSocket } from 'socketkit';
+import { main } from './_main.js';
 
 const terminal = createInterface({ input: process.stdin, output: process.stdout });
 // Answers come from the terminal, or line by line from a pipe, like Python's input().
 const lines = terminal[Symbol.asyncIterator]();
-async function input(prompt: string): Promise<string> {
+/** The next line typed, or null at the end of input (Ctrl-D, or the end of a pipe). */
+async function input(prompt: string): Promise<string | null> {
   process.stdout.write(prompt);
   const next = await lines.next();
-  if (next.done) throw new Error('no more input');
-  return next.value;
+  return next.done ? null : next.value;
 }
 
 async function readHost(): Promise<string> {
   for (;;) {
-    const host = (await input('Host: ')).trim();
+    const answer = await input('Host: ');
+    if (answer === null) throw new Error('no host given before the end of input');
+    const host = answer.trim();
     if (host !== '') return host;
     console.log('Please specify a host (either a name or an IP address)');
   }
@@ -39,7 +42,9 @@ function parsePort(text: string): number | null {
 
 async function readPort(): Promise<number> {
   for (;;) {
-    const port = parsePort(await input('Port: '));
+    const answer = await input('Port: ');
+    if (answer === null) throw new Error('no port given before the end of input');
+    const port = parsePort(answer);
     if (port !== null) return port;
     console.log('Ports must be an integer between 0 and 65535');
   }
@@ -48,7 +53,7 @@ async function readPort(): Promise<number> {
 async function talk(sock: StreamSocket): Promise<void> {
   for (;;) {
     const message = await input('Message: ');
-    if (message === '') return;
+    if (message === null || message === '') return;
     await sock.writeLine(message);
     const response = await sock.readLine();
     if (response === null) {
@@ -59,20 +64,24 @@ async function talk(sock: StreamSocket): Promise<void> {
   }
 }
 
-const [hostArg, portArg] = process.argv.slice(2);
-try {
-  const host = hostArg?.trim() || (await readHost());
-  const port = (portArg === undefined ? null : parsePort(portArg)) ?? (await readPort());
-  console.log(`Connecting to ${host} (port ${port})...`);
-  const sock = await connect(host, port, { timeout: 10_000 });
-  console.log('Connected!');
+await main(async () => {
+  const [hostArg, portArg] = process.argv.slice(2);
   try {
-    await talk(sock);
+    const host = hostArg?.trim() || (await readHost());
+    const port = (portArg === undefined ? null : parsePort(portArg)) ?? (await readPort());
+    console.log(`Connecting to ${host} (port ${port})...`);
+    const sock = await connect(host, port, { timeout: 10_000 });
+    // Waiting for the echo has a limit; waiting for you to type has none.
+    sock.setTimeout(10_000);
+    console.log('Connected!');
+    try {
+      await talk(sock);
+    } finally {
+      console.log('Closing connection...');
+      await sock.close();
+      console.log('Closed!');
+    }
   } finally {
-    console.log('Closing connection...');
-    await sock.close();
-    console.log('Closed!');
+    terminal.close();
   }
-} finally {
-  terminal.close();
-}
+});

@@ -9,18 +9,22 @@
  */
 import { bytesRepr, connect, decode, encode, listen, type StreamSocket } from 'socketkit';
 import { type Codec, messages, sendMessage } from 'socketkit/framing';
+import { main } from './_main.js';
 
 const DEFAULT_MESSAGES = ['Hello, world!', 'Second message', 'Third, sent on its own'];
 
-export async function framingDemo(codec: Codec, argv: string[]): Promise<void> {
-  const [role, host = 'localhost', port = '7342', ...texts] = argv;
-  if (role === 'server') await serve(codec, host, Number(port));
-  else if (role === 'client')
-    await send(codec, host, port, texts.length > 0 ? texts : DEFAULT_MESSAGES);
-  else {
-    console.error('usage: server [HOST] [PORT] | client HOST PORT [MESSAGE…]');
-    process.exitCode = 2;
-  }
+/** Runs the server or the client; either ends on an error with one sentence (see _main.ts). */
+export function framingDemo(codec: Codec, argv: string[]): Promise<void> {
+  return main(async () => {
+    const [role, host = 'localhost', port = '7342', ...texts] = argv;
+    if (role === 'server') await serve(codec, host, Number(port));
+    else if (role === 'client')
+      await send(codec, host, port, texts.length > 0 ? texts : DEFAULT_MESSAGES);
+    else {
+      console.error('usage: server [HOST] [PORT] | client HOST PORT [MESSAGE…]');
+      process.exitCode = 2;
+    }
+  });
 }
 
 async function serve(codec: Codec, host: string, port: number): Promise<void> {

@@ -488,7 +488,7 @@ describe('socketkit bench: the command line', () => {
       [
         ['-c', '2', '--workers', '3', 'http://127.0.0.1:1/'],
         2,
-        /Invalid worker count 3: it must not exceed the connections \(2\)/,
+        /Invalid --workers 3: it must not exceed -c\/--connections \(2\)/,
       ],
       [
         ['--body', 'x', '--body-file', 'y', 'http://127.0.0.1:1/'],
@@ -510,11 +510,11 @@ describe('socketkit bench: the command line', () => {
         2,
         /Invalid port in target "127\.0\.0\.1:99999": it must be an integer from 1 to 65535/,
       ],
-      [['--size', '10', 'http://127.0.0.1:1/'], 2, /size in http mode/],
+      [['--size', '10', 'http://127.0.0.1:1/'], 2, /--size is for --mode echo and udp/],
       [
         ['--mode', 'udp', '--size', '70000', '127.0.0.1:9'],
         2,
-        /Invalid size 70000: it must be from 1 to 65507/,
+        /Invalid --size 70000: it must be from 1 to 65507/,
       ],
       [['-H', 'NoColon', 'http://127.0.0.1:1/'], 2, /expected "Name: value"/],
       [

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ConnectionResetError } from '../core/errors.js';
 import { connect } from '../socket/connect.js';
 import { pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
@@ -82,7 +83,11 @@ export async function streamLoop(run: EngineRun): Promise<void> {
     } catch (error) {
       entry.active = false;
       const seen = classify(error);
-      const kind = entry.timedOut || seen === 'timeout' ? 'timeout' : connecting ? 'connect' : seen;
+      // A reset while connecting is still a reset: something accepted the connection, and then
+      // reset it before connect() saw the handshake end. The target is reachable.
+      const notConnected = connecting && !(error instanceof ConnectionResetError);
+      const kind =
+        entry.timedOut || seen === 'timeout' ? 'timeout' : notConnected ? 'connect' : seen;
       if (measured && !budget.stopped) recorder.failed(kind);
       if (sock !== null) void sock.abort();
       sock = null;

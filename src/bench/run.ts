@@ -7,6 +7,7 @@
  */
 
 import type { Bytes } from '../core/bytes.js';
+import { ConnectionResetError } from '../core/errors.js';
 import type { HeadersInit } from '../http/headers.js';
 import { connect } from '../socket/connect.js';
 import { plan } from './_plan.js';
@@ -89,12 +90,17 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
   const { spec, target, address, workers } = await plan(options);
   if (spec.mode !== 'udp') {
     // One connection first, so an unreachable target or a bad certificate is an error, not a count.
+    // A reset is neither: something accepted the connection, and the run counts its resets (when
+    // the RST beats the end of the handshake, connect() reports it, so the probe sees it too).
     const probe = await connect(spec.host, spec.port, {
       timeout: spec.timeoutMs,
       tls: spec.tls ? { insecure: spec.insecure, servername: spec.servername } : undefined,
       signal: options.signal,
+    }).catch((error: unknown) => {
+      if (error instanceof ConnectionResetError) return null;
+      throw error;
     });
-    await probe.close();
+    await probe?.close();
   }
   const startedAt = new Date();
   const result =

@@ -190,7 +190,8 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
    * @throws {SocketAbortError} the signal aborted the wait.
    */
   accept(options?: WaitOptions): Promise<[StreamSocket, SocketAddress]> {
-    return this.#next(options).then((sock) => [sock, sock.remoteAddress!]);
+    // #onConnection keeps only connections whose peer address is known.
+    return this.#next(options).then((sock) => [sock, sock.remoteAddress as SocketAddress]);
   }
 
   /** Iterates over incoming connections until the server is closed: `for await (const conn of server)`. */
@@ -288,6 +289,12 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
       else socket.resume();
     }
     const sock = new StreamSocket(source, { bufferLimit: this.#options.bufferLimit });
+    if (sock.remoteAddress === null) {
+      // The client reset the connection before Node asked who it was (getpeername failed): it is
+      // already gone, and accept() must give an address with every connection, so drop it here.
+      void sock.abort();
+      return;
+    }
     const waiter = this.#acceptWaiters.shift();
     if (waiter !== undefined) waiter.resolve(sock);
     else this.#queue.push(sock);

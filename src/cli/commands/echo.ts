@@ -11,7 +11,10 @@
 
 import { Command } from 'commander';
 import { validateHost } from '../../core/address.js';
+import { decode } from '../../core/bytes.js';
+import { IncompleteReadError } from '../../core/errors.js';
 import { connect } from '../../socket/connect.js';
+import type { StreamSocket } from '../../socket/stream-socket.js';
 import { writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -60,6 +63,32 @@ function portOf(answer: string): number | null {
 
 const PORT_REASON = 'The port must be a whole number from 0 to 65535.';
 
+/** How long connecting, or waiting for an echo, may take (as daytime and qotd). */
+const TIMEOUT_MS = 10_000;
+
+/**
+ * The echoed line, without its line end. A close before the line end is an error, not a
+ * line: the echo was cut short (exit 18), or never came (exit 52).
+ */
+async function readEcho(sock: StreamSocket, host: string): Promise<string> {
+  try {
+    const line = decode(await sock.recvUntil('\n'));
+    return line.endsWith('\r\n') ? line.slice(0, -2) : line.slice(0, -1);
+  } catch (error) {
+    if (!(error instanceof IncompleteReadError)) throw error;
+    if (error.partial.length === 0)
+      throw new CliError(
+        `${host} closed the connection instead of answering`,
+        ExitCode.EMPTY_REPLY,
+      );
+    const bytes = error.partial.length;
+    throw new CliError(
+      `${host} closed the connection in the middle of the echo: ${bytes} byte${bytes === 1 ? '' : 's'} came, and no line end`,
+      ExitCode.PARTIAL,
+    );
+  }
+}
+
 async function runEcho(
   hostArgument: string | undefined,
   portArgument: string | undefined,
@@ -97,20 +126,16 @@ async function runEcho(
     }
 
     await writeOut(`Connecting to ${host} (port ${port})...\n`);
-    const sock = await connect(host, port);
+    const sock = await connect(host, port, { timeout: TIMEOUT_MS });
+    // Each wait for an echo is bounded; the wait for the next message typed is not.
+    sock.setTimeout(TIMEOUT_MS);
     await writeOut('Connected!\n');
     try {
       for (;;) {
         const message = await prompter.ask('Message: ');
         if (message === null || message === '') break;
         await sock.writeLine(message);
-        const response = await sock.readLine();
-        if (response === null)
-          throw new CliError(
-            `${host} closed the connection instead of answering`,
-            ExitCode.EMPTY_REPLY,
-          );
-        await writeOut(`Response: ${response}\n`);
+        await writeOut(`Response: ${await readEcho(sock, host)}\n`);
       }
       await writeOut('Closing connection...\n');
     } finally {

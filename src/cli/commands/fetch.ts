@@ -11,7 +11,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesRepr, reprBody } from '../../core/bytes.js';
-import { SocketTimeoutError } from '../../core/errors.js';
+import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
 import { type HttpResponse, request } from '../../http/client.js';
 import { HttpHeaders } from '../../http/headers.js';
 import { parseTarget } from '../../http/url.js';
@@ -290,9 +290,16 @@ class ReplySample {
   }
 }
 
-/** An error of the request, in the words of the command line (flags, not library options). */
-function asCliError(error: unknown, flags: FetchFlags): unknown {
+/**
+ * An error of the request, in the words of the command line (flags, not library options).
+ * `replyBytes` is how much of the reply came on the last connection: a parse error placed at
+ * its very end found nothing wrong in the bytes, they just stopped (a head cut short), which
+ * curl calls a partial transfer, not a malformed reply.
+ */
+function asCliError(error: unknown, flags: FetchFlags, replyBytes: number): unknown {
   if (error instanceof TypeError) return new CliError(error.message, ExitCode.USAGE);
+  if (error instanceof HttpParseError && replyBytes > 0 && error.offset >= replyBytes)
+    return new CliError(error.message, ExitCode.PARTIAL);
   if (error instanceof SocketTimeoutError && error.syscall === 'maxTime') {
     return new CliError(
       `Operation timed out after ${(flags.maxTime ?? 0) / 1000} s (-m/--max-time) fetching ${error.host}`,
@@ -328,7 +335,9 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
 
   const repr = flags.repr ? new ReprWriter() : null;
   const sample = flags.verbose ? new ReplySample() : null;
+  let replyBytes = 0;
   const onRaw = (chunk: Uint8Array): Promise<void> | undefined => {
+    replyBytes += chunk.length;
     sample?.add(chunk);
     if (repr !== null) return repr.push(chunk);
     // Written before the next read: the chunk may be a view of a buffer that read reuses.
@@ -339,7 +348,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
   const failed = async (error: unknown): Promise<never> => {
     await repr?.finish();
     if (!(error instanceof CliError)) sample?.show();
-    throw asCliError(error, flags);
+    throw asCliError(error, flags, replyBytes);
   };
 
   let response: HttpResponse;
@@ -356,6 +365,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       ca,
       onRaw,
       onRequest: ({ url, head }) => {
+        replyBytes = 0; // each request (a redirect too) has its own parser, counting from 0
         if (flags.verbose) note(`* Connected to ${url.host}\n${headLines('>', head)}\n>`);
       },
       onInterim: (head) => {

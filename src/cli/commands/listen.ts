@@ -15,7 +15,7 @@ import { listen } from '../../socket/server-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
 import { type ServerTls, serverTls } from '../_certificate.js';
 import { parseHost, parsePort, readFlagFile } from '../_options.js';
-import { hexDump, note, writeOut } from '../_output.js';
+import { hexDump, note, reportError, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
 import { crlfConverter } from './connect.js';
@@ -142,12 +142,25 @@ async function listenTcp(
       if (next === 'stopped') return ExitCode.OK;
       const [sock, peer] = next;
       if (flags.verbose) note(`Connection from ${peer.host} port ${peer.port}.`);
-      const outcome = await Promise.race([serveConnection(sock, stdin, convert, flags), stopped]);
+      let stopping = false;
+      const serving = serveConnection(sock, stdin, convert, flags).then(
+        () => 'closed' as const,
+        (error: unknown) => {
+          if (stopping) return 'closed' as const; // the close below cut it short, on purpose
+          // One connection failing is the end of the command only when it serves one (no -k).
+          if (!flags.keepOpen) throw error;
+          reportError(error instanceof Error ? error.message : String(error));
+          return 'failed' as const;
+        },
+      );
+      const outcome = await Promise.race([serving, stopped]);
       if (outcome === 'stopped') {
+        stopping = true;
         await sock.close();
         return ExitCode.OK;
       }
-      if (flags.verbose) note(`${peer.host} port ${peer.port} closed the connection.`);
+      if (flags.verbose && outcome === 'closed')
+        note(`${peer.host} port ${peer.port} closed the connection.`);
     } while (flags.keepOpen);
     return ExitCode.OK;
   } finally {
