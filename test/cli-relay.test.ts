@@ -173,6 +173,28 @@ print(repr(data))
     server.close();
   });
 
+  test('a refused or unresolvable target: the client is reset and the relay says why in one line', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closedPort = (probe.address() as { port: number }).port;
+    probe.close();
+    for (const [target, reason] of [
+      [`127.0.0.1:${closedPort}`, /Connection refused by 127\.0\.0\.1 port \d+/],
+      ['no.such.host!:80', /Could not resolve host "no\.such\.host!"/],
+    ] as const) {
+      const { relay, port } = await startRelay(['0', target]);
+      const sock = await connect('127.0.0.1', port);
+      await assert.rejects(sock.recv(), ConnectionResetError);
+      await sock.close();
+      assert.equal(await relay.exited(), 0);
+      assert.match(
+        relay.stderr,
+        new RegExp(`\\[1\\] closed: 0 bytes >, 0 bytes < \\(${reason.source}`),
+      );
+      assert.doesNotMatch(relay.stderr, /\n\s+at /);
+    }
+  });
+
   test('bad LISTEN and TARGET, and TCP to UDP, are exit 2 with one sentence', async () => {
     const { socketkit } = await import('./_helpers.js');
     for (const [args, message] of [

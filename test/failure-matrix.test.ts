@@ -749,6 +749,8 @@ const NOT_IN_MATRIX: Record<string, string> = {
   hostname: "it lists this machine's own interfaces",
   serve: 'its servers meet bad clients in test/cli-serve.test.ts and test/http-server.test.ts',
   tour: 'it runs the examples, which are rows here',
+  relay:
+    'it waits for a client before it touches its target: test/cli-relay.test.ts gives it an untrusted, a refused and an unresolvable target',
 };
 
 // ── running a case ─────────────────────────────────────────────────────────────
