@@ -86,10 +86,34 @@ const CASES: Case[] = [
     /--raw and --repr cannot be used together/,
   ],
   [
-    'fetch --json with -i',
-    () => ['fetch', '--json', '-i', url()],
+    'fetch -o with -O',
+    () => ['fetch', '-o', 'x', '-O', `${url()}file`],
     2,
-    /--json and -i\/-I cannot be used together/,
+    /-o and -O cannot be used together/,
+  ],
+  [
+    'fetch -F with -d',
+    () => ['fetch', '-F', 'a=b', '-d', 'c', url()],
+    2,
+    /-F \(a form\) cannot be used with -d/,
+  ],
+  [
+    'fetch -u without a password',
+    () => ['fetch', '-u', 'alice', url()],
+    2,
+    /-u needs user:password/,
+  ],
+  [
+    'fetch -w with a variable it does not know',
+    () => ['fetch', '-w', '%{time_nope}', url()],
+    2,
+    /Invalid -w variable %\{time_nope\}/,
+  ],
+  [
+    'fetch -O with a URL that ends in no file name',
+    () => ['fetch', '-O', url()],
+    23,
+    /-O needs a URL that ends in a file name/,
   ],
   [
     'fetch -m that is not a duration',

@@ -248,13 +248,21 @@ describe('socketkit fetch output', () => {
     srv.close();
   });
 
-  test('--json reports status, headers, sizes and timings', async () => {
+  test("-w '%{json}' reports status, headers, sizes and timings (--json now sends JSON, as curl's)", async () => {
     const server = createHttpServer((_req, res) => res.end('twelve bytes'));
     const port = await listening(server as unknown as Server);
-    const result = await socketkit(['fetch', '--json', `127.0.0.1:${port}`]);
+    const result = await socketkit([
+      'fetch',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{json}',
+      `127.0.0.1:${port}`,
+    ]);
     const data = JSON.parse(result.stdout.toString());
-    assert.equal(data.status, 200);
-    assert.equal(data.sizes.body, 12);
+    assert.equal(data.http_code, 200);
+    assert.equal(data.size_download, 12);
     assert.ok(data.timings.total >= data.timings.firstByte);
     assert.ok(data.headers.some(([n]: [string]) => n.toLowerCase() === 'content-length'));
     server.close();

@@ -41,6 +41,13 @@ export interface RequestOptions {
   method?: string;
   /** Added to, and overriding by name, the defaults: Host, User-Agent, Accept, Connection. */
   headers?: HeadersInit;
+  /**
+   * Default headers not to send at all (curl's `-H 'Name:'`), by name, any case: for a server
+   * that must see a request without, say, `User-Agent`.
+   */
+  omitHeaders?: readonly string[];
+  /** Connect over IPv4 (`4`) or IPv6 (`6`) only (curl's `-4`/`-6`). */
+  family?: 4 | 6;
   /** Bytes or text (sent with Content-Length), or a stream of bytes (sent chunked). */
   body?: MessageBody;
   /** Milliseconds for name lookup, connect and TLS handshake together (curl's --connect-timeout). */
@@ -213,7 +220,11 @@ export async function request(
 }
 
 /** The head of one hop's request: the defaults, then the caller's headers by name, then framing. */
-function requestHead(hop: RequestHop, body: ReturnType<typeof prepareBody>): Buffer {
+function requestHead(
+  hop: RequestHop,
+  body: ReturnType<typeof prepareBody>,
+  omit: readonly string[],
+): Buffer {
   const headers = new HttpHeaders([
     ['Host', hop.target.hostHeader],
     ['User-Agent', `socketkit/${VERSION}`],
@@ -221,6 +232,7 @@ function requestHead(hop: RequestHop, body: ReturnType<typeof prepareBody>): Buf
     ['Connection', 'close'],
   ]);
   for (const [name, value] of hop.headers) headers.set(name, value);
+  for (const name of omit) headers.delete(name);
   if (body.stream !== null) {
     headers.delete('content-length');
     headers.set('Transfer-Encoding', 'chunked');
@@ -236,9 +248,10 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
   const { options, signal } = exchange;
   const started = performance.now();
   const body = prepareBody(hop.body);
-  const head = requestHead(hop, body);
+  const head = requestHead(hop, body, options.omitHeaders ?? []);
   const sock = await connect(hop.target.host, hop.target.port, {
     timeout: options.timeout ?? null,
+    family: options.family,
     signal,
     tls: hop.target.secure
       ? {
@@ -428,6 +441,7 @@ async function receive(
     trailers: null,
     timings,
     rawHead: head.rawHead ?? Buffer.alloc(0),
+    remoteAddress: sock.remoteAddress,
     url: target.url,
     redirects,
     body: new ResponseBody(source),

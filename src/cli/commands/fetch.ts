@@ -13,12 +13,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesRepr, reprBody } from '../../core/bytes.js';
 import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
 import { type HttpResponse, request } from '../../http/client.js';
-import { HttpHeaders } from '../../http/headers.js';
-import { parseTarget } from '../../http/url.js';
 import { parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { CliError, ExitCode, exitCodeFor } from '../exit-codes.js';
+import { type DataPart, dataFlag, planRequest } from './_fetch-request.js';
+import { checkWriteOut, writeOut as formatWriteOut } from './_write-out.js';
 
 interface FetchFlags {
   include?: boolean;
@@ -26,7 +26,18 @@ interface FetchFlags {
   verbose?: boolean;
   request?: string;
   header: string[];
-  data?: string;
+  data: DataPart[];
+  form: string[];
+  get?: boolean;
+  userAgent?: string;
+  referer?: string;
+  user?: string;
+  silent?: boolean;
+  showError?: boolean;
+  writeOut?: string;
+  remoteName?: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
   location?: boolean;
   maxRedirs: number;
   output?: string;
@@ -36,17 +47,21 @@ interface FetchFlags {
   maxTime?: number;
   insecure?: boolean;
   cacert?: string;
-  json?: boolean;
   fail?: boolean;
 }
 
 function collectHeader(value: string, previous: string[]): string[] {
-  const colon = value.indexOf(':');
-  if (colon <= 0) throw new InvalidArgumentError('expected "Name: value".');
+  if (!/^[^:;\s]+(:|;\s*$)/.test(value))
+    throw new InvalidArgumentError(
+      'expected "Name: value" ("Name:" leaves a default header out, "Name;" sends it empty).',
+    );
   return [...previous, value];
 }
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export function fetchCommand(): Command {
+  const parts: DataPart[] = [];
   return new Command('fetch')
     .description('fetch a URL over HTTP or HTTPS, spoken by hand over a socket (curl-style)')
     .argument(
@@ -65,7 +80,37 @@ export function fetchCommand(): Command {
     )
     .option(
       '-d, --data <data>',
-      'send this body (POST unless -X says otherwise); @FILE reads a file, @- stdin',
+      'send this body (POST); @FILE reads a file (CR and LF dropped, as curl), @- stdin; repeatable, joined with &',
+      dataFlag('data', parts),
+    )
+    .option(
+      '--data-binary <data>',
+      'as -d, but @FILE is sent byte for byte',
+      dataFlag('binary', parts),
+    )
+    .option('--data-raw <data>', 'as -d, with no @FILE', dataFlag('raw', parts))
+    .option(
+      '--data-urlencode <data>',
+      'as -d, URL-encoded: content, name=content, @file, name@file',
+      dataFlag('urlencode', parts),
+    )
+    .option(
+      '--json <data>',
+      'send DATA as JSON (POST; Content-Type and Accept application/json), as curl 7.82+',
+      dataFlag('json', parts),
+    )
+    .option(
+      '-F, --form <name=content>',
+      'a multipart/form-data field (POST): name=value, name=@file (upload), name=<file',
+      collect,
+      [],
+    )
+    .option('-G, --get', 'put the -d data in the query string of a GET instead of a body')
+    .option('-A, --user-agent <agent>', 'the User-Agent header')
+    .option('-e, --referer <url>', 'the Referer header')
+    .option(
+      '-u, --user <user:password>',
+      'Basic authentication (never sent on to another origin by -L)',
     )
     .option('-L, --location', 'follow redirects (301, 302, 303, 307, 308)')
     .option('--max-redirs <n>', 'the most redirects to follow with -L', parsePositiveIntOrZero, 20)
@@ -87,7 +132,15 @@ export function fetchCommand(): Command {
     )
     .option('-k, --insecure', 'do not verify the server certificate')
     .option('--cacert <file>', 'trust the CA certificates in this PEM file')
-    .option('--json', 'print status, headers, timings and sizes as JSON instead of the body')
+    .option(
+      '-w, --write-out <format>',
+      'after the transfer print FORMAT: %{http_code}, %{time_total}, %{size_download}, …, %{json} (all of them); @FILE reads it',
+    )
+    .option('-s, --silent', 'no progress bar and no error message (the exit code still tells)')
+    .option('-S, --show-error', 'with -s: still print the error message')
+    .option('-O, --remote-name', "write the body to a file named like the URL's last path segment")
+    .addOption(new Option('-4, --ipv4', 'IPv4 only').conflicts('ipv6'))
+    .option('-6, --ipv6', 'IPv6 only')
     .addOption(new Option('-f, --fail', 'exit 22 when the status is 400 or more'))
     .addHelpText(
       'after',
@@ -97,6 +150,8 @@ Examples:
   $ socketkit fetch -i localhost:8080
   $ socketkit fetch --repr 127.0.0.1:8080
   $ socketkit fetch -L -v https://localhost:8443/ --cacert ca.pem
+  $ socketkit fetch -s -o /dev/null -w '%{http_code} %{time_total}\\n' 127.0.0.1:8080
+  $ socketkit fetch --json '{"a":1}' http://127.0.0.1:8080/api
 
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
@@ -104,7 +159,14 @@ Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL o
 52 empty reply, 56 reset, 60 certificate not trusted, 77 --cacert is not a CA file.`,
     )
     .action(async (url: string | undefined, flags: FetchFlags) => {
-      process.exitCode = await runFetch(url, flags);
+      try {
+        flags.data = parts;
+        process.exitCode = await runFetch(url, flags);
+      } catch (error) {
+        // -s: the exit code says it all; -sS: the message as well.
+        if (!flags.silent || flags.showError) throw error;
+        process.exitCode = exitCodeFor(error);
+      }
     });
 }
 
@@ -157,44 +219,43 @@ function headLines(marker: string, head: Uint8Array): string {
 
 /** Flags that cannot be given together, as curl refuses them: one sentence naming both. */
 function checkConflicts(flags: FetchFlags): void {
+  const data = flags.data.length > 0 || flags.form.length > 0;
   const pairs: Array<[boolean, string]> = [
-    [
-      flags.head === true && flags.data !== undefined,
-      '-I (a HEAD request) and -d (a request body)',
-    ],
+    [flags.head === true && data && !flags.get, '-I (a HEAD request) and -d (a request body)'],
     [flags.raw === true && flags.repr === true, '--raw and --repr'],
-    [flags.json === true && (flags.include === true || flags.head === true), '--json and -i/-I'],
-    [flags.json === true && (flags.raw === true || flags.repr === true), '--json and --raw/--repr'],
+    [flags.output !== undefined && flags.remoteName === true, '-o and -O'],
   ];
   for (const [clash, what] of pairs) {
     if (clash) throw new CliError(`${what} cannot be used together`, ExitCode.USAGE);
   }
 }
 
-/** The body of -d: the text itself, `@FILE` read from a file, `@-` read from stdin. */
-async function requestBody(data: string): Promise<Buffer> {
-  if (!data.startsWith('@')) return Buffer.from(data, 'utf8');
-  const path = data.slice(1);
-  if (path === '-') {
-    const parts: Buffer[] = [];
-    for await (const part of process.stdin as AsyncIterable<Buffer>) parts.push(part);
-    return Buffer.concat(parts);
-  }
+/** The CA certificates of --cacert, checked to be PEM certificates (curl's exit 77 otherwise). */
+/** A flag's file as text (-w @FILE); a missing one is bad usage naming the flag. */
+function readFlagText(path: string, flag: string): string {
   try {
-    return readFileSync(path);
+    return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : (error as Error).message;
-    throw new CliError(`Cannot read -d ${data}: ${why}`, ExitCode.USAGE);
+    throw new CliError(
+      `Cannot read ${flag} @${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      ExitCode.USAGE,
+    );
   }
 }
 
-/** The CA certificates of --cacert, checked to be PEM certificates (curl's exit 77 otherwise). */
+/** -O: the file name the URL's last path segment gives (curl refuses an empty one, exit 23). */
+function remoteName(url: URL): string {
+  const last = decodeURIComponent(url.pathname.split('/').at(-1) ?? '');
+  if (last === '' || last === '.' || last === '..' || last.includes('/')) {
+    throw new CliError(
+      `-O needs a URL that ends in a file name; ${url.href} has none (use -o FILE)`,
+      ExitCode.WRITE_ERROR,
+    );
+  }
+  return last;
+}
+
 function readCa(path: string): Buffer {
   let pem: Buffer;
   try {
@@ -311,26 +372,12 @@ function asCliError(error: unknown, flags: FetchFlags, replyBytes: number): unkn
 
 async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Promise<number> {
   checkConflicts(flags);
+  if (flags.writeOut?.startsWith('@')) flags.writeOut = readFlagText(flags.writeOut.slice(1), '-w');
+  if (flags.writeOut !== undefined) checkWriteOut(flags.writeOut);
   const input = urlArgument ?? (await askForServer());
-  let target: ReturnType<typeof parseTarget>;
-  try {
-    target = parseTarget(input);
-  } catch (error) {
-    throw new CliError((error as Error).message, ExitCode.USAGE);
-  }
-
-  const headers = new HttpHeaders();
-  for (const line of flags.header) {
-    const colon = line.indexOf(':');
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  let body: Buffer | undefined;
-  if (flags.data !== undefined) {
-    body = await requestBody(flags.data);
-    if (!headers.has('content-type'))
-      headers.set('Content-Type', 'application/x-www-form-urlencoded');
-  }
-  const method = flags.head ? 'HEAD' : (flags.request ?? (body !== undefined ? 'POST' : 'GET'));
+  const planned = planRequest(input, flags);
+  const { target, method, headers, body } = planned;
+  if (flags.remoteName) flags.output = remoteName(target.url);
   const ca = flags.cacert === undefined ? undefined : readCa(flags.cacert);
 
   const repr = flags.repr ? new ReprWriter() : null;
@@ -356,6 +403,8 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
     response = await request(target.url, {
       method,
       headers,
+      omitHeaders: planned.omit,
+      family: flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined,
       body,
       timeout: flags.connectTimeout || null,
       maxTime: flags.maxTime || null,
@@ -386,7 +435,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
   }
 
   // Where the body goes: stdout (after the head with -i/-I), a file, nowhere (--json, --raw, --repr).
-  const printHead = (flags.include || flags.head) && !flags.raw && !flags.repr && !flags.json;
+  const printHead = (flags.include || flags.head) && !flags.raw && !flags.repr;
   if (printHead) await writeOut(response.rawHead);
   // -o writes synchronously: this process does nothing else meanwhile, and it spares each
   // chunk a round trip through libuv's thread pool.
@@ -402,7 +451,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
         ExitCode.WRITE_ERROR,
       );
     }
-    if (process.stderr.isTTY) {
+    if (process.stderr.isTTY && !flags.silent) {
       const { SingleBar } = await import('cli-progress');
       const total = Number(response.headers.get('content-length') ?? 0);
       bar = new SingleBar({
@@ -413,7 +462,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       bar.start(total, 0, { speed: '0.0' });
     }
   }
-  const toStdout = file === undefined && !flags.json && !flags.raw && !flags.repr && !flags.head;
+  const toStdout = file === undefined && !flags.raw && !flags.repr && !flags.head;
   let bodyBytes = 0;
   const startedBody = performance.now();
   // One buffer for the whole body: each piece is written out before the next is read.
@@ -449,20 +498,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       `* ${bodyBytes} body bytes; lookup ${t.lookup.toFixed(1)} ms, connect ${t.connect.toFixed(1)} ms${tls}, first byte ${t.firstByte.toFixed(1)} ms, total ${t.total.toFixed(1)} ms`,
     );
   }
-  if (flags.json) {
-    await writeOut(
-      `${JSON.stringify({
-        url: response.url.href,
-        status: response.status,
-        reason: response.reason,
-        version: response.version,
-        headers: [...response.headers],
-        trailers: response.trailers ? [...response.trailers] : null,
-        redirects: response.redirects,
-        sizes: { head: response.rawHead.length, body: bodyBytes },
-        timings: response.timings,
-      })}\n`,
-    );
-  }
+  if (flags.writeOut !== undefined)
+    await writeOut(formatWriteOut(flags.writeOut, { response, bodyBytes }));
   return ExitCode.OK;
 }
