@@ -1,8 +1,9 @@
 /**
- * socketkit's HTTP parser against llhttp's test corpus (Node.js's parser), read from
- * ../shared/conformance/llhttp. Every case runs whole and cut into single bytes, with all fields
- * and with `fields: 'framing'`, and both must agree with llhttp: the same accept/reject
- * decision, start line, headers in order, body, trailers, and number of messages.
+ * socketkit's HTTP parser against three other projects' test corpora, read from
+ * ../shared/conformance: llhttp (Node.js's parser), h11 (Python) and httparse (Rust). Every case
+ * runs whole and cut into single bytes (llhttp's also with `fields: 'framing'`), and both must
+ * agree with the other project: the same accept/reject decision, start line, headers in order,
+ * body, trailers, and number of messages.
  *
  * Where another parser accepts what RFC 9112 lets a recipient reject, or rejects what it lets a
  * recipient accept (a lone LF as a line end, §2.2), socketkit may differ on purpose: each such
@@ -17,7 +18,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HttpParseError } from '../src/core/errors.js';
 import { HttpParser } from '../src/http/parser.js';
+import { type H11Body, type H11Head, h11Available, loadH11Cases } from './_h11-corpus.js';
 import { missing } from './_helpers.js';
+import { httparseAvailable, loadHttparseCases } from './_httparse-corpus.js';
 import {
   type CorpusCase,
   corpusAvailable,
@@ -398,4 +401,225 @@ test('every listed llhttp difference names a case that exists', {
   );
   for (const key of [...Object.keys(LLHTTP_DIFFERENCES), ...Object.keys(LLHTTP_NOT_APPLICABLE)])
     assert.ok(keys.has(key), key);
+});
+
+// ── h11 ──────────────────────────────────────────────────────────────────
+
+const H11_DIFFERENCES: Record<string, Difference> = {
+  'h11-test_readers_unusual-L264': {
+    socketkit: 'rejects',
+    status: 400,
+    why: 'obs-fold in a request: RFC 9112 §5.2 lets a server reject it (400) or unfold it; socketkit rejects, since a proxy that unfolds and one that does not read different fields. h11 unfolds.',
+  },
+  'h11-test_allow_some_garbage_in_cookies-L561': {
+    socketkit: 'rejects',
+    status: 400,
+    why: 'A control character (0x01) in a field value is not field-vchar (RFC 9110 §5.5); socketkit refuses every control but HTAB. h11 tolerates it in cookies.',
+  },
+  'h11-test_ChunkedReader-L456': {
+    socketkit: 'rejects',
+    status: 400,
+    why: 'Whitespace after a chunk size with no extension after it: RFC 9112 §7.1.1 allows BWS only before ";" (llhttp rejects it too, "Space after chunk header").',
+  },
+};
+
+/** The head h11 expects, in socketkit's terms (names compared lowercased, as h11 does). */
+function h11Head(e: H11Head) {
+  return {
+    method: e.method,
+    target: e.target,
+    status: e.status_code,
+    reason: e.reason,
+    version: e.http_version ?? '1.1',
+    headers: e.headers.map(([n, v]) => [n.toLowerCase(), v]),
+  };
+}
+
+function ourHead(m: Message | undefined) {
+  return m === undefined
+    ? undefined
+    : {
+        method: m.method,
+        target: m.target,
+        status: m.status,
+        reason: m.reason,
+        version: m.version,
+        headers: m.headers.map(([n, v]) => [n.toLowerCase(), v]),
+      };
+}
+
+/** A body case runs behind a response head that gives it the framing it names. */
+function h11BodyHead(framing: string): string {
+  if (framing === 'chunked') return 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+  if (framing.startsWith('length:'))
+    return `HTTP/1.1 200 OK\r\nContent-Length: ${framing.slice(7)}\r\n\r\n`;
+  return 'HTTP/1.0 200 OK\r\n\r\n';
+}
+
+describe('h11 corpus', () => {
+  if (!h11Available()) {
+    corpusMissing('h11');
+    return;
+  }
+  const cases = loadH11Cases();
+  test('has cases', () => assert.ok(cases.length >= 40, `only ${cases.length} cases`));
+  for (const c of cases) {
+    test(c.id, () => {
+      const body = c.kind === 'body';
+      const kind = c.kind === 'request' ? 'request' : 'response';
+      const input = body
+        ? Buffer.concat([Buffer.from(h11BodyHead(c.framing!), 'latin1'), c.input])
+        : c.input;
+      const options: RunOptions = { finish: body && c.do_eof === true };
+      const whole = run(kind, input, options);
+      assert.deepEqual(
+        run(kind, input, { ...options, bytes: true }),
+        whole,
+        `${c.id}: byte by byte`,
+      );
+      const difference = H11_DIFFERENCES[c.id];
+      if (difference) {
+        checkDifference(c.id, difference, whole);
+        return;
+      }
+      if ('error' in c.expected) {
+        assert.ok(rejection(whole) !== null, `${c.id}: h11 rejects, socketkit ${verdict(whole)}`);
+        return;
+      }
+      assert.equal(rejection(whole), null, `${c.id}: h11 accepts, socketkit ${verdict(whole)}`);
+      if (!body) {
+        assert.deepEqual(ourHead(whole.messages[0]), h11Head(c.expected as H11Head), c.id);
+        return;
+      }
+      const events = (c.expected as H11Body).events;
+      const end = events.find((e) => e.event === 'EndOfMessage');
+      const message = whole.messages[0]!;
+      assert.equal(
+        message.body.toString('latin1'),
+        events.map((e) => (e.event === 'Data' ? e.data : '')).join(''),
+        `${c.id}: body`,
+      );
+      assert.equal(message.complete, end !== undefined, `${c.id}: complete`);
+      if (end?.event === 'EndOfMessage')
+        assert.deepEqual(message.trailers, end.headers ?? [], `${c.id}: trailers`);
+    });
+  }
+  test('every listed h11 difference names a case that exists', () => {
+    const ids = new Set(cases.map((c) => c.id));
+    for (const id of Object.keys(H11_DIFFERENCES)) assert.ok(ids.has(id), id);
+  });
+});
+
+// ── httparse ─────────────────────────────────────────────────────────────
+
+const obsFoldInResponse: Difference = {
+  socketkit: 'accepts',
+  why: 'obs-fold in a response: RFC 9112 §5.2 has a user agent replace it with SP, as socketkit does (a continuation of only whitespace adds nothing); httparse refuses it unless configured to allow it.',
+  check: (r) => assert.equal(r.messages[0]?.headers[0]?.[0], 'Line-Folded-Header'),
+};
+
+const HTTPARSE_DIFFERENCES: Record<string, Difference> = {
+  'httparse-test_forbid_response_with_obsolete_line_folding_at_start': {
+    ...obsFoldInResponse,
+    check: (r) => assert.deepEqual(r.messages[0]?.headers, [['Line-Folded-Header', 'hello there']]),
+  },
+  'httparse-test_forbid_response_with_obsolete_line_folding_at_end': {
+    ...obsFoldInResponse,
+    check: (r) => assert.deepEqual(r.messages[0]?.headers, [['Line-Folded-Header', 'hello there']]),
+  },
+  'httparse-test_forbid_response_with_obsolete_line_folding_in_middle': {
+    ...obsFoldInResponse,
+    check: (r) => assert.deepEqual(r.messages[0]?.headers, [['Line-Folded-Header', 'hello there']]),
+  },
+  'httparse-test_forbid_response_with_obsolete_line_folding_in_empty_header': {
+    ...obsFoldInResponse,
+    check: (r) => assert.deepEqual(r.messages[0]?.headers, [['Line-Folded-Header', '']]),
+  },
+  'httparse-test_response_reason_with_obsolete_text_byte': {
+    socketkit: 'differs',
+    why: 'The reason phrase may hold obs-text (RFC 9112 §4); httparse accepts the line but reports no reason because its reason is a str, socketkit reports the bytes as Latin-1.',
+    check: (r) => assert.equal(r.messages[0]?.reason, 'X\xffZ'),
+  },
+  'httparse-test_chunk_size-3': {
+    socketkit: 'rejects',
+    status: 400,
+    why: '"3735AB1;foo bar*": after the extension name "foo", RFC 9112 §7.1.1 allows only "=", ";" or the line end (with BWS); "bar*" is no part of any chunk-ext. httparse skips extensions without parsing them.',
+  },
+  'httparse-test_chunk_size-10': {
+    socketkit: 'rejects',
+    status: 400,
+    why: 'A chunk of 2^64 - 1 bytes: socketkit counts lengths in JavaScript numbers, exact only up to 2^53 - 1, and refuses a larger chunk size rather than miscount it (no socket can carry such a chunk).',
+  },
+};
+
+describe('httparse corpus', () => {
+  if (!httparseAvailable()) {
+    corpusMissing('httparse');
+    return;
+  }
+  const cases = loadHttparseCases();
+  test('has cases', () => assert.ok(cases.length >= 60, `only ${cases.length} cases`));
+  const CHUNKED_HEAD = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+  for (const c of cases) {
+    test(c.id, () => {
+      const kind = c.kind === 'request' ? 'request' : 'response';
+      const chunkLine = c.kind === 'chunk_size';
+      const input = chunkLine ? Buffer.concat([CHUNKED_HEAD, c.input]) : c.input;
+      // A response to HEAD ends with its head, so where execute stops is where the head ends.
+      const options: RunOptions = chunkLine ? {} : { method: 'HEAD' };
+      const whole = run(kind, input, options);
+      assert.deepEqual(
+        run(kind, input, { ...options, bytes: true }),
+        whole,
+        `${c.id}: byte by byte`,
+      );
+      const difference = HTTPARSE_DIFFERENCES[c.id];
+      if (difference) {
+        checkDifference(c.id, difference, whole);
+        return;
+      }
+      const e = c.expected;
+      if (e.error !== undefined) {
+        assert.ok(
+          rejection(whole) !== null,
+          `${c.id}: httparse rejects (${e.error}), socketkit ${verdict(whole)}`,
+        );
+        return;
+      }
+      assert.equal(
+        rejection(whole),
+        null,
+        `${c.id}: httparse accepts, socketkit ${verdict(whole)}`,
+      );
+      if (chunkLine) {
+        // The chunk's bytes after the line are body; what is left of the chunk is `remaining`.
+        const after = c.input.length - (e.complete ?? c.input.length);
+        if (e.complete !== undefined)
+          assert.equal(whole.remaining + after, e.chunk_size, `${c.id}: chunk size`);
+        else assert.equal(whole.messages[0]?.body.length, 0, `${c.id}: nothing taken yet`);
+        return;
+      }
+      const message = whole.messages[0];
+      if (e.partial) {
+        assert.equal(message, undefined, `${c.id}: the head is not complete yet`);
+        return;
+      }
+      assert.ok(message !== undefined, `${c.id}: no head`);
+      assert.deepEqual(whole.stops, [e.complete], `${c.id}: where the head ends`);
+      if (e.method !== undefined) assert.equal(message.method, e.method);
+      if (e.path !== undefined) assert.equal(message.target, e.path);
+      if (e.version !== undefined) assert.equal(message.version, `1.${e.version}`);
+      if (e.code !== undefined) assert.equal(message.status, e.code);
+      if (e.reason !== undefined) assert.equal(message.reason, e.reason);
+      if (e.headers !== undefined)
+        assert.deepEqual(
+          message.headers,
+          e.headers.map((h) => [h.name, h.value]),
+        );
+    });
+  }
+  test('every listed httparse difference names a case that exists', () => {
+    const ids = new Set(cases.map((c) => c.id));
+    for (const id of Object.keys(HTTPARSE_DIFFERENCES)) assert.ok(ids.has(id), id);
+  });
 });
