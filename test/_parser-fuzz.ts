@@ -540,7 +540,7 @@ export function fuzz(options: FuzzOptions): FuzzReport {
         report.failures.push({ seed: options.seed, index, ...failure });
       if (!options.keepGoing) break;
     }
-    if (options.onProgress !== undefined && performance.now() - lastProgress > 5000) {
+    if (options.onProgress !== undefined && performance.now() - lastProgress > 30000) {
       lastProgress = performance.now();
       report.seconds = (lastProgress - started) / 1000;
       options.onProgress(report);

@@ -7,22 +7,24 @@
  * Each function scans `buf[start, end)` once, left to right, and answers
  * with the index of the LF that ends the line, or `NEED_MORE` when the
  * bytes ran out before the line ended with nothing wrong in them so far,
- * or `INVALID` with the first wrong byte in `parts.errorAt`. An error is
- * decided by the bytes up to it and at most one after it (a CR is only
- * known to be bare once the next byte is not LF), so the same function
- * gives the same answer for a line however much of it is available: that
- * is what lets the parser check a line cut short by a limit with the very
- * rule it uses for whole lines.
+ * or `INVALID` with the first error in `parts`. Every answer depends only
+ * on the bytes scanned up to where it is given (one byte past a CR, to
+ * tell a line end from a bare CR), never on what follows, so a rule gives
+ * the same answer for a line however much more of it is available: that
+ * is what lets the parser check a line cut short by a limit, or by the end
+ * of the stream, with the very rule it uses for whole lines. (An error may
+ * be reported before the byte that decided it: an unsupported version is
+ * known at its second digit and reported at its "HTTP/".)
  *
  * Positions found on the way (where the method ends, where a value starts
- * and ends…) are left in `parts`; the functions build no strings.
+ * and ends…) are left in `parts`; only an error's reason is a string.
  *
  * @module
  */
 
 /** The bytes ran out before the line ended; nothing wrong so far. */
 export const NEED_MORE = -1;
-/** The line breaks its rule: `parts.errorAt`, `parts.reason` and `parts.status` say how. */
+/** The line breaks its rule: `parts.errorAt`, `parts.reason` and `parts.errorStatus` say how. */
 export const INVALID = -2;
 
 /** What a scan found: positions in the scanned buffer, or the first error. */
@@ -165,7 +167,7 @@ function scanVersion(buf: Uint8Array, p: number, end: number, parts: LineParts):
     return fail(
       parts,
       parts.versionStart,
-      `Unsupported HTTP version ${major}.${minor}: only HTTP/1.0 and HTTP/1.1 are spoken`,
+      `Unsupported HTTP version ${major}.${minor} (only HTTP/1.x is supported)`,
       505,
     );
   }

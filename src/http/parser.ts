@@ -128,7 +128,10 @@ export interface ParserOptions {
    * included) through the empty line that ends it; separately, of a trailer section. Default 64 KiB.
    */
   maxHeadSize?: number;
-  /** The most header fields. Default 256. */
+  /**
+   * The most header fields (an obs-fold line is part of its field's), and separately of
+   * trailer fields. Default 256.
+   */
   maxHeaders?: number;
   /** The most bytes after the size on one chunk-size line (its extensions). Default 4 KiB. */
   maxChunkExtensionSize?: number;
@@ -647,24 +650,34 @@ export class HttpParser {
     const nameLength = nameEnd - start;
     this.#fieldCount++;
     this.#lastIsLength = false;
-    // Framing-only mode: a field whose name has none of the framing names' lengths is never a string.
-    if (this.#framingOnly && FRAMING_NAME_LENGTH[nameLength] !== true) {
-      this.#lastSkipped = true;
-      return;
-    }
-    // One string for the line, cut in two by JavaScript: a Buffer slice costs a native call each.
-    const line = latin1(buf, start, parts.valueEnd);
-    const name = line.slice(0, nameLength);
-    if (this.#framingOnly && !FRAMING_NAMES.has(name.toLowerCase())) {
-      this.#lastSkipped = true;
-      return;
+    const valueStart = parts.valueStart;
+    const valueEnd = parts.valueEnd;
+    let name: string;
+    let value: string;
+    let isLength: boolean;
+    if (this.#framingOnly) {
+      // Told by its bytes: a field that does not frame the message is never a string at all.
+      const framing = framingField(buf, start, nameLength);
+      if (framing === NOT_FRAMING) {
+        this.#lastSkipped = true;
+        return;
+      }
+      name = latin1(buf, start, nameEnd);
+      value = valueEnd > valueStart ? latin1(buf, valueStart, valueEnd) : '';
+      isLength = framing === CONTENT_LENGTH;
+    } else {
+      // One string for the line, cut in two by JavaScript: each Buffer slice is a native call.
+      const line = latin1(buf, start, valueEnd);
+      name = line.slice(0, nameLength);
+      value = valueEnd > valueStart ? line.slice(valueStart - start) : '';
+      isLength = nameLength === 14 && name.toLowerCase() === 'content-length';
     }
     this.#lastSkipped = false;
-    const value = parts.valueEnd > parts.valueStart ? line.slice(parts.valueStart - start) : '';
-    if (nameLength === 14 && this.#state === S.Fields && name.toLowerCase() === 'content-length') {
-      // Checked at once, not at the end of the head: a conflict is final.
+    // Checked at once, not at the end of the head: a conflict is final. (In trailers it frames
+    // nothing.)
+    if (isLength && this.#state === S.Fields) {
       this.#lastIsLength = true;
-      this.#contentLength(value, base + parts.valueStart);
+      this.#contentLength(value, base + valueStart);
     }
     this.#fields.push([name, value]);
   }
@@ -963,6 +976,31 @@ function trimOws(value: string): string {
   return start === 0 && end === value.length ? value : value.slice(start, end);
 }
 
-/** Lengths of the framing field names: upgrade, connection, content-length, transfer-encoding. */
-const FRAMING_NAME_LENGTH: Record<number, true> = { 7: true, 10: true, 14: true, 17: true };
-const FRAMING_NAMES = new Set(['upgrade', 'connection', 'content-length', 'transfer-encoding']);
+const NOT_FRAMING = 0;
+const CONTENT_LENGTH = 1;
+const OTHER_FRAMING = 2;
+
+/**
+ * Whether the field name at `buf[start, start + length)` is one of the four that frame
+ * messages (Content-Length, Transfer-Encoding, Connection, Upgrade), told apart by length and
+ * then compared byte by byte in any case, so that no string is made for the others.
+ */
+function framingField(buf: Buffer, start: number, length: number): number {
+  if (length === 14) return nameIs(buf, start, 'content-length') ? CONTENT_LENGTH : NOT_FRAMING;
+  const framing =
+    (length === 17 && nameIs(buf, start, 'transfer-encoding')) ||
+    (length === 10 && nameIs(buf, start, 'connection')) ||
+    (length === 7 && nameIs(buf, start, 'upgrade'));
+  return framing ? OTHER_FRAMING : NOT_FRAMING;
+}
+
+/**
+ * Whether the token at `start` is `lower` in any case. Setting bit 0x20 lowercases ASCII
+ * letters and leaves "-" and digits alone; no other token byte (RFC 9110 §5.6.2) becomes a
+ * letter or "-" by it, so for a name that has passed the token rule this is exact.
+ */
+function nameIs(buf: Buffer, start: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++)
+    if ((buf[start + k]! | 0x20) !== lower.charCodeAt(k)) return false;
+  return true;
+}
