@@ -404,10 +404,18 @@ export class HttpParser {
       const limit = this.#limit(state, origin + i) - origin;
       // One byte past the limit is looked at, to tell a CR that ends the line from a bare one.
       const scanEnd = limit < end ? limit + 1 : end;
-      const e = this.#scan(chunk, i, scanEnd);
+      // A start line (the first line of every message) goes to its rule without the dispatch.
+      const first = chunk[i]!;
+      const startLine = state === S.StartLine && first !== CR && first !== LF;
+      const e = !startLine
+        ? this.#scan(chunk, i, scanEnd)
+        : this.kind === 'request'
+          ? scanRequestLine(chunk, i, scanEnd, this.#parts)
+          : scanStatusLine(chunk, i, scanEnd, this.#parts);
       if (e >= 0) {
         if (e >= limit) throw this.#limitError(origin + limit);
-        this.#apply(chunk, i, e, origin);
+        if (startLine) this.#startLine(chunk, i);
+        else this.#apply(chunk, i, e, origin);
         i = e + 1;
         if (this.#state > S.ChunkDataEnd || this.#done) return i;
         continue;
@@ -652,26 +660,22 @@ export class HttpParser {
     this.#lastIsLength = false;
     const valueStart = parts.valueStart;
     const valueEnd = parts.valueEnd;
-    let name: string;
-    let value: string;
-    let isLength: boolean;
+    let framing = NOT_FRAMING;
     if (this.#framingOnly) {
       // Told by its bytes: a field that does not frame the message is never a string at all.
-      const framing = framingField(buf, start, nameLength);
+      framing = framingField(buf, start, nameLength);
       if (framing === NOT_FRAMING) {
         this.#lastSkipped = true;
         return;
       }
-      name = latin1(buf, start, nameEnd);
-      value = valueEnd > valueStart ? latin1(buf, valueStart, valueEnd) : '';
-      isLength = framing === CONTENT_LENGTH;
-    } else {
-      // One string for the line, cut in two by JavaScript: each Buffer slice is a native call.
-      const line = latin1(buf, start, valueEnd);
-      name = line.slice(0, nameLength);
-      value = valueEnd > valueStart ? line.slice(valueStart - start) : '';
-      isLength = nameLength === 14 && name.toLowerCase() === 'content-length';
     }
+    // One string for the line, cut in two by JavaScript: each Buffer slice is a native call.
+    const line = latin1(buf, start, valueEnd);
+    const name = line.slice(0, nameLength);
+    const value = valueEnd > valueStart ? line.slice(valueStart - start) : '';
+    const isLength = this.#framingOnly
+      ? framing === CONTENT_LENGTH
+      : nameLength === 14 && name.toLowerCase() === 'content-length';
     this.#lastSkipped = false;
     // Checked at once, not at the end of the head: a conflict is final. (In trailers it frames
     // nothing.)
