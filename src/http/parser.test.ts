@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { HttpParseError } from '../core/errors.js';
-import { HttpParser, type RequestHead, type ResponseHead } from './parser.js';
+import {
+  HttpParser,
+  type MessageKind,
+  type ParserOptions,
+  type RequestHead,
+  type ResponseHead,
+} from './parser.js';
 
 interface Parsed {
   heads: Array<{
@@ -416,5 +422,554 @@ describe("HttpParser { fields: 'framing' }", () => {
       (error: unknown) =>
         error instanceof HttpParseError && /More than 2 header fields/.test(error.message),
     );
+  });
+});
+
+// ── the same bytes, however they are cut ─────────────────────────────────
+
+type Event =
+  | ['head', Record<string, unknown>]
+  | ['body', number, string]
+  | ['trailers', Array<[string, string]>]
+  | ['complete', number];
+
+interface Outcome {
+  events: Event[];
+  error: { reason: string; offset: number; status: number } | null;
+  remaining: number;
+  phase: string;
+}
+
+interface FeedOptions extends ParserOptions {
+  /** The request method responses answer. */
+  method?: string;
+  /** End the stream after the input. */
+  finish?: boolean;
+}
+
+/** Everything a handler sees, with each body piece's stream offset, fed in `pieces`. */
+function feed(kind: MessageKind, pieces: Buffer[], options: FeedOptions = {}): Outcome {
+  const events: Event[] = [];
+  let pieceStart = 0;
+  let piece: Buffer = Buffer.alloc(0);
+  const parser = new HttpParser(
+    kind,
+    {
+      onHead(head) {
+        const { headers, rawHead, ...rest } = head;
+        events.push([
+          'head',
+          { ...rest, headers: [...headers], rawHead: rawHead?.toString('latin1') },
+        ]);
+      },
+      onBody(chunk) {
+        const at = pieceStart + chunk.byteOffset - piece.byteOffset;
+        const last = events.at(-1);
+        if (last?.[0] === 'body' && last[1] + last[2].length === at)
+          last[2] += chunk.toString('latin1');
+        else events.push(['body', at, chunk.toString('latin1')]);
+      },
+      onTrailers(trailers) {
+        events.push(['trailers', [...trailers]]);
+      },
+      onComplete() {
+        events.push(['complete', -1]);
+      },
+    },
+    options,
+  );
+  if (options.method !== undefined) parser.expectResponseTo(options.method);
+  let error: Outcome['error'] = null;
+  try {
+    for (piece of pieces) {
+      for (let at = 0; at < piece.length; ) {
+        if (parser.phase === 'upgraded') break;
+        at = parser.execute(piece, at);
+        const last = events.at(-1);
+        if (last?.[0] === 'complete' && last[1] === -1) last[1] = pieceStart + at;
+      }
+      pieceStart += piece.length;
+    }
+    if (options.finish) parser.finish();
+  } catch (e) {
+    if (!(e instanceof HttpParseError)) throw e;
+    error = { reason: e.reason, offset: e.offset, status: e.status };
+  }
+  return { events, error, remaining: parser.remaining, phase: parser.phase };
+}
+
+/**
+ * Parses `input` whole, byte by byte and cut at a few fixed points, asserts that all agree,
+ * and gives the outcome.
+ */
+function outcome(kind: MessageKind, input: string | Buffer, options: FeedOptions = {}): Outcome {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'latin1') : input;
+  const whole = feed(kind, [bytes], options);
+  const single = feed(
+    kind,
+    Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1)),
+    options,
+  );
+  assert.deepEqual(single, whole, 'byte by byte differs from whole');
+  for (const cut of [1, 7, Math.floor(bytes.length / 2), bytes.length - 1]) {
+    if (cut <= 0 || cut >= bytes.length) continue;
+    const two = feed(kind, [bytes.subarray(0, cut), bytes.subarray(cut)], options);
+    assert.deepEqual(two, whole, `cut at ${cut} differs from whole`);
+  }
+  return whole;
+}
+
+const heads = (o: Outcome) =>
+  o.events.filter((e) => e[0] === 'head').map((e) => e[1] as Record<string, unknown>);
+const bodyOf = (o: Outcome) =>
+  o.events
+    .filter((e) => e[0] === 'body')
+    .map((e) => e[2])
+    .join('');
+
+function assertError(o: Outcome, offset: number, status: number, reason: RegExp): void {
+  assert.ok(o.error !== null, `expected an error, got ${JSON.stringify(o.events).slice(0, 300)}`);
+  assert.deepEqual(
+    { offset: o.error.offset, status: o.error.status },
+    { offset, status },
+    o.error.reason,
+  );
+  assert.match(o.error.reason, reason);
+}
+
+describe('HttpParser line ends (RFC 9112 §2.2)', () => {
+  test('execute() accepts a lone LF wherever CRLF may end a line, in requests', () => {
+    const o = outcome(
+      'request',
+      '\nPOST /a HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n3\nabc\n0\nX-Sum: 1\n\nGET /b HTTP/1.1\r\n\n',
+    );
+    assert.equal(o.error, null);
+    assert.deepEqual(
+      heads(o).map((h) => [h.method, h.target, h.headers]),
+      [
+        [
+          'POST',
+          '/a',
+          [
+            ['Host', 'x'],
+            ['Transfer-Encoding', 'chunked'],
+          ],
+        ],
+        ['GET', '/b', []],
+      ],
+    );
+    assert.equal(bodyOf(o), 'abc');
+    assert.deepEqual(
+      o.events.find((e) => e[0] === 'trailers'),
+      ['trailers', [['X-Sum', '1']]],
+    );
+  });
+
+  test('execute() accepts a lone LF in responses: status line, fields, chunk lines, trailers', () => {
+    const o = outcome(
+      'response',
+      'HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5;x=1\nhello\r\n0\nA: 1\r\n\n',
+    );
+    assert.equal(o.error, null);
+    assert.equal(heads(o)[0]!.status, 200);
+    assert.equal(bodyOf(o), 'hello');
+    assert.equal(o.events.at(-1)![0], 'complete');
+  });
+
+  test('execute() refuses a bare CR at its own offset, in every kind of line', () => {
+    const cases: Array<[MessageKind, string]> = [
+      ['request', 'GET / HTTP/1.1\rX: y\r\n\r\n'],
+      ['request', 'GET / HTTP/1.1\r\nX: a\rb\r\n\r\n'],
+      ['request', 'GET / HTTP/1.1\r\n\r\r\n'],
+      ['request', '\r\rGET / HTTP/1.1\r\n\r\n'],
+      ['response', 'HTTP/1.1 200 OK\rX: y\r\n\r\n'],
+      ['response', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\rhello\r\n'],
+      ['response', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r0\r\n'],
+      ['response', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 1\r\n\rx\n'],
+    ];
+    for (const [kind, input] of cases) {
+      // The first CR that no LF follows.
+      const bare = [...input].findIndex((c, i) => c === '\r' && input[i + 1] !== '\n');
+      assertError(outcome(kind, input), bare, 400, /CR|LF/);
+    }
+  });
+
+  test('execute() refuses NUL and other controls, whitespace before the colon, and obs-fold in requests', () => {
+    const cases: Array<[string, number, RegExp]> = [
+      ['GET / HTTP/1.1\r\nX: a\x00b\r\n\r\n', 20, /Invalid header value char: 0x00/],
+      ['GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n', 20, /Invalid header value char: 0x01/],
+      ['GET / HTTP/1.1\r\nX: a\x7fb\r\n\r\n', 20, /Invalid header value char: 0x7f/],
+      ['GET /\x00 HTTP/1.1\r\n\r\n', 5, /request target: 0x00/],
+      ['G\x00T / HTTP/1.1\r\n\r\n', 1, /after the method, found 0x00/],
+      ['GET / HTTP/1.1\r\nX : a\r\n\r\n', 17, /whitespace before the colon/],
+      ['GET / HTTP/1.1\r\nX\t: a\r\n\r\n', 17, /whitespace before the colon/],
+      ['GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n', 22, /obs-fold is not allowed in requests/],
+      ['GET / HTTP/1.1\r\n X: a\r\n\r\n', 16, /Unexpected space after start line/],
+    ];
+    for (const [input, offset, reason] of cases)
+      assertError(outcome('request', input), offset, 400, reason);
+  });
+
+  test('execute() unfolds obs-fold in responses to one SP (RFC 9112 §5.2), but not into Content-Length', () => {
+    const o = outcome('response', 'HTTP/1.1 200 OK\nX: a\n  b \n\t\n c\nContent-Length: 0\n\n');
+    assert.deepEqual(heads(o)[0]!.headers, [
+      ['X', 'a b c'],
+      ['Content-Length', '0'],
+    ]);
+    assertError(
+      outcome('response', 'HTTP/1.1 200 OK\r\nContent-Length: 1\r\n 2\r\n\r\n'),
+      36,
+      400,
+      /obs-fold in Content-Length/,
+    );
+  });
+});
+
+describe('HttpParser framing guards (RFC 9112 §6)', () => {
+  test('execute() refuses Content-Length with Transfer-Encoding, and differing Content-Lengths', () => {
+    assertError(
+      outcome(
+        'request',
+        'POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n',
+      ),
+      65,
+      400,
+      /can't be present with Transfer-Encoding/,
+    );
+    assertError(
+      outcome(
+        'response',
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n',
+      ),
+      65,
+      400,
+      /can't be present with Transfer-Encoding/,
+    );
+    assertError(
+      outcome('request', 'POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n'),
+      52,
+      400,
+      /different values \(3 and 4\)/,
+    );
+    assertError(
+      outcome('request', 'POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\n'),
+      33,
+      400,
+      /different values \(3 and 4\)/,
+    );
+  });
+
+  test('execute() takes identical Content-Lengths, as a list or repeated, as one (RFC 9112 §6.3)', () => {
+    const o = outcome(
+      'request',
+      'POST / HTTP/1.1\r\nContent-Length: 3 , 03\r\nContent-Length: 003\r\n\r\nabc',
+    );
+    assert.equal(o.error, null);
+    assert.equal(bodyOf(o), 'abc');
+  });
+
+  test('execute() refuses bad chunk sizes', () => {
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const cases: Array<[string, number, RegExp]> = [
+      ['zz\r\n', 0, /Invalid character in chunk size: "z"/],
+      ['-1\r\n', 0, /Invalid character in chunk size: "-"/],
+      ['0x5\r\n', 1, /Invalid character in chunk size: "x"/],
+      ['\r\n', 0, /Invalid character in chunk size: CR/],
+      ['5 \r\n', 2, /whitespace without an extension/],
+      ['00000000000000005\r\n', 16, /more than 16 hex digits/],
+      ['20000000000000\r\n', 13, /larger than 2\^53 - 1/],
+      ['5;a=\r\n', 4, /chunk extensions/],
+      ['5;"x"\r\n', 2, /chunk extensions/],
+    ];
+    for (const [line, at, reason] of cases) {
+      assertError(outcome('response', head + line), head.length + at, 400, reason);
+    }
+    // The largest size a JavaScript number counts exactly is a size.
+    const largest = outcome('response', `${head}1fffffffffffff\r\n`);
+    assert.equal(largest.error, null);
+    assert.equal(largest.remaining, Number.MAX_SAFE_INTEGER);
+  });
+});
+
+describe('HttpParser limits: the limit passes, one byte more fails at that byte', () => {
+  /** A request head of exactly `size` bytes, after `lead` empty lines. */
+  function requestHead(size: number, lead = ''): string {
+    const start = `${lead}GET / HTTP/1.1\r\nX: `;
+    return `${start}${'a'.repeat(size - start.length - 4)}\r\n\r\n`;
+  }
+
+  const table: Array<{
+    name: string;
+    kind: MessageKind;
+    options: ParserOptions;
+    /** Input that just fits, and input one byte over (the limit's byte is `at`). */
+    fits: string;
+    over: string;
+    at: number;
+    status: number;
+    reason: RegExp;
+  }> = [
+    {
+      name: 'maxHeadSize 100',
+      kind: 'request',
+      options: { maxHeadSize: 100 },
+      fits: requestHead(100),
+      over: requestHead(101),
+      at: 100,
+      status: 431,
+      reason: /message head is larger than 100 bytes/,
+    },
+    {
+      name: 'maxHeadSize counts empty lines before the start line',
+      kind: 'request',
+      options: { maxHeadSize: 100 },
+      fits: requestHead(100, '\r\n\n\r\n'),
+      over: requestHead(101, '\r\n\n\r\n'),
+      at: 100,
+      status: 431,
+      reason: /message head is larger than 100 bytes/,
+    },
+    {
+      name: 'maxHeadSize 16384, the size the server uses (a 16,385-byte head)',
+      kind: 'request',
+      options: { maxHeadSize: 16384 },
+      fits: requestHead(16384),
+      over: requestHead(16385),
+      at: 16384,
+      status: 431,
+      reason: /larger than 16384 bytes/,
+    },
+    {
+      name: 'maxHeadSize by default 64 KiB',
+      kind: 'response',
+      options: { method: 'HEAD' } as ParserOptions,
+      fits: `HTTP/1.1 200 OK\r\nX: ${'a'.repeat(65536 - 24)}\r\n\r\n`,
+      over: `HTTP/1.1 200 OK\r\nX: ${'a'.repeat(65536 - 23)}\r\n\r\n`,
+      at: 65536,
+      status: 431,
+      reason: /larger than 65536 bytes/,
+    },
+    {
+      name: 'maxHeaders 3',
+      kind: 'request',
+      options: { maxHeaders: 3 },
+      fits: 'GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n',
+      over: 'GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n',
+      at: 34,
+      status: 431,
+      reason: /More than 3 header fields/,
+    },
+    {
+      name: 'maxHeaders 2 in a response, obs-fold lines not counted',
+      kind: 'response',
+      options: { maxHeaders: 2, method: 'HEAD' } as ParserOptions,
+      fits: 'HTTP/1.1 200 OK\r\nA: 1\r\n 1\r\nB: 2\r\n\r\n',
+      over: 'HTTP/1.1 200 OK\r\nA: 1\r\n 1\r\nB: 2\r\nC: 3\r\n\r\n',
+      at: 33,
+      status: 431,
+      reason: /More than 2 header fields/,
+    },
+    {
+      name: 'maxChunkExtensionSize 8 (every byte after the size)',
+      kind: 'response',
+      options: { maxChunkExtensionSize: 8 },
+      fits: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1 ;a=bcde\r\nx\r\n0\r\n\r\n',
+      over: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1 ;a=bcdef\r\nx\r\n0\r\n\r\n',
+      at: 47 + 1 + 8,
+      status: 400,
+      reason: /Chunk extensions longer than 8 bytes/,
+    },
+    {
+      name: 'the trailer section, bounded by maxHeadSize like a head',
+      kind: 'response',
+      options: { maxHeadSize: 80 },
+      fits: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: ${'t'.repeat(80 - 7)}\r\n\r\n`,
+      over: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: ${'t'.repeat(80 - 6)}\r\n\r\n`,
+      at: 50 + 80,
+      status: 431,
+      reason: /trailer section is larger than 80 bytes/,
+    },
+  ];
+
+  for (const row of table) {
+    test(`execute(): ${row.name}`, () => {
+      const { method, ...options } = row.options as FeedOptions;
+      const fits = outcome(row.kind, row.fits, { ...options, method });
+      assert.equal(fits.error, null, JSON.stringify(fits.error));
+      assert.ok(
+        fits.events.some((e) => e[0] === 'complete'),
+        `no complete message: ${JSON.stringify(fits.events).slice(0, 200)}`,
+      );
+      assertError(
+        outcome(row.kind, row.over, { ...options, method }),
+        row.at,
+        row.status,
+        row.reason,
+      );
+    });
+  }
+
+  test('execute(): endless empty lines before a request reach the head limit (431)', () => {
+    for (const blank of ['\r\n', '\n']) {
+      const o = outcome('request', blank.repeat(200), { maxHeadSize: 100 });
+      assertError(o, 100, 431, /message head is larger than 100 bytes/);
+    }
+  });
+
+  test('execute(): within the limit the first error wins, past it the limit does', () => {
+    const line = 'GET / HTTP/1.1\r\nX: ';
+    // A NUL at the limit's last byte: the error. At the limit's byte: the limit.
+    const nulAt = (at: number) =>
+      `${line}${'a'.repeat(at - line.length)}\x00${'a'.repeat(50)}\r\n\r\n`;
+    assertError(outcome('request', nulAt(99), { maxHeadSize: 100 }), 99, 400, /0x00/);
+    assertError(outcome('request', nulAt(100), { maxHeadSize: 100 }), 100, 431, /larger than 100/);
+    // A CR at the last byte within the limit is bare if the byte at the limit is not LF...
+    const crAt99 = (next: string) => `${line}${'a'.repeat(99 - line.length)}\r${next}`;
+    assertError(outcome('request', crAt99('x\r\n\r\n'), { maxHeadSize: 100 }), 99, 400, /bare CR/);
+    // ...and ends a line that is over the limit if it is.
+    assertError(outcome('request', crAt99('\n\r\n'), { maxHeadSize: 100 }), 100, 431, /larger/);
+  });
+});
+
+describe('HttpParser versions (RFC 9112 §2.5)', () => {
+  test('execute() reads HTTP/1.0, HTTP/1.1, and later HTTP/1.x as 1.1', () => {
+    for (const [sent, read] of [
+      ['1.0', '1.0'],
+      ['1.1', '1.1'],
+      ['1.2', '1.1'],
+      ['1.9', '1.1'],
+    ]) {
+      const request = outcome('request', `GET / HTTP/${sent}\r\n\r\n`);
+      assert.equal(heads(request)[0]?.version, read, sent);
+      const response = outcome('response', `HTTP/${sent} 204 No Content\r\n\r\n`);
+      assert.equal(heads(response)[0]?.version, read, sent);
+    }
+  });
+
+  test('execute() answers 505 to other major versions, 400 to a request line without one', () => {
+    for (const version of ['0.9', '2.0', '3.0', '3.1', '9.9']) {
+      assertError(
+        outcome('request', `GET / HTTP/${version}\r\n\r\n`),
+        6,
+        505,
+        /Unsupported HTTP version/,
+      );
+      assertError(outcome('response', `HTTP/${version} 200 OK\r\n\r\n`), 0, 505, /Unsupported/);
+    }
+    assertError(outcome('request', 'GET /\r\n\r\n'), 5, 400, /Expected an HTTP version/);
+    assertError(outcome('request', 'GET / HTTP/11\r\n\r\n'), 12, 400, /Expected a dot/);
+  });
+});
+
+describe('HttpParser Transfer-Encoding and Content-Length (RFC 9112 §6)', () => {
+  test('execute() refuses Transfer-Encoding in HTTP/1.0 requests, and a final coding other than chunked', () => {
+    assertError(
+      outcome('request', 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      46,
+      400,
+      /HTTP\/1\.0 request/,
+    );
+    for (const codings of ['gzip', 'chunked, gzip', 'chunked, chunked', '']) {
+      const input = `POST / HTTP/1.1\r\nTransfer-Encoding: ${codings}\r\n\r\n`;
+      assertError(outcome('request', input), input.length - 1, 400, /chunked must be the last/);
+    }
+  });
+
+  test('execute() answers 501 to codings before a final chunked (RFC 9112 §6.1)', () => {
+    const input =
+      'POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n';
+    assertError(
+      outcome('request', input),
+      input.length - 1,
+      501,
+      /"gzip, chunked" is not implemented/,
+    );
+  });
+
+  test('execute() reads a response whose final coding is not chunked to the close (§6.3 item 4)', () => {
+    const o = outcome('response', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc', {
+      finish: true,
+    });
+    assert.equal(o.error, null);
+    assert.equal(heads(o)[0]!.keepAlive, false);
+    assert.equal(bodyOf(o), 'abc');
+    assert.equal(o.events.at(-1)![0], 'complete');
+    const chunked = outcome(
+      'response',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    );
+    assert.equal(bodyOf(chunked), 'abc');
+    assert.equal(heads(chunked)[0]!.keepAlive, true);
+  });
+
+  test('execute() takes a Content-Length of any length; past 2^53 - 1 the body runs until the stream ends', () => {
+    const huge = '123456789012345678901234567890';
+    const input = `POST / HTTP/1.1\r\nContent-Length: ${huge}\r\n\r\nsome body`;
+    const o = outcome('request', input, { finish: true });
+    assert.equal(bodyOf(o), 'some body');
+    assert.equal(o.remaining, Number.POSITIVE_INFINITY);
+    assertError(o, input.length, 400, /ended inside the body/);
+    // Compared as digits, not as numbers that round alike.
+    assertError(
+      outcome(
+        'request',
+        'POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\nContent-Length: 99999999999999999998\r\n\r\n',
+      ),
+      71,
+      400,
+      /different values/,
+    );
+    assert.equal(
+      outcome(
+        'request',
+        'POST / HTTP/1.1\r\nContent-Length: 099999999999999999999\r\nContent-Length: 99999999999999999999\r\n\r\n',
+      ).error,
+      null,
+    );
+  });
+
+  test('execute() accepts absolute-form, authority-form (CONNECT) and asterisk-form targets', () => {
+    const o = outcome(
+      'request',
+      'GET http://host:8080/path?q HTTP/1.1\r\n\r\nOPTIONS * HTTP/1.1\r\n\r\nCONNECT example.com:443 HTTP/1.1\r\n\r\n',
+    );
+    assert.deepEqual(
+      heads(o).map((h) => [h.method, h.target, h.upgrade]),
+      [
+        ['GET', 'http://host:8080/path?q', false],
+        ['OPTIONS', '*', false],
+        ['CONNECT', 'example.com:443', true],
+      ],
+    );
+  });
+});
+
+describe('HttpParser.finish()', () => {
+  test('finish() reports the first error of a line the stream cut, else where the stream ended', () => {
+    assertError(
+      outcome('request', 'GET / HTTP/1.1\r\nX: a\x00', { finish: true }),
+      20,
+      400,
+      /0x00/,
+    );
+    assertError(
+      outcome('request', 'GET / HTTP/1.1\r\nX: a', { finish: true }),
+      20,
+      400,
+      /ended inside the head/,
+    );
+    assert.equal(outcome('request', '\r\n\r\n\r', { finish: true }).error, null);
+  });
+
+  test('phase stays idle through empty lines before a message', () => {
+    const o = outcome('request', '\r\n\n\r');
+    assert.equal(o.phase, 'idle');
+    assert.equal(outcome('request', '\r\n\nG').phase, 'head');
+  });
+
+  test('head.rawHead holds the head as received from its start line, across pieces', () => {
+    const input = '\r\nGET / HTTP/1.1\nHost: x\r\n\r\n';
+    const o = outcome('request', input, { captureRawHead: true });
+    assert.equal(heads(o)[0]!.rawHead, input.slice(2));
   });
 });
