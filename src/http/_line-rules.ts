@@ -102,7 +102,7 @@ const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
 export const MAX_CHUNK_SIZE_DIGITS = 16;
 
 /** A byte as an error message names it: `"x"` when printable, else by name or in hex. */
-export function describeByte(c: number): string {
+function describeByte(c: number): string {
   if (c === CR) return 'CR';
   if (c === LF) return 'LF';
   if (c === SP) return 'SP';
