@@ -584,7 +584,7 @@ export class CorruptedFrameError extends SockitError {
  * try {
  *   parser.execute(Buffer.from(head));
  * } catch (error) {
- *   if (error instanceof HttpParseError) console.log(error.status, error.offset); // 400 63
+ *   if (error instanceof HttpParseError) console.log(error.status, error.offset); // 400 61
  * }
  * ```
  */

@@ -86,6 +86,7 @@ export type MessageKind = 'request' | 'response';
 export interface MessageHead {
   /** `"1.1"` or `"1.0"`; a later HTTP/1.x is read as 1.1 (RFC 9112 §2.5). */
   version: string;
+  /** The header fields in the order they came, names as sent; `get()` looks them up in any case. */
   headers: HttpHeaders;
   /**
    * Whether the connection may carry another message after this one: false after
@@ -98,26 +99,69 @@ export interface MessageHead {
   rawHead?: Buffer;
 }
 
+/**
+ * A request's head: its request line and header fields, as a server reads them.
+ *
+ * @example The head of a request, parsed
+ * ```ts
+ * import { HttpParser, type RequestHead } from 'socketkit/http';
+ * let head: RequestHead | undefined;
+ * const parser = new HttpParser('request', {
+ *   onHead: (h) => {
+ *     if (h.kind === 'request') head = h;
+ *   },
+ *   onBody: () => {},
+ *   onComplete: () => {},
+ * });
+ * parser.execute(Buffer.from('GET /index.html?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n'));
+ * console.log(head?.method, head?.target, head?.headers.get('host')); // GET /index.html?x=1 example.com
+ * ```
+ */
 export interface RequestHead extends MessageHead {
+  /** Tells a request's head from a response's. */
   kind: 'request';
+  /** The method as sent (RFC 9110 §9: case-sensitive, `GET`, `POST`, …). */
   method: string;
   /** The request-target as sent: `/path?query`, `http://host/…`, `host:port` or `*`. */
   target: string;
 }
 
+/**
+ * A response's head: its status line and header fields, as a client reads them.
+ *
+ * @example The status of a response, parsed
+ * ```ts
+ * import { HttpParser, type ResponseHead } from 'socketkit/http';
+ * let head: ResponseHead | undefined;
+ * const parser = new HttpParser('response', {
+ *   onHead: (h) => {
+ *     if (h.kind === 'response') head = h;
+ *   },
+ *   onBody: () => {},
+ *   onComplete: () => {},
+ * });
+ * parser.execute(Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+ * console.log(head?.status, head?.reason); // 404 Not Found
+ * ```
+ */
 export interface ResponseHead extends MessageHead {
+  /** Tells a response's head from a request's. */
   kind: 'response';
+  /** The three-digit status code (RFC 9110 §15). */
   status: number;
+  /** The reason phrase as sent, possibly empty; it carries no meaning (RFC 9112 §4). */
   reason: string;
 }
 
 /** Receives what the parser finds, synchronously, during `execute` and `finish`. */
 export interface ParserHandler {
+  /** A whole head has been parsed (before any of its body); 1xx interim responses come here too. */
   onHead(head: RequestHead | ResponseHead): void;
   /** A piece of body: a view into the chunk given to `execute`; copy it to keep it. */
   onBody(chunk: Buffer): void;
   /** The trailer fields of a chunked message, when it has any. */
   onTrailers?(trailers: HttpHeaders): void;
+  /** The message is complete: its body (if any) and trailers have all been reported. */
   onComplete(): void;
 }
 
@@ -196,6 +240,7 @@ const EXPECTED_LF_AFTER_HEADERS = 'Expected LF after headers';
  * ```
  */
 export class HttpParser {
+  /** Whether this parser reads requests or responses. */
   readonly kind: MessageKind;
   readonly #handler: ParserHandler;
   readonly #maxHeadSize: number;
