@@ -49,24 +49,11 @@ const PEERS = {
 } as const satisfies Record<string, readonly Failure[]>;
 
 /**
- * What a case must end with: an exit code, and for 0 why no error is the right answer. A
- * cell whose answer will change when the HTTP parser being rewritten lands says so in `later`.
+ * What a case must end with: an exit code, and for 0 why no error is the right answer.
  * `orZero` says why the program may also finish cleanly: it was done before the peer's RST
  * arrived, a race TCP leaves open.
  */
-type Cell =
-  | number
-  | { exit: number; why?: string; later?: string; orZero?: string; knownBug?: KnownBug };
-
-/**
- * A bug outside the program (in the library under it) that this matrix found and that may show
- * instead of the right sentence, by timing: tolerated only in the exact words it shows, so the
- * cell still fails on anything else, and passes on the right sentence once the bug is fixed.
- */
-interface KnownBug {
-  seen: RegExp;
-  where: string;
-}
+type Cell = number | { exit: number; why?: string; orZero?: string };
 
 interface Row {
   /** As shown in test names: a command with its deciding flags, or an example's name. */
@@ -112,8 +99,8 @@ const HEAD_ONLY = 'prints the head as text: it parses no header field';
 const READS_EXACT = 'reads what it sent, so a short reply is an error';
 const LINE_AT_EOF =
   "readLine() returns a last line without its end, as Python's readline() does: the echo prints it";
-const PARSER = 'exit 0 once the rewritten src/http/parser.ts accepts lone-LF line ends';
-const STRICTER = 'still 8 once the rewritten src/http/parser.ts is stricter about versions';
+const LONE_LF = 'the parser takes a lone LF as a line end, as curl and RFC 9112 §2.2 allow';
+const NO_HTTP09 = 'a reply with no status line is HTTP/0.9, which curl also refuses by default';
 const SERVES_ON = 'one bad client costs only its connection; the server keeps serving';
 
 const FRAMING_SERVER = (codec: string): Omit<Row, 'name' | 'client' | 'cells' | 'na'> => ({
@@ -164,8 +151,8 @@ const ROWS: Row[] = [
       silent: 28,
       malformed: 8,
       short: 18,
-      'lone-LF': { exit: 8, later: PARSER },
-      'HTTP/0.9': { exit: 8, later: STRICTER },
+      'lone-LF': { exit: 0, why: LONE_LF },
+      'HTTP/0.9': { exit: 8, why: NO_HTTP09 },
     },
   },
   {
@@ -867,22 +854,13 @@ function checkSentences(
   stderr: string,
   narration: RegExp | undefined,
   count: { atMost: number } | { exactly: number },
-  knownBug?: KnownBug,
 ): void {
   const context = `stderr: ${JSON.stringify(stderr)}`;
   assert.doesNotMatch(stderr, STACK_FRAME, `a stack trace; ${context}`);
   assert.ok(!stderr.includes('node:internal'), `Node's internals; ${context}`);
   assert.doesNotMatch(stderr, /Node\.js v\d/, `Node's crash banner; ${context}`);
   // A bug caught and printed as a sentence is still a bug.
-  const besidesTheBug = stderr
-    .split('\n')
-    .filter((line) => !knownBug?.seen.test(line))
-    .join('\n');
-  assert.doesNotMatch(
-    besidesTheBug,
-    JS_ENGINE_ERROR,
-    `a JavaScript error, not a sentence; ${context}`,
-  );
+  assert.doesNotMatch(stderr, JS_ENGINE_ERROR, `a JavaScript error, not a sentence; ${context}`);
   const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !narration?.test(line));
   if ('exactly' in count)
     assert.equal(lines.length, count.exactly, `${count.exactly} sentences on stderr; ${context}`);
@@ -891,8 +869,8 @@ function checkSentences(
 }
 
 /** A failure says one sentence; a success says nothing (beyond the program's narration). */
-function checkStderr(row: Row, ended: Ended, failed: boolean, knownBug?: KnownBug): void {
-  checkSentences(ended.stderr, row.narration, { exactly: failed ? 1 : 0 }, knownBug);
+function checkStderr(row: Row, ended: Ended, failed: boolean): void {
+  checkSentences(ended.stderr, row.narration, { exactly: failed ? 1 : 0 });
 }
 
 async function runClient(t: TestContext, row: Row, failure: Failure, cell: Cell): Promise<void> {
@@ -918,7 +896,7 @@ async function runClient(t: TestContext, row: Row, failure: Failure, cell: Cell)
 
 /** A server that serves one client (or none: it cannot bind), to its end. */
 async function runServer(t: TestContext, row: Row, failure: Failure, cell: Cell): Promise<void> {
-  const { exit: expected, knownBug } = cellOf(cell);
+  const { exit: expected } = cellOf(cell);
   const host = failure === 'unresolvable' ? 'no.such.host!' : LOOPBACK;
   const program = new Program(row, row.args({ host, port: 0 }));
   try {
@@ -928,9 +906,8 @@ async function runServer(t: TestContext, row: Row, failure: Failure, cell: Cell)
     }
     const ended = await program.end(SLACK_MS);
     t.diagnostic(`exit ${ended.code} after ${Math.round(ended.ms)} ms: ${ended.stderr.trim()}`);
-    if (knownBug?.seen.test(ended.stderr.trim())) t.diagnostic(`the known bug: ${knownBug.where}`);
     assert.equal(ended.code, expected, `exit code; ${describeEnd(ended)}`);
-    checkStderr(row, ended, expected !== 0, knownBug);
+    checkStderr(row, ended, expected !== 0);
   } finally {
     if (program.running) program.child.kill('SIGKILL');
   }
@@ -1020,7 +997,7 @@ function article(word: string): string {
 }
 
 function caseName(row: Row, failure: Failure, cell: Cell): string {
-  const { exit, later, orZero, knownBug } = cellOf(cell);
+  const { exit, orZero } = cellOf(cell);
   const who = row.kind === 'server' && failure !== 'unresolvable' ? 'client' : 'peer';
   const outcome =
     exit !== 0
@@ -1028,8 +1005,7 @@ function caseName(row: Row, failure: Failure, cell: Cell): string {
       : row.keepsServing
         ? 'keeps serving, one sentence at most'
         : 'exit 0, no error';
-  const note = later ?? (knownBug ? 'or, by timing, a known bug of accept(): see the row' : '');
-  return `${row.name} against ${article(failure)} ${who}: ${outcome}${note ? ` (${note})` : ''}`;
+  return `${row.name} against ${article(failure)} ${who}: ${outcome}`;
 }
 
 describe('the failure matrix', { concurrency: true }, () => {

@@ -7,7 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { validateHost } from '../core/address.js';
 
 /** A port number 0–65535. */
@@ -78,4 +78,17 @@ export function readFlagFile(path: string, flag: string): Buffer {
       `Cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
   }
+}
+
+/**
+ * A repeatable option's collected values, as an array that is empty when the flag is absent.
+ * Commander would print an empty default as "(default: [])" in --help; the `preAction` hook
+ * fills the empty array in instead, so the help stays as curl's reads.
+ */
+export function defaultToEmpty(command: Command, ...names: string[]): Command {
+  return command.hook('preAction', (_command, action) => {
+    for (const name of names) {
+      if (action.getOptionValue(name) === undefined) action.setOptionValue(name, []);
+    }
+  });
 }

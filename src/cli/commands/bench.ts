@@ -12,7 +12,7 @@ import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from '../../bench/report.js';
 import { type BenchOptions, bench } from '../../bench/run.js';
-import { parsePositiveInt, parseSeconds } from '../_options.js';
+import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
@@ -37,7 +37,7 @@ interface BenchFlags {
   progress: boolean;
 }
 
-function collectHeader(value: string, previous: string[]): string[] {
+function collectHeader(value: string, previous: string[] = []): string[] {
   if (value.indexOf(':') <= 0) throw new InvalidArgumentError('expected "Name: value".');
   return [...previous, value];
 }
@@ -83,7 +83,7 @@ function inFlagWords(message: string): string {
 }
 
 export function benchCommand(): Command {
-  return new Command('bench')
+  return defaultToEmpty(new Command('bench'), 'header')
     .description('load-test a server on this machine and report latency percentiles (ab, wrk)')
     .argument('<target>', 'http/oneshot: a URL (http://127.0.0.1:8080/); echo/udp: host:port')
     .addOption(
@@ -98,23 +98,22 @@ export function benchCommand(): Command {
       parsePositiveInt,
     )
     .option(
-      '-d, --duration <secs>',
+      '-d, --duration <duration>',
       'run this long (default 10 when -n is not given)',
       parseDuration,
     )
-    .option('--warmup <secs>', 'load this long first without measuring', parseSeconds)
+    .option('--warmup <duration>', 'load this long first without measuring', parseSeconds)
     .option(
       '-R, --rate <n>',
       'a constant rate (requests/s); latency counts from when each request was due',
       parseRate,
     )
-    .option('--timeout <secs>', 'per request, connecting included (default 10)', parseDuration)
+    .option('--timeout <duration>', 'per request, connecting included (default 10)', parseDuration)
     .option('-m, --method <method>', 'the HTTP method (default GET, or POST with a body)')
     .option(
       '-H, --header <header>',
       'add a request header "Name: value" (repeatable)',
       collectHeader,
-      [],
     )
     .option('--body <text>', 'send this request body')
     .option('--body-file <file>', 'send this file as the request body')

@@ -63,12 +63,12 @@ export function connectCommand(): Command {
     .option('--servername <name>', 'with --tls: the name for SNI and verification')
     .option('-C, --crlf', 'send line ends as CRLF')
     .option(
-      '-w, --wait <secs>',
+      '-w, --wait <duration>',
       'give up if connecting, or the connection idling, takes longer',
       parseSeconds,
     )
     .option(
-      '-q, --quit-after-eof <secs>',
+      '-q, --quit-after-eof <duration>',
       'after stdin ends, wait this long, then quit',
       parseSeconds,
     )

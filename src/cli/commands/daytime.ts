@@ -14,14 +14,14 @@ export function daytimeCommand(): Command {
   return new Command('daytime')
     .description('ask a daytime server (RFC 867) for the date and time')
     .argument('<host>', 'the server', parseHost)
-    .argument('[port]', 'its port (default 13)', '13')
+    .argument('[port]', 'its port (default 13)')
     .option('-u, --udp', 'ask over UDP (3 tries of 2 s)')
     .addHelpText(
       'after',
       '\nExample:\n  $ socketkit daytime 127.0.0.1 7013\n  Sunday, November 22, 2026 03:45:12-UTC',
     )
-    .action(async (host: string, portText: string, flags: { udp?: boolean }) => {
-      const port = parsePortOrService(portText);
+    .action(async (host: string, portText: string | undefined, flags: { udp?: boolean }) => {
+      const port = parsePortOrService(portText ?? '13');
       if (flags.udp) await askOverUdp(host, port, 'daytime');
       else await askOverTcp(host, port);
     });

@@ -13,7 +13,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesRepr, reprBody } from '../../core/bytes.js';
 import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
 import { type HttpResponse, request } from '../../http/client.js';
-import { parsePositiveInt, parseSeconds } from '../_options.js';
+import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';
 import { CliError, ExitCode, exitCodeFor } from '../exit-codes.js';
@@ -50,7 +50,7 @@ interface FetchFlags {
   fail?: boolean;
 }
 
-function collectHeader(value: string, previous: string[]): string[] {
+function collectHeader(value: string, previous: string[] = []): string[] {
   if (!/^[^:;\s]+(:|;\s*$)/.test(value))
     throw new InvalidArgumentError(
       'expected "Name: value" ("Name:" leaves a default header out, "Name;" sends it empty).',
@@ -58,11 +58,11 @@ function collectHeader(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function fetchCommand(): Command {
   const parts: DataPart[] = [];
-  return new Command('fetch')
+  return defaultToEmpty(new Command('fetch'), 'header', 'form')
     .description('fetch a URL over HTTP or HTTPS, spoken by hand over a socket (curl-style)')
     .argument(
       '[url]',
@@ -76,7 +76,6 @@ export function fetchCommand(): Command {
       '-H, --header <header>',
       'add a request header, "Name: value" (repeatable)',
       collectHeader,
-      [],
     )
     .option(
       '-d, --data <data>',
@@ -103,7 +102,6 @@ export function fetchCommand(): Command {
       '-F, --form <name=content>',
       'a multipart/form-data field (POST): name=value, name=@file (upload), name=<file',
       collect,
-      [],
     )
     .option('-G, --get', 'put the -d data in the query string of a GET instead of a body')
     .option('-A, --user-agent <agent>', 'the User-Agent header')
@@ -121,12 +119,12 @@ export function fetchCommand(): Command {
       "print the whole reply as a Python bytes literal, as tutorial 000's print(repr(reply))",
     )
     .option(
-      '--connect-timeout <secs>',
+      '--connect-timeout <duration>',
       'give up connecting (lookup, TCP, TLS) after this long',
       parseSeconds,
     )
     .option(
-      '-m, --max-time <secs>',
+      '-m, --max-time <duration>',
       'give up the whole transfer after this long (0: no limit)',
       parseSeconds,
     )

@@ -14,14 +14,14 @@ export function qotdCommand(): Command {
   return new Command('qotd')
     .description('ask a quote-of-the-day server (RFC 865) for a quote')
     .argument('<host>', 'the server', parseHost)
-    .argument('[port]', 'its port (default 17)', '17')
+    .argument('[port]', 'its port (default 17)')
     .option('-t, --tcp', 'ask over TCP instead of UDP')
     .addHelpText(
       'after',
       '\nExample:\n  $ socketkit qotd 127.0.0.1 7017\n  A journey of a thousand miles begins with a single step.',
     )
-    .action(async (host: string, portText: string, flags: { tcp?: boolean }) => {
-      const port = parsePortOrService(portText);
+    .action(async (host: string, portText: string | undefined, flags: { tcp?: boolean }) => {
+      const port = parsePortOrService(portText ?? '17');
       if (flags.tcp) await askOverTcp(host, port);
       else await askOverUdp(host, port, 'qotd');
     });

@@ -24,9 +24,9 @@ interface RelayFlags {
   keepOpen?: boolean;
   quiet?: boolean;
   insecure?: boolean;
-  maxConnections: number;
-  idleTimeout: number;
-  connectTimeout: number;
+  maxConnections?: number;
+  idleTimeout?: number;
+  connectTimeout?: number;
 }
 
 /** `host:port` with an optional `[v6]`, and a port that may be a service name. */
@@ -135,23 +135,16 @@ export function relayCommand(): Command {
     .option('-k, --keep-open', 'relay connection after connection (default: one, then exit)')
     .option('-q, --quiet', 'show nothing but the connections opening and closing')
     .option('--insecure', 'with tls:TARGET, do not verify its certificate')
-    .option(
-      '--max-connections <n>',
-      'connections relayed at once (default 1024)',
-      parsePositiveInt,
-      1024,
-    )
+    .option('--max-connections <n>', 'connections relayed at once (default 1024)', parsePositiveInt)
     .option(
       '--idle-timeout <duration>',
       'close a connection silent both ways this long (default 5m)',
       parseSeconds,
-      300_000,
     )
     .option(
       '--connect-timeout <duration>',
       'give up connecting to TARGET after this long (default 10s)',
       parseSeconds,
-      10_000,
     )
     .addHelpText(
       'after',
@@ -249,9 +242,9 @@ async function runRelay(
     target,
     onEvent: show,
     once: !flags.keepOpen && listen.protocol === 'tcp',
-    maxConnections: flags.maxConnections,
-    idleTimeout: flags.idleTimeout,
-    connectTimeout: flags.connectTimeout,
+    maxConnections: flags.maxConnections ?? 1024,
+    idleTimeout: flags.idleTimeout ?? 300_000,
+    connectTimeout: flags.connectTimeout ?? 10_000,
   });
   note(
     `Relaying ${listen.protocol.toUpperCase()} ${running.address.host} port ${running.address.port} to ${target.tls ? 'TLS ' : ''}${target.host} port ${target.port}${flags.keepOpen ? '' : ' (one connection; -k for more)'}.`,

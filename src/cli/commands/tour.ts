@@ -11,6 +11,7 @@ import pc from 'picocolors';
 import { bytesRepr } from '../../core/bytes.js';
 import type { WireExchange } from '../../tour/recorder.js';
 import { runTour, type StepResult, selectSteps } from '../../tour/run.js';
+import { defaultToEmpty } from '../_options.js';
 import { writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
@@ -20,7 +21,7 @@ interface TourFlags {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [
     ...previous,
     ...value
@@ -31,14 +32,9 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function tourCommand(): Command {
-  return new Command('tour')
+  return defaultToEmpty(new Command('tour'), 'only')
     .description('run every tutorial program against stand-ins on loopback and show what happens')
-    .option(
-      '--only <name>',
-      'only this step (repeatable, or comma-separated); see --list',
-      collect,
-      [],
-    )
+    .option('--only <name>', 'only this step (repeatable, or comma-separated); see --list', collect)
     .option('--list', 'list the steps and exit')
     .option('--json', 'print the results as JSON')
     .addHelpText(
