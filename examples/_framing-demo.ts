@@ -56,6 +56,9 @@ async function send(codec: Codec, host: string, port: string, texts: string[]): 
       await using sock = await connect(host, port, { timeout: 10_000 });
       await sendMessage(sock, codec, encode(text));
       console.log(`sent ${bytesRepr(encode(text))}, then shut down the write half`);
+      // The server closes its side once it has the whole message. Waiting for that keeps
+      // the messages in order: TCP orders bytes within a connection, never across them.
+      await sock.recv(1);
     }
     return;
   }

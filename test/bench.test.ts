@@ -479,7 +479,7 @@ describe('socketkit bench: the command line', () => {
         2,
         /argument '0' is invalid\. expected a number of requests per second above 0/,
       ],
-      [['-d', '0', 'http://127.0.0.1:1/'], 2, /-d, --duration <secs>' argument '0' is invalid/],
+      [['-d', '0', 'http://127.0.0.1:1/'], 2, /-d, --duration <duration>' argument '0' is invalid/],
       [
         ['--mode', 'smtp', 'http://127.0.0.1:1/'],
         2,

@@ -216,7 +216,7 @@ with socket.socket() as s:
       [['connect', '', '80'], /value '' is invalid for argument 'host'/],
       [['connect', 'bad host', '80'], /value 'bad host' is invalid for argument 'host'/],
       [['connect', 'ctl\u0001host', '80'], /argument 'host'/],
-      [['connect', '-w', 'soon', '127.0.0.1', '80'], /'-w, --wait <secs>' argument 'soon'/],
+      [['connect', '-w', 'soon', '127.0.0.1', '80'], /'-w, --wait <duration>' argument 'soon'/],
       [['connect', '--udp', '--tls', '127.0.0.1', '80'], /--tls cannot be used with --udp/],
     ];
     for (const [args, pattern] of cases) {

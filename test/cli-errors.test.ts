@@ -119,7 +119,7 @@ const CASES: Case[] = [
     'fetch -m that is not a duration',
     () => ['fetch', '-m', 'soon', url()],
     2,
-    /option '-m, --max-time <secs>' argument 'soon' is invalid/,
+    /option '-m, --max-time <duration>' argument 'soon' is invalid/,
   ],
   [
     'fetch https:// to a server that does not speak TLS',
