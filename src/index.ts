@@ -42,6 +42,7 @@ export {
   ConcurrentReadError,
   ConnectionRefusedError,
   ConnectionResetError,
+  ContentDecodingError,
   CorruptedFrameError,
   EmptyReplyError,
   FrameTooLongError,

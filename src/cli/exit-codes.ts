@@ -8,6 +8,7 @@
 import {
   ConnectionRefusedError,
   ConnectionResetError,
+  ContentDecodingError,
   EmptyReplyError,
   HostUnreachableError,
   HttpParseError,
@@ -34,6 +35,7 @@ export const ExitCode = {
   EMPTY_REPLY: 52,
   RESET: 56,
   CERTIFICATE: 60,
+  BAD_CONTENT_ENCODING: 61,
   CA_FILE: 77,
 } as const;
 
@@ -63,5 +65,6 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof TooManyRedirectsError) return ExitCode.TOO_MANY_REDIRECTS;
   if (error instanceof ConnectionResetError) return ExitCode.RESET;
   if (error instanceof EmptyReplyError) return ExitCode.EMPTY_REPLY;
+  if (error instanceof ContentDecodingError) return ExitCode.BAD_CONTENT_ENCODING;
   return ExitCode.FAILURE;
 }

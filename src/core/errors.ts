@@ -68,7 +68,8 @@ export type SockitErrorCode =
   | 'SOCKETKIT_ERR_CORRUPTED_FRAME'
   | 'SOCKETKIT_ERR_HTTP_PARSE'
   | 'SOCKETKIT_ERR_EMPTY_REPLY'
-  | 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS';
+  | 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS'
+  | 'SOCKETKIT_ERR_CONTENT_DECODING';
 
 /**
  * The base of every error socketkit throws on purpose. `code` is a string literal per class;
@@ -671,6 +672,44 @@ export class TooManyRedirectsError extends SockitError {
   }
 }
 
+/**
+ * A compressed response body (`Content-Encoding: gzip`, `deflate` or `br`, undone by
+ * `request(url, { decompress: true })`) that could not be decoded (curl's error 61): its bytes
+ * are not valid for the coding (`reason: 'corrupt'`), or they inflate past the limit
+ * (`'too-large'`: a decompression bomb is refused, not held in memory).
+ *
+ * @example A body that says gzip but is not
+ * ```ts
+ * import { ContentDecodingError } from 'socketkit';
+ * import { request, serve } from 'socketkit/http';
+ * await using server = await serve(() => ({
+ *   headers: { 'Content-Encoding': 'gzip' },
+ *   body: 'not gzip at all',
+ * }));
+ * const response = await request(`http://127.0.0.1:${server.address.port}/`, { decompress: true });
+ * const error = await response.body.text().catch((e: unknown) => e);
+ * if (error instanceof ContentDecodingError) console.log(error.reason); // corrupt
+ * ```
+ */
+export class ContentDecodingError extends SockitError {
+  /** `'ContentDecodingError'`, as stack traces show it. */
+  override name = 'ContentDecodingError';
+  /** `'SOCKETKIT_ERR_CONTENT_DECODING'`. */
+  readonly code = 'SOCKETKIT_ERR_CONTENT_DECODING' as const;
+  /** `'corrupt'`: not valid data for its coding; `'too-large'`: it inflates past the limit. */
+  readonly reason: 'corrupt' | 'too-large';
+
+  /**
+   * @param message One sentence naming the coding and what is wrong.
+   * @param reason Corrupt data, or past the size limit.
+   * @param options The zlib error underneath (`cause`).
+   */
+  constructor(message: string, reason: 'corrupt' | 'too-large', options: SockitErrorOptions = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** Each code and the class that carries it, for {@link isSockitError}. */
 export interface SockitErrorByCode {
   /** {@link SocketError} (the base class itself). */
@@ -717,6 +756,8 @@ export interface SockitErrorByCode {
   SOCKETKIT_ERR_EMPTY_REPLY: EmptyReplyError;
   /** {@link TooManyRedirectsError}. */
   SOCKETKIT_ERR_TOO_MANY_REDIRECTS: TooManyRedirectsError;
+  /** {@link ContentDecodingError}. */
+  SOCKETKIT_ERR_CONTENT_DECODING: ContentDecodingError;
 }
 
 /**

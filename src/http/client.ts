@@ -25,6 +25,7 @@ import { VERSION } from '../core/version.js';
 import { connect } from '../socket/connect.js';
 import { type PullTarget, pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
+import { ACCEPT_ENCODING, decodingSource, parseContentEncoding } from './content-coding.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type ResponseHead } from './parser.js';
 import { REDIRECT_STATUSES, type RequestHop, redirectHop } from './redirect.js';
@@ -66,6 +67,20 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** The largest response head accepted, blank lines before it included. Default 64 KiB. */
   maxHeadSize?: number;
+  /**
+   * Ask for a compressed body and undo it (curl's `--compressed`): sends
+   * `Accept-Encoding: gzip, deflate, br` unless `headers` has one, and streams the body with
+   * its `Content-Encoding` undone (a coding it does not know leaves the body as sent). The
+   * headers stay as the server sent them. `maxSize` bounds the decoded body (default 1 GiB): past
+   * it, reading throws `ContentDecodingError`, as it does for bytes that are not valid for
+   * their coding.
+   */
+  decompress?:
+    | boolean
+    | {
+        /** The most bytes the decoded body may have. Default 1 GiB. */
+        maxSize?: number;
+      };
   /**
    * Called with every byte received, exactly as it arrived, before it is parsed (for showing
    * the raw reply). The bytes are valid until the call returns or, when it returns a promise,
@@ -160,6 +175,11 @@ export async function request(
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
     throw new RangeError(`Invalid maxRedirects ${String(maxRedirects)}: it must be an integer ≥ 0`);
   }
+  const maxSize = typeof options.decompress === 'object' ? options.decompress.maxSize : undefined;
+  if (maxSize !== undefined && (!Number.isInteger(maxSize) || maxSize < 0))
+    throw new RangeError(
+      `Invalid decompress.maxSize ${String(maxSize)}: it must be an integer ≥ 0`,
+    );
   validateTimeout(options.timeout, 'timeout');
   const maxTime = validateTimeout(options.maxTime, 'maxTime');
 
@@ -224,6 +244,7 @@ function requestHead(
   hop: RequestHop,
   body: ReturnType<typeof prepareBody>,
   omit: readonly string[],
+  decompress: boolean,
 ): Buffer {
   const headers = new HttpHeaders([
     ['Host', hop.target.hostHeader],
@@ -231,6 +252,7 @@ function requestHead(
     ['Accept', '*/*'],
     ['Connection', 'close'],
   ]);
+  if (decompress) headers.set('Accept-Encoding', ACCEPT_ENCODING);
   for (const [name, value] of hop.headers) headers.set(name, value);
   for (const name of omit) headers.delete(name);
   if (body.stream !== null) {
@@ -248,7 +270,7 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
   const { options, signal } = exchange;
   const started = performance.now();
   const body = prepareBody(hop.body);
-  const head = requestHead(hop, body, options.omitHeaders ?? []);
+  const head = requestHead(hop, body, options.omitHeaders ?? [], Boolean(options.decompress));
   const sock = await connect(hop.target.host, hop.target.port, {
     timeout: options.timeout ?? null,
     family: options.family,
@@ -444,9 +466,25 @@ async function receive(
     remoteAddress: sock.remoteAddress,
     url: target.url,
     redirects,
-    body: new ResponseBody(source),
+    body: new ResponseBody(decoded(source, head.headers, exchange.options.decompress)),
   };
   return response;
+}
+
+/** The body with its content codings undone, when asked to and they are ones it knows. */
+function decoded(
+  source: BodySource,
+  headers: HttpHeaders,
+  decompress: RequestOptions['decompress'],
+): BodySource {
+  if (!decompress) return source;
+  const codings = parseContentEncoding(headers.get('content-encoding'));
+  if (codings === null || codings.length === 0) return source;
+  return decodingSource(
+    source,
+    codings,
+    typeof decompress === 'object' ? decompress.maxSize : undefined,
+  );
 }
 
 /** The connection ended: fine for a body that runs to the close, a short transfer otherwise. */

@@ -48,6 +48,7 @@ interface FetchFlags {
   insecure?: boolean;
   cacert?: string;
   fail?: boolean;
+  compressed?: boolean;
 }
 
 function collectHeader(value: string, previous: string[] = []): string[] {
@@ -140,6 +141,10 @@ export function fetchCommand(): Command {
     .addOption(new Option('-4, --ipv4', 'IPv4 only').conflicts('ipv6'))
     .option('-6, --ipv6', 'IPv6 only')
     .addOption(new Option('-f, --fail', 'exit 22 when the status is 400 or more'))
+    .option(
+      '--compressed',
+      'ask for a compressed reply (gzip, deflate, br) and decompress it; -i and -v show the head as sent',
+    )
     .addHelpText(
       'after',
       `
@@ -154,7 +159,8 @@ Examples:
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
 23 cannot write the output, 28 timed out, 35 TLS handshake failed, 47 too many redirects,
-52 empty reply, 56 reset, 60 certificate not trusted, 77 --cacert is not a CA file.`,
+52 empty reply, 56 reset, 60 certificate not trusted, 61 a --compressed body that does not decode,
+77 --cacert is not a CA file.`,
     )
     .action(async (url: string | undefined, flags: FetchFlags) => {
       try {
@@ -409,6 +415,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       followRedirects: flags.location ?? false,
       maxRedirects: flags.maxRedirs,
       insecure: flags.insecure ?? false,
+      decompress: flags.compressed ?? false,
       ca,
       onRaw,
       onRequest: ({ url, head }) => {
