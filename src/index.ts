@@ -23,7 +23,7 @@
  * @module
  */
 
-export type { AddressFamily, SocketAddress } from './core/address.js';
+export type { Address, AddressFamily, SocketAddress, UnixAddress } from './core/address.js';
 export type { Bytes } from './core/bytes.js';
 export { bytesRepr, decode, encode } from './core/bytes.js';
 export type {
@@ -70,7 +70,7 @@ export type { WaitOptions } from './core/waiter.js';
 export type { AddrInfo, AddrInfoOptions, HostEntry } from './names/hosts.js';
 export { getAddrInfo, getHostByName, getHostByNameEx, getHostName } from './names/hosts.js';
 export { getServByName, getServByPort } from './names/services.js';
-export type { ConnectOptions, TlsConnectOptions } from './socket/connect.js';
+export type { ConnectOptions, TlsConnectOptions, UnixConnectOptions } from './socket/connect.js';
 export { connect } from './socket/connect.js';
 export type { Datagram, UdpOptions } from './socket/datagram-socket.js';
 export {
@@ -79,7 +79,7 @@ export {
   MAX_DATAGRAM_IPV6,
   udp,
 } from './socket/datagram-socket.js';
-export type { ListenOptions, TlsListenOptions } from './socket/server-socket.js';
+export type { ListenOptions, TlsListenOptions, UnixListenOptions } from './socket/server-socket.js';
 export { listen, ServerSocket } from './socket/server-socket.js';
 export type { ConnectTimings, ShutdownHow, StreamSocketOptions } from './socket/stream-socket.js';
 export { StreamSocket } from './socket/stream-socket.js';

@@ -33,7 +33,7 @@ describe('socketkit', () => {
     assert.match(unknownOption.stderr, /unknown option '--frob'/);
     const missing = await socketkit(['connect', '127.0.0.1']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /missing required argument 'port'/);
+    assert.match(missing.stderr, /connect needs a PORT after the host/);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   LimitOverrunError,
   listen,
   SocketAbortError,
+  type SocketAddress,
   SocketClosedError,
   SocketTimeoutError,
   StreamSocket,
@@ -58,8 +59,8 @@ async function rawPair(
 
 /** A connected pair of socketkit sockets. */
 async function socketkitPair(): Promise<{
-  client: StreamSocket;
-  server: StreamSocket;
+  client: StreamSocket<SocketAddress>;
+  server: StreamSocket<SocketAddress>;
   close: () => Promise<void>;
 }> {
   const listener = await listen();

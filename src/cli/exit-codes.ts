@@ -14,6 +14,7 @@ import {
   HttpParseError,
   IncompleteReadError,
   NameResolutionError,
+  SocketError,
   SocketTimeoutError,
   TlsError,
   TooManyRedirectsError,
@@ -66,5 +67,8 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ConnectionResetError) return ExitCode.RESET;
   if (error instanceof EmptyReplyError) return ExitCode.EMPTY_REPLY;
   if (error instanceof ContentDecodingError) return ExitCode.BAD_CONTENT_ENCODING;
+  // No socket at a Unix path, or not a socket: curl's --unix-socket says "could not connect".
+  if (error instanceof SocketError && error.syscall === 'connect' && error.path !== undefined)
+    return ExitCode.CONNECT;
   return ExitCode.FAILURE;
 }

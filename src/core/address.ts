@@ -32,6 +32,70 @@ export interface SocketAddress {
   family: AddressFamily;
 }
 
+/**
+ * One end of a Unix domain socket (`AF_UNIX`): the path of its socket file, or on Linux an
+ * abstract name starting with `\0`. A client's own end is unnamed: `path` is `''`, as Python's
+ * `getsockname()` returns.
+ *
+ * @example The path a server listens on
+ * ```ts
+ * import { listen } from 'socketkit';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * await using server = await listen({ path: join(tmpdir(), `socketkit-doc-${process.pid}.sock`) });
+ * console.log(server.address.family, server.address.path.endsWith('.sock')); // AF_UNIX true
+ * ```
+ */
+export interface UnixAddress {
+  /** The socket file's path, `\0name` for an abstract name, `''` for an unnamed end. */
+  path: string;
+  /** Always `AF_UNIX`. */
+  family: 'AF_UNIX';
+}
+
+/** Any socket's address: an IP one ({@link SocketAddress}) or a Unix one ({@link UnixAddress}). */
+export type Address = SocketAddress | UnixAddress;
+
+/**
+ * An address as logs show it: `127.0.0.1:8080`, `[::1]:8080`, a Unix socket's path (`@name` for
+ * an abstract one, `unix` for an unnamed end), or `?` when it is not known.
+ */
+export function describeAddress(address: Address | null): string {
+  if (address === null) return '?';
+  if (address.family === 'AF_UNIX')
+    return address.path === '' ? 'unix' : describeUnixPath(address.path);
+  return address.family === 'AF_INET6'
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+}
+
+/** An address in a sentence: `127.0.0.1 port 8080`, or `the socket /run/x.sock`. */
+export function describeEndpoint(address: Address | null): string {
+  if (address === null) return '?';
+  if (address.family === 'AF_UNIX') return `the socket ${describeUnixPath(address.path)}`;
+  return `${address.host} port ${address.port}`;
+}
+
+/** What a path that is not a socket holds, for the sentence that refuses it: `a regular file`, … */
+export function describeFileKind(stat: {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+}): string {
+  if (stat.isFile()) return 'a regular file';
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (stat.isFIFO()) return 'a named pipe';
+  return 'a device or another kind of file';
+}
+
+/** `/run/x.sock`, or `@name` for an abstract name (as `ss` shows it), or `an unnamed socket`. */
+export function describeUnixPath(path: string): string {
+  if (path === '') return 'an unnamed socket';
+  return path.startsWith('\0') ? `@${path.slice(1)}` : path;
+}
+
 /** Builds a {@link SocketAddress} from what Node reports, which may be partial on a closed socket. */
 export function toSocketAddress(
   host: string | undefined,
@@ -49,10 +113,33 @@ export function familyOf(host: string, family?: string | number): AddressFamily 
   return isIP(host) === 6 ? 'AF_INET6' : 'AF_INET';
 }
 
-/** `('127.0.0.1', 7342)`, as Python prints an address tuple. */
-export function formatAddressTuple(address: SocketAddress | null): string {
+/** `('127.0.0.1', 7342)`, as Python prints an address tuple; a Unix address prints as its path. */
+export function formatAddressTuple(address: Address | null): string {
   if (address === null) return 'None';
+  if (address.family === 'AF_UNIX') return describeUnixPath(address.path);
   return `('${address.host}', ${address.port})`;
+}
+
+/**
+ * Checks a Unix socket path: a non-empty string without NUL bytes (but for a leading one, an
+ * abstract name), short enough for `sockaddr_un` (107 bytes and the terminator on Linux).
+ *
+ * @throws {TypeError} when it is not a string, is empty, or holds a NUL past the first byte.
+ * @throws {RangeError} when it is longer than the kernel takes.
+ */
+export function validateUnixPath(path: unknown): string {
+  if (typeof path !== 'string')
+    throw new TypeError(`Invalid path ${describeType(path)}: it must be the socket file's path`);
+  if (path === '' || path === '\0')
+    throw new TypeError('Invalid path "": it must name a socket file (or \\0name)');
+  if (path.indexOf('\0', 1) !== -1)
+    throw new TypeError(`Invalid path ${JSON.stringify(path)}: only its first byte may be NUL`);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > 107)
+    throw new RangeError(
+      `Invalid path "${path.slice(0, 40)}…": ${bytes} bytes, and a Unix socket path holds at most 107`,
+    );
+  return path;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ErrorContext {
   host?: string;
   /** The port the call was talking to. */
   port?: number;
+  /** The Unix socket path the call was talking to, instead of a host and port. */
+  path?: string;
 }
 
 /** What every {@link SockitError} constructor takes besides its message: where it happened, and why. */
@@ -97,6 +99,8 @@ export abstract class SockitError extends Error {
   readonly host: string | undefined;
   /** The port the call was talking to, when known. */
   readonly port: number | undefined;
+  /** The Unix socket path the call was talking to, when it was one. */
+  readonly path: string | undefined;
 
   /**
    * @param message One sentence naming what failed and with which value.
@@ -107,6 +111,7 @@ export abstract class SockitError extends Error {
     this.syscall = options.syscall;
     this.host = options.host;
     this.port = options.port;
+    this.path = options.path;
   }
 }
 
@@ -874,6 +879,8 @@ const TLS_HINTS: Record<string, string> = {
 };
 
 function describeTarget(context: ErrorContext): string {
+  if (context.path !== undefined)
+    return `the socket ${context.path.startsWith('\0') ? `@${context.path.slice(1)}` : context.path}`;
   if (context.host === undefined) return '';
   return context.port === undefined ? context.host : `${context.host} port ${context.port}`;
 }
@@ -906,6 +913,13 @@ export function fromNodeError(error: unknown, context: ErrorContext = {}): Error
         options,
       );
     }
+    case 'ENOENT':
+      if (context.path !== undefined)
+        return new SocketError(
+          `No socket at ${describeTarget(context).slice('the socket '.length)}: the file does not exist${tag}`,
+          options,
+        );
+      break;
     case 'ECONNREFUSED':
       return new ConnectionRefusedError(
         `Connection refused by${at || ' the peer'}${during}${tag}`,

@@ -49,6 +49,12 @@ export interface RequestOptions {
   omitHeaders?: readonly string[];
   /** Connect over IPv4 (`4`) or IPv6 (`6`) only (curl's `-4`/`-6`). */
   family?: 4 | 6;
+  /**
+   * Send every request (redirects too) over this Unix domain socket instead of connecting to the
+   * URL's host, which still names the origin (`Host`, redirects): curl's `--unix-socket`. Plain
+   * http only for now; an `https://` URL with it is a `TypeError`.
+   */
+  socketPath?: string;
   /** Bytes or text (sent with Content-Length), or a stream of bytes (sent chunked). */
   body?: MessageBody;
   /** Milliseconds for name lookup, connect and TLS handshake together (curl's --connect-timeout). */
@@ -271,18 +277,25 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
   const started = performance.now();
   const body = prepareBody(hop.body);
   const head = requestHead(hop, body, options.omitHeaders ?? [], Boolean(options.decompress));
-  const sock = await connect(hop.target.host, hop.target.port, {
-    timeout: options.timeout ?? null,
-    family: options.family,
-    signal,
-    tls: hop.target.secure
-      ? {
-          ca: options.ca,
-          insecure: options.insecure,
-          servername: isIP(hop.target.host) === 0 ? hop.target.host : undefined,
-        }
-      : undefined,
-  });
+  if (options.socketPath !== undefined && hop.target.secure)
+    throw new TypeError(
+      `Cannot send ${hop.target.url.href} over the Unix socket ${options.socketPath}: https over a Unix socket is not supported yet`,
+    );
+  const sock: StreamSocket =
+    options.socketPath !== undefined
+      ? await connect({ path: options.socketPath, timeout: options.timeout ?? null, signal })
+      : await connect(hop.target.host, hop.target.port, {
+          timeout: options.timeout ?? null,
+          family: options.family,
+          signal,
+          tls: hop.target.secure
+            ? {
+                ca: options.ca,
+                insecure: options.insecure,
+                servername: isIP(hop.target.host) === 0 ? hop.target.host : undefined,
+              }
+            : undefined,
+        });
   // From here an abort (the caller's, or maxTime) closes the connection: whatever waits on it
   // fails and `translate` says why. No timer or listener is armed per read.
   const onAbort = () => void sock.close();

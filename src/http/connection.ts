@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { SocketAddress } from '../core/address.js';
+import { type Address, describeAddress as describe } from '../core/address.js';
 import { HttpParseError } from '../core/errors.js';
 import { pull } from '../socket/pull.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
@@ -45,7 +45,7 @@ export interface ServerRequest {
   /** The head exactly as the client sent it. */
   rawHead: Uint8Array;
   /** The client's address, or `null` when the OS no longer reports it. */
-  remoteAddress: SocketAddress | null;
+  remoteAddress: Address | null;
 }
 
 /**
@@ -407,13 +407,6 @@ function splitTarget(target: string): [string, string] {
   return question < 0
     ? [start === 0 ? target : target.slice(start), '']
     : [target.slice(start, question), target.slice(question)];
-}
-
-export function describe(address: SocketAddress | null): string {
-  if (address === null) return '?';
-  return address.family === 'AF_INET6'
-    ? `[${address.host}]:${address.port}`
-    : `${address.host}:${address.port}`;
 }
 
 /** The response for a handler that threw (or rejected). */

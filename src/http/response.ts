@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SocketAddress } from '../core/address.js';
+import type { Address } from '../core/address.js';
 import type { HttpHeaders } from './headers.js';
 
 /**
@@ -157,8 +157,8 @@ export interface HttpResponse {
   timings: Timings;
   /** The head's bytes as received. */
   rawHead: Uint8Array;
-  /** The address that answered: host, port and family (curl's `%{remote_ip}`). */
-  remoteAddress: SocketAddress | null;
+  /** The address that answered: host, port and family (curl's `%{remote_ip}`), or a Unix socket's path. */
+  remoteAddress: Address | null;
   /** The URL that answered (after redirects). */
   url: URL;
   /** How many redirects were followed. */

@@ -16,10 +16,15 @@
  * @module
  */
 
-import type { SocketAddress } from '../core/address.js';
-import { listen, type TlsListenOptions } from '../socket/server-socket.js';
+import {
+  type Address,
+  describeAddress as describe,
+  type SocketAddress,
+  type UnixAddress,
+} from '../core/address.js';
+import { listen, type ServerSocket, type TlsListenOptions } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
-import { Connection, describe, type Handler } from './connection.js';
+import { Connection, type Handler } from './connection.js';
 import { errorResponse } from './response-head.js';
 
 export type { Handler, ServerRequest, ServerResponse } from './connection.js';
@@ -33,6 +38,13 @@ export interface ServeOptions {
   host?: string;
   /** Default 0 (the OS picks). */
   port?: number;
+  /**
+   * Listen on this Unix domain socket instead of a host and port (curl's `--unix-socket`, or
+   * `request(url, { socketPath })`, reaches it). See `listen({ path })` for stale files.
+   */
+  path?: string;
+  /** With `path`: permission bits for the socket file, e.g. `0o660`. */
+  mode?: number;
   /** Most accepted connections waiting for the server to take them. Default 511. */
   backlog?: number;
   /** Serve https with this key and certificate. */
@@ -56,9 +68,9 @@ export interface ServeOptions {
 }
 
 /** A running server; `await using server = await serve(…)` closes it at the end of the block. */
-export interface HttpServer extends AsyncDisposable {
-  /** Where it listens: with `port: 0`, this tells which port the OS chose. */
-  readonly address: SocketAddress;
+export interface HttpServer<A extends Address = SocketAddress> extends AsyncDisposable {
+  /** Where it listens: with `port: 0`, this tells which port the OS chose; with `path`, the path. */
+  readonly address: A;
   /** Connections open now. */
   readonly connections: number;
   /**
@@ -99,7 +111,15 @@ function positive(value: number | undefined, fallback: number, what: string): nu
  * console.log(response.headers.get('content-type'), await response.body.text()); // text/html <h1>Hello, world!</h1>
  * ```
  */
-export async function serve(handler: Handler, options: ServeOptions = {}): Promise<HttpServer> {
+export function serve(
+  handler: Handler,
+  options: ServeOptions & { path: string },
+): Promise<HttpServer<UnixAddress>>;
+export function serve(handler: Handler, options?: ServeOptions): Promise<HttpServer<SocketAddress>>;
+export async function serve(
+  handler: Handler,
+  options: ServeOptions = {},
+): Promise<HttpServer<Address>> {
   if (typeof handler !== 'function') {
     throw new TypeError(
       'serve() needs a handler function: (request) => ({ status, headers, body })',
@@ -124,12 +144,22 @@ export async function serve(handler: Handler, options: ServeOptions = {}): Promi
     log: options.log,
     closing: () => closing,
   };
-  const listener = await listen({
-    host: options.host,
-    port: options.port ?? 0,
-    backlog: options.backlog,
-    tls: options.tls,
-  });
+  if (options.path !== undefined && (options.host !== undefined || options.port !== undefined))
+    throw new TypeError('serve() takes a path or a host and port, not both');
+  const listener: ServerSocket =
+    options.path !== undefined
+      ? await listen({
+          path: options.path,
+          mode: options.mode,
+          backlog: options.backlog,
+          tls: options.tls,
+        })
+      : await listen({
+          host: options.host,
+          port: options.port ?? 0,
+          backlog: options.backlog,
+          tls: options.tls,
+        });
   const open = new Map<StreamSocket, Connection>();
   // Timeouts are deadlines that one sweeper checks, rather than a timer armed and cleared on
   // every read: a connection only records when it must have made progress by.

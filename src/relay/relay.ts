@@ -10,11 +10,11 @@
  * @module
  */
 
-import type { SocketAddress } from '../core/address.js';
+import type { Address, SocketAddress } from '../core/address.js';
 import { setLongTimeout } from '../core/timers.js';
 import { connect, type TlsConnectOptions } from '../socket/connect.js';
 import { type DatagramSocket, udp } from '../socket/datagram-socket.js';
-import { listen, type ServerSocket } from '../socket/server-socket.js';
+import { listen } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 
 /** `>`: from the client to the target; `<`: back. */
@@ -22,8 +22,8 @@ export type RelayDirection = '>' | '<';
 
 /** Something that happened on a relayed connection. */
 export type RelayEvent =
-  | { kind: 'open'; connection: number; time: number; client: SocketAddress | null }
-  | { kind: 'connected'; connection: number; time: number; target: SocketAddress | null }
+  | { kind: 'open'; connection: number; time: number; client: Address | null }
+  | { kind: 'connected'; connection: number; time: number; target: Address | null }
   /** Bytes passing; a view valid during the call (copy them to keep them). */
   | { kind: 'data'; connection: number; time: number; direction: RelayDirection; bytes: Uint8Array }
   /** One side ended its writing (FIN); the other can still answer. */
@@ -114,7 +114,7 @@ export async function relay(options: RelayOptions): Promise<Relay> {
 const READ_SIZE = 64 * 1024;
 
 async function relayTcp(options: RelayOptions): Promise<Relay> {
-  const server: ServerSocket = await listen({
+  const server = await listen({
     host: options.listen.host ?? '127.0.0.1',
     port: options.listen.port,
   });

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { SocketAddress } from '../core/address.js';
+import { describeAddress, type SocketAddress } from '../core/address.js';
 import {
   BrokenPipeError,
   ConnectionResetError,
@@ -56,8 +56,7 @@ export interface RunningService extends AsyncDisposable {
   close(graceMs?: number): Promise<void>;
 }
 
-const describe = (a: SocketAddress | null) =>
-  a === null ? '?' : a.family === 'AF_INET6' ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+const describe = describeAddress;
 
 /**
  * Serves `service` over TCP, on 127.0.0.1 and a port the OS picks unless told otherwise: each

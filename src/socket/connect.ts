@@ -5,9 +5,17 @@
  */
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lstat } from 'node:fs/promises';
 import { isIP, Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { validateHost, validateTimeout } from '../core/address.js';
+import {
+  describeFileKind,
+  type SocketAddress,
+  type UnixAddress,
+  validateHost,
+  validateTimeout,
+  validateUnixPath,
+} from '../core/address.js';
 import {
   fromNodeError,
   NameResolutionError,
@@ -70,6 +78,18 @@ export interface ConnectOptions {
   >;
 }
 
+/** Options for connecting to a Unix domain socket: {@link connect}`({ path })`. */
+export interface UnixConnectOptions {
+  /** The socket file's path, or on Linux `\0name` for an abstract name. */
+  path: string;
+  /** A deadline for connecting, in ms. Default: none. */
+  timeout?: number | null;
+  /** Cancels connecting; the promise rejects with `SocketAbortError`. */
+  signal?: AbortSignal;
+  /** Stop reading from the kernel above this many unread bytes. Default 64 KiB. */
+  bufferLimit?: number;
+}
+
 /**
  * Opens a TCP connection to `host` and `port` (Python's `socket.create_connection`), trying
  * every address the name resolves to in turn, in the resolver's order, until one accepts; and
@@ -99,11 +119,55 @@ export interface ConnectOptions {
  * console.log(reply.split('\r\n')[0]); // HTTP/1.1 200 OK
  * ```
  */
-export async function connect(
+export function connect(
   host: string,
   port: number | string,
+  options?: ConnectOptions,
+): Promise<StreamSocket<SocketAddress>>;
+/**
+ * Connects to a Unix domain socket (Python's `socket(AF_UNIX).connect(path)`): the same
+ * {@link StreamSocket}, its `remoteAddress` the path and its `family` `AF_UNIX`.
+ *
+ * @param options The path, and a timeout, a signal, the buffer limit.
+ * @throws {TypeError} the path is empty or holds a NUL past its first byte.
+ * @throws {SocketError} nothing is at the path, or it is not a socket.
+ * @throws {ConnectionRefusedError} a socket file nobody listens on any more.
+ * @throws {PermissionDeniedError} the socket file or its folder may not be written.
+ * @throws {SocketTimeoutError} `timeout` passed first.
+ *
+ * @example Talking to a server on a socket file
+ * ```ts
+ * import { connect, decode, encode, listen } from 'socketkit';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(tmpdir(), `socketkit-doc-${process.pid}.sock`);
+ * await using server = await listen({ path });
+ * const answering = (async () => {
+ *   const [conn] = await server.accept();
+ *   await conn.sendAll(encode('hello over AF_UNIX'));
+ *   await conn.close();
+ * })();
+ * await using sock = await connect({ path });
+ * console.log(sock.family, decode(await sock.recv(1024))); // AF_UNIX hello over AF_UNIX
+ * await answering;
+ * ```
+ */
+export function connect(options: UnixConnectOptions): Promise<StreamSocket<UnixAddress>>;
+export function connect(
+  hostOrOptions: string | UnixConnectOptions,
+  port?: number | string,
   options: ConnectOptions = {},
 ): Promise<StreamSocket> {
+  if (typeof hostOrOptions === 'object' && hostOrOptions !== null)
+    return connectUnix(hostOrOptions);
+  return connectTcp(hostOrOptions, port as number | string, options);
+}
+
+async function connectTcp(
+  host: string,
+  port: number | string,
+  options: ConnectOptions,
+): Promise<StreamSocket<SocketAddress>> {
   const name = validateHost(host);
   const portNumber = resolvePort(port, 'tcp');
   const timeout = validateTimeout(options.timeout, 'connect timeout');
@@ -155,7 +219,7 @@ export async function connect(
         const connectDone = performance.now() - started;
         if (options.noDelay) raw.setNoDelay(true);
         if (tlsOptions === null) {
-          return new StreamSocket(raw, {
+          return new StreamSocket<SocketAddress>(raw, {
             bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
             timings: { lookup: lookupDone, connect: connectDone },
           });
@@ -166,7 +230,7 @@ export async function connect(
           connect: connectDone,
           tls: performance.now() - started,
         };
-        return new StreamSocket(secure, {
+        return new StreamSocket<SocketAddress>(secure, {
           rawSocket: raw,
           bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
           timings,
@@ -195,6 +259,57 @@ export async function connect(
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+async function connectUnix(options: UnixConnectOptions): Promise<StreamSocket<UnixAddress>> {
+  const path = validateUnixPath(options.path);
+  const timeout = validateTimeout(options.timeout, 'connect timeout');
+  const context = { syscall: 'connect', path };
+  const started = performance.now();
+  // The kernel says ECONNREFUSED for a file that is not a socket: say what it is instead.
+  if (!path.startsWith('\0')) {
+    const stat = await lstat(path).catch(() => null);
+    if (stat !== null && !stat.isSocket()) {
+      throw new SocketError(`${path} is not a socket: it is ${describeFileKind(stat)}`, {
+        ...context,
+        errnoName: 'ENOTSOCK',
+      });
+    }
+  }
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer =
+    timeout === null ? undefined : setLongTimeout(() => controller.abort(TIMED_OUT), timeout);
+  try {
+    const socket = createDirectSocket({ allowHalfOpen: true });
+    const raw = await settleWith(socket, controller.signal, 'connect', (done) => {
+      socket.connect({ path }, done);
+    });
+    return new StreamSocket<UnixAddress>(raw, {
+      bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+      timings: { lookup: 0, connect: performance.now() - started },
+      unix: { local: '', remote: path },
+    });
+  } catch (error) {
+    if (controller.signal.aborted) {
+      const shown = path.startsWith('\0') ? `@${path.slice(1)}` : path;
+      if (controller.signal.reason === TIMED_OUT)
+        throw new SocketTimeoutError(
+          `Connecting to the socket ${shown} timed out after ${timeout} ms`,
+          context,
+        );
+      throw new SocketAbortError(`Connecting to the socket ${shown} was aborted`, {
+        ...context,
+        cause: controller.signal.reason,
+      });
+    }
+    throw fromNodeError(error, context);
+  } finally {
+    timer?.clear();
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
 
 function abortReason(
   signal: AbortSignal,

@@ -8,17 +8,28 @@
  * @module
  */
 
-import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { createServer as createTcpServer, type Server, Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
+  type Address,
+  describeFileKind,
+  describeUnixPath,
   formatAddressTuple,
   type SocketAddress,
   toSocketAddress,
+  type UnixAddress,
   validateHost,
   validateTimeout,
+  validateUnixPath,
 } from '../core/address.js';
-import { fromNodeError, SocketClosedError } from '../core/errors.js';
+import {
+  AddressInUseError,
+  type ErrorContext,
+  fromNodeError,
+  SocketClosedError,
+} from '../core/errors.js';
 import { DEFAULT_BUFFER_LIMIT } from '../core/receive-buffer.js';
 import { resolvePort } from '../core/service-table.js';
 import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
@@ -51,6 +62,23 @@ export interface ListenOptions {
   ipv6Only?: boolean;
 }
 
+/** Options for listening on a Unix domain socket: {@link listen}`({ path })`. */
+export interface UnixListenOptions {
+  /**
+   * The socket file to create, or on Linux `\0name` for an abstract name (no file). A socket
+   * file left by a server that is gone is replaced; anything else at the path is refused.
+   */
+  path: string;
+  /** Permission bits for the socket file once it exists, e.g. `0o660`. Default: as the umask leaves them. */
+  mode?: number;
+  /** Most accepted connections waiting for `accept()`. Default 511. */
+  backlog?: number;
+  /** Serve TLS with this key and certificate. */
+  tls?: TlsListenOptions;
+  /** Buffer limit for each accepted socket. Default 64 KiB. */
+  bufferLimit?: number;
+}
+
 /**
  * Binds and listens (Python's `bind` + `listen`), and resolves once the socket is listening.
  * On 127.0.0.1 by default: only this machine can connect until you say otherwise.
@@ -79,47 +107,175 @@ export interface ListenOptions {
  * await serving;
  * ```
  */
-export async function listen(options: ListenOptions = {}): Promise<ServerSocket> {
-  const host = validateHost(options.host ?? '127.0.0.1');
-  const port = resolvePort(options.port ?? 0, 'tcp');
-  const backlog = options.backlog ?? 511;
-  if (!Number.isInteger(backlog) || backlog < 1) {
+export function listen(options?: ListenOptions): Promise<ServerSocket<SocketAddress>>;
+/**
+ * Listens on a Unix domain socket (Python's `socket(AF_UNIX).bind(path)` + `listen`): a socket
+ * file, or on Linux an abstract name (`\0name`). A socket file a dead server left behind is
+ * replaced; a live one is `AddressInUseError`, and a path that is not a socket is refused
+ * untouched. Closing the server removes the file.
+ *
+ * @param options The path, its permission bits, backlog, TLS.
+ * @throws {TypeError} the path is empty, holds a NUL past its first byte, or `mode` is not 0–0o777.
+ * @throws {AddressInUseError} a server is listening on the path, or something that is not a socket is there.
+ * @throws {PermissionDeniedError} the folder may not be written.
+ *
+ * @example A server on a socket file, and its address
+ * ```ts
+ * import { connect, listen } from 'socketkit';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * const path = join(tmpdir(), `socketkit-doc-${process.pid}.sock`);
+ * await using server = await listen({ path, mode: 0o600 });
+ * await using client = await connect({ path });
+ * const [conn, peer] = await server.accept();
+ * console.log(conn.family, peer.path === '', String(server).includes(path)); // AF_UNIX true true
+ * await conn.close();
+ * ```
+ */
+export function listen(options: UnixListenOptions): Promise<ServerSocket<UnixAddress>>;
+export async function listen(
+  options: ListenOptions | UnixListenOptions = {},
+): Promise<ServerSocket> {
+  if ('path' in options && options.path !== undefined) return listenUnix(options);
+  return listenTcp(options as ListenOptions);
+}
+
+function validateBacklog(backlog: unknown): number {
+  if (!Number.isInteger(backlog) || (backlog as number) < 1) {
     throw new RangeError(`Invalid backlog ${String(backlog)}: it must be a positive integer`);
   }
-  const server: Server = options.tls
+  return backlog as number;
+}
+
+function createServerFor(tls: TlsListenOptions | undefined): Server {
+  return tls
     ? createTlsServer({
-        key: options.tls.key,
-        cert: options.tls.cert,
-        ALPNProtocols: options.tls.alpnProtocols,
+        key: tls.key,
+        cert: tls.cert,
+        ALPNProtocols: tls.alpnProtocols,
         allowHalfOpen: true,
       })
     : // Paused on connect, so each connection's handle can move to a direct-read socket.
       createTcpServer({ allowHalfOpen: true, pauseOnConnect: true });
-  const serverSocket = new ServerSocket(server, {
-    backlog,
-    bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
-    tls: options.tls !== undefined,
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(fromNodeError(error, { syscall: 'bind', host, port }));
+}
+
+function startListening(
+  server: Server,
+  listenOptions: Parameters<Server['listen']>[0],
+  context: ErrorContext,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(fromNodeError(error, { syscall: 'bind', ...context }));
     server.once('error', onError);
-    server.listen({ host, port, backlog, ipv6Only: options.ipv6Only ?? false }, () => {
+    server.listen(listenOptions, () => {
       server.off('error', onError);
       resolve();
     });
   });
+}
+
+async function listenTcp(options: ListenOptions): Promise<ServerSocket<SocketAddress>> {
+  const host = validateHost(options.host ?? '127.0.0.1');
+  const port = resolvePort(options.port ?? 0, 'tcp');
+  const backlog = validateBacklog(options.backlog ?? 511);
+  const server = createServerFor(options.tls);
+  const serverSocket = new ServerSocket<SocketAddress>(server, {
+    backlog,
+    bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+    tls: options.tls !== undefined,
+    unixPath: null,
+  });
+  await startListening(
+    server,
+    { host, port, backlog, ipv6Only: options.ipv6Only ?? false },
+    { host, port },
+  );
   serverSocket._listening();
   return serverSocket;
+}
+
+async function listenUnix(options: UnixListenOptions): Promise<ServerSocket<UnixAddress>> {
+  const path = validateUnixPath(options.path);
+  const backlog = validateBacklog(options.backlog ?? 511);
+  const mode = options.mode;
+  if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o777))
+    throw new TypeError(
+      `Invalid mode ${String(mode)}: it must be permission bits from 0 to 0o777, such as 0o660`,
+    );
+  const context = { path };
+  if (!path.startsWith('\0')) await clearStaleSocket(path);
+  const server = createServerFor(options.tls);
+  const serverSocket = new ServerSocket<UnixAddress>(server, {
+    backlog,
+    bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+    tls: options.tls !== undefined,
+    unixPath: path,
+  });
+  await startListening(server, { path, backlog }, context);
+  if (mode !== undefined && !path.startsWith('\0')) {
+    try {
+      await chmod(path, mode);
+    } catch (error) {
+      await serverSocket.close();
+      throw fromNodeError(error, { syscall: 'chmod', path });
+    }
+  }
+  serverSocket._listening();
+  return serverSocket;
+}
+
+/**
+ * Makes way for a new socket file at `path`: nothing there is fine; a socket file nobody
+ * listens on (a server that died) is removed; a live socket, or anything that is not a socket,
+ * is refused and left alone.
+ */
+async function clearStaleSocket(path: string): Promise<void> {
+  const stat = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw fromNodeError(error, { syscall: 'bind', path });
+  });
+  if (stat === null) return;
+  if (!stat.isSocket()) {
+    throw new AddressInUseError(
+      `Cannot listen on ${path}: it is ${describeFileKind(stat)}, not a socket, so it is left alone`,
+      { syscall: 'bind', path, errnoName: 'EADDRINUSE' },
+    );
+  }
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = new Socket();
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      probe.destroy();
+      // Refused: a file with nobody behind it. Anything else (EACCES, say): leave it be.
+      resolve(error.code !== 'ECONNREFUSED');
+    });
+    probe.connect({ path });
+  });
+  if (alive) {
+    throw new AddressInUseError(
+      `Cannot listen on ${path}: a server is already listening on it (EADDRINUSE)`,
+      { syscall: 'bind', path, errnoName: 'EADDRINUSE' },
+    );
+  }
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw fromNodeError(error, { syscall: 'unlink', path });
+  });
 }
 
 interface ServerSocketOptions {
   backlog: number;
   bufferLimit: number;
   tls: boolean;
+  /** The path of a Unix socket server, `null` for TCP. */
+  unixPath: string | null;
 }
 
 /**
- * A listening TCP (or TLS) socket. Get one from {@link listen}. Connections wait in a queue of up
+ * A listening TCP (or TLS) socket, or a Unix domain one (`A` is then {@link UnixAddress}). Get
+ * one from {@link listen}. Connections wait in a queue of up
  * to `backlog` until `accept()` takes them; `for await (const conn of server)` takes each in turn
  * until the server is closed.
  *
@@ -143,18 +299,20 @@ interface ServerSocketOptions {
  * console.log(await served); // 2
  * ```
  */
-export class ServerSocket implements AsyncIterable<StreamSocket> {
+export class ServerSocket<A extends Address = Address> implements AsyncIterable<StreamSocket<A>> {
   /** Python's `socket.type`: always `SOCK_STREAM` here. */
   readonly type = 'SOCK_STREAM' as const;
-  /** The IP protocol number: 6 (TCP). */
-  readonly proto = 6;
+  /** The protocol number: 6 (TCP), or 0 for a Unix socket. */
+  readonly proto: number;
 
   readonly #server: Server;
   readonly #options: ServerSocketOptions;
+  // Kept without A: private fields count towards variance, and a server of TCP sockets must
+  // still be a ServerSocket (of any address).
   #queue: StreamSocket[] = [];
   #acceptWaiters: Waiter<StreamSocket>[] = [];
   #closed = false;
-  #address: SocketAddress | null = null;
+  #address: Address | null = null;
   #timeout: number | null = null;
   #error: Error | null = null;
 
@@ -162,18 +320,23 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
   constructor(server: Server, options: ServerSocketOptions) {
     this.#server = server;
     this.#options = options;
+    this.proto = options.unixPath === null ? 6 : 0;
     const onSocket = (socket: Socket) => this.#onConnection(socket);
     server.on(options.tls ? 'secureConnection' : 'connection', onSocket);
     // Failed TLS handshakes are the client's problem; they must not take the server down.
     server.on('tlsClientError', () => {});
     server.on('error', (error: Error) => {
-      this.#error = fromNodeError(error, { syscall: 'accept', ...this.#hostPort() });
+      this.#error = fromNodeError(error, { syscall: 'accept', ...this.#context() });
       for (const waiter of this.#acceptWaiters.splice(0)) waiter.reject(this.#error);
     });
   }
 
   /** @internal Records the bound address once listening. */
   _listening(): void {
+    if (this.#options.unixPath !== null) {
+      this.#address = { path: this.#options.unixPath, family: 'AF_UNIX' };
+      return;
+    }
     const bound = this.#server.address();
     if (bound !== null && typeof bound === 'object') {
       this.#address = toSocketAddress(bound.address, bound.port, bound.family);
@@ -189,15 +352,15 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
    * @throws {SocketTimeoutError} no connection came in time.
    * @throws {SocketAbortError} the signal aborted the wait.
    */
-  accept(options?: WaitOptions): Promise<[StreamSocket, SocketAddress]> {
+  accept(options?: WaitOptions): Promise<[StreamSocket<A>, A]> {
     // #onConnection keeps only connections whose peer address is known.
-    return this.#next(options).then((sock) => [sock, sock.remoteAddress as SocketAddress]);
+    return this.#next(options).then((sock) => [sock, sock.remoteAddress as A]);
   }
 
   /** Iterates over incoming connections until the server is closed: `for await (const conn of server)`. */
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamSocket> {
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamSocket<A>> {
     for (;;) {
-      let sock: StreamSocket;
+      let sock: StreamSocket<A>;
       try {
         sock = await this.#next();
       } catch (error) {
@@ -209,14 +372,15 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
   }
 
   /** The bound address: with `port: 0`, this tells which port the OS chose. */
-  get address(): SocketAddress {
+  get address(): A {
     if (this.#address === null) throw new SocketClosedError('The server is not listening');
-    return this.#address;
+    return this.#address as A;
   }
 
-  /** `AF_INET` or `AF_INET6`. */
-  get family(): SocketAddress['family'] {
-    return this.#address?.family ?? 'AF_INET';
+  /** `AF_INET`, `AF_INET6` or `AF_UNIX`. */
+  get family(): A['family'] {
+    return (this.#address?.family ??
+      (this.#options.unixPath === null ? 'AF_INET' : 'AF_UNIX')) as A['family'];
   }
 
   /** How many accepted connections are waiting for `accept()`. */
@@ -288,7 +452,11 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
       if (adopted) source = adopted;
       else socket.resume();
     }
-    const sock = new StreamSocket(source, { bufferLimit: this.#options.bufferLimit });
+    const unixPath = this.#options.unixPath;
+    const sock = new StreamSocket(source, {
+      bufferLimit: this.#options.bufferLimit,
+      ...(unixPath === null ? {} : { unix: { local: unixPath, remote: '' } }),
+    });
     if (sock.remoteAddress === null) {
       // The client reset the connection before Node asked who it was (getpeername failed): it is
       // already gone, and accept() must give an address with every connection, so drop it here.
@@ -300,7 +468,11 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
     else this.#queue.push(sock);
   }
 
-  #next(options?: WaitOptions): Promise<StreamSocket> {
+  #next(options?: WaitOptions): Promise<StreamSocket<A>> {
+    return this.#nextAny(options) as Promise<StreamSocket<A>>;
+  }
+
+  #nextAny(options?: WaitOptions): Promise<StreamSocket> {
     const queued = this.#queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#closed) {
@@ -322,17 +494,22 @@ export class ServerSocket implements AsyncIterable<StreamSocket> {
         const at = this.#acceptWaiters.indexOf(waiter);
         if (at >= 0) this.#acceptWaiters.splice(at, 1);
       },
-      ...this.#hostPort(),
+      ...this.#context(),
     });
     if (!waiter.settled) this.#acceptWaiters.push(waiter);
     return waiter.promise;
   }
 
-  #hostPort(): { host?: string; port?: number } {
-    return { host: this.#address?.host, port: this.#address?.port };
+  #context(): ErrorContext {
+    const address = this.#address;
+    if (address?.family === 'AF_UNIX') return { path: address.path };
+    return { host: address?.host, port: address?.port };
   }
 
   #describe(): string {
-    return this.#address ? `${this.#address.host} port ${this.#address.port}` : 'an unbound socket';
+    const address = this.#address;
+    if (address === null) return 'an unbound socket';
+    if (address.family === 'AF_UNIX') return describeUnixPath(address.path);
+    return `${address.host} port ${address.port}`;
   }
 }

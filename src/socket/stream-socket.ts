@@ -19,10 +19,12 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
-  type AddressFamily,
+  type Address,
+  describeUnixPath,
   formatAddressTuple,
   type SocketAddress,
   toSocketAddress,
+  type UnixAddress,
   validateTimeout,
 } from '../core/address.js';
 import { asBuffer, type Bytes, describeType, encode } from '../core/bytes.js';
@@ -66,6 +68,16 @@ export interface StreamSocketOptions {
   rawSocket?: Socket;
   /** Phase timings recorded by `connect()`. */
   timings?: ConnectTimings;
+  /**
+   * For a Unix domain socket, the paths of its two ends (`''` for an unnamed one): Node reports
+   * no address for these, so whoever made the connection says.
+   */
+  unix?: {
+    /** This end's path: the server's for an accepted socket, `''` for a client. */
+    local: string;
+    /** The peer's path: the server's for a client, `''` for an accepted socket. */
+    remote: string;
+  };
 }
 
 /** A `sendAll` or `drain` waiting for write number `seq` to reach the kernel. */
@@ -76,9 +88,12 @@ interface PendingWrite {
 }
 
 /**
- * A connected TCP (or TLS) stream socket with Python's calls, each a promise: `recv` and its
- * family wait for data, `sendAll` for the kernel. Get one from {@link connect} or
- * {@link socketkit!ServerSocket.accept}.
+ * A connected TCP (or TLS) stream socket, or a Unix domain one, with Python's calls, each a
+ * promise: `recv` and its family wait for data, `sendAll` for the kernel. Get one from
+ * {@link connect} or {@link socketkit!ServerSocket.accept}.
+ *
+ * `A` is the kind of address its ends have: {@link SocketAddress} (host and port) for TCP,
+ * {@link UnixAddress} (a path) for `AF_UNIX`; a plain `StreamSocket` may be either.
  *
  * Reads pull from a bounded buffer (64 KiB unless `bufferLimit` says otherwise): above it the
  * socket stops reading from the kernel, so a fast peer is slowed by TCP itself. One read waits at
@@ -93,20 +108,21 @@ interface PendingWrite {
  * console.log(decode(await sock.recv(1024))); // Sunday, November 22, 2026 03:45:12-UTC
  * ```
  */
-export class StreamSocket {
+export class StreamSocket<A extends Address = Address> {
   /** Python's `socket.type`: always `SOCK_STREAM` here. */
   readonly type = 'SOCK_STREAM' as const;
-  /** The IP protocol number: 6 (TCP). */
-  readonly proto = 6;
+  /** The protocol number, as Python's `socket.proto`: 6 (TCP), or 0 for a Unix socket. */
+  readonly proto: number;
   /** When each phase of `connect()` finished, or `undefined` for accepted sockets. */
   readonly timings: ConnectTimings | undefined;
 
   readonly #sock: Socket;
   readonly #raw: Socket;
   readonly #input: ReceiveBuffer;
-  readonly #local: SocketAddress | null;
-  readonly #remote: SocketAddress | null;
-  readonly #family: AddressFamily;
+  // Kept without A: private fields count towards variance (see ServerSocket).
+  readonly #local: Address | null;
+  readonly #remote: Address | null;
+  readonly #family: Address['family'];
   readonly #closedPromise: Promise<void>;
   #writesStarted = 0;
   #writesDone = 0;
@@ -126,9 +142,20 @@ export class StreamSocket {
     this.#sock = socket;
     this.#raw = options.rawSocket ?? socket;
     this.timings = options.timings;
-    this.#local = toSocketAddress(socket.localAddress, socket.localPort, socket.localFamily);
-    this.#remote = toSocketAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
-    this.#family = this.#remote?.family ?? this.#local?.family ?? 'AF_INET';
+    if (options.unix) {
+      const unix = (path: string): UnixAddress => ({ path, family: 'AF_UNIX' });
+      this.#local = unix(options.unix.local);
+      this.#remote = unix(options.unix.remote);
+      this.#family = 'AF_UNIX';
+      this.proto = 0;
+    } else {
+      const local = toSocketAddress(socket.localAddress, socket.localPort, socket.localFamily);
+      const remote = toSocketAddress(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+      this.#local = local;
+      this.#remote = remote;
+      this.#family = remote?.family ?? local?.family ?? 'AF_INET';
+      this.proto = 6;
+    }
     this.#input = new ReceiveBuffer({
       limit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
       pause: () => socket.pause(),
@@ -544,18 +571,18 @@ export class StreamSocket {
   }
 
   /** This end's address (Python's `getsockname()`). */
-  get localAddress(): SocketAddress | null {
-    return this.#local;
+  get localAddress(): A | null {
+    return this.#local as A | null;
   }
 
   /** The peer's address (Python's `getpeername()`). */
-  get remoteAddress(): SocketAddress | null {
-    return this.#remote;
+  get remoteAddress(): A | null {
+    return this.#remote as A | null;
   }
 
-  /** `AF_INET` or `AF_INET6`. */
-  get family(): AddressFamily {
-    return this.#family;
+  /** `AF_INET`, `AF_INET6` or `AF_UNIX`. */
+  get family(): A['family'] {
+    return this.#family as A['family'];
   }
 
   /** The OS file descriptor, or -1 once closed. */
@@ -579,9 +606,14 @@ export class StreamSocket {
   toString(): string {
     const state = this.#closed ? ' [closed]' : '';
     const tls = this.tlsProtocol ? `, tls=${this.tlsProtocol}` : '';
+    // As Python's repr, an unnamed Unix end is left out.
+    const shown = (name: string, address: Address | null) =>
+      address?.family === 'AF_UNIX' && address.path === ''
+        ? ''
+        : `, ${name}=${formatAddressTuple(address)}`;
     const addresses = this.#closed
       ? ''
-      : `, laddr=${formatAddressTuple(this.#local)}, raddr=${formatAddressTuple(this.#remote)}`;
+      : `${shown('laddr', this.#local)}${shown('raddr', this.#remote)}`;
     return `<StreamSocket${state} fd=${this.fd}, family=${this.#family}, type=${this.type}, proto=${this.proto}${addresses}${tls}>`;
   }
 
@@ -626,14 +658,20 @@ export class StreamSocket {
   }
 
   #peer(): ErrorContext {
-    return { host: this.#remote?.host, port: this.#remote?.port };
+    const remote = this.#remote;
+    if (remote?.family === 'AF_UNIX') return remote.path === '' ? {} : { path: remote.path };
+    return { host: remote?.host, port: remote?.port };
   }
 
   #where(syscall: string): ErrorContext {
-    return { syscall, host: this.#remote?.host, port: this.#remote?.port };
+    return { syscall, ...this.#peer() };
   }
 
   #target(): string {
-    return this.#remote ? ` on ${this.#remote.host} port ${this.#remote.port}` : '';
+    const remote = this.#remote;
+    if (remote === null) return '';
+    if (remote.family === 'AF_UNIX')
+      return remote.path === '' ? '' : ` on the socket ${describeUnixPath(remote.path)}`;
+    return ` on ${remote.host} port ${remote.port}`;
   }
 }

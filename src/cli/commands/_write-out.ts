@@ -21,6 +21,7 @@ const seconds = (ms: number | undefined) =>
 /** curl's variables, by name. */
 function variables({ response, bodyBytes }: Transfer): Record<string, string | number> {
   const t = response.timings;
+  const remote = response.remoteAddress;
   return {
     http_code: response.status,
     response_code: response.status,
@@ -30,8 +31,8 @@ function variables({ response, bodyBytes }: Transfer): Record<string, string | n
     content_type: response.headers.get('content-type') ?? '',
     url_effective: response.url.href,
     num_redirects: response.redirects,
-    remote_ip: response.remoteAddress?.host ?? '',
-    remote_port: response.remoteAddress?.port ?? '',
+    remote_ip: remote?.family === 'AF_UNIX' ? '' : (remote?.host ?? ''),
+    remote_port: remote?.family === 'AF_UNIX' ? '' : (remote?.port ?? ''),
     time_namelookup: seconds(t.lookup),
     time_connect: seconds(t.connect),
     time_appconnect: seconds(t.tls),

@@ -7,7 +7,9 @@
  * @module
  */
 
+import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
+import { describeEndpoint } from '../../core/address.js';
 import { resolvePort } from '../../core/service-table.js';
 import { type LongTimer, setLongTimeout } from '../../core/timers.js';
 import { connect } from '../../socket/connect.js';
@@ -34,6 +36,10 @@ interface ConnectFlags {
   zero?: boolean;
   json?: boolean;
   allowRemote?: boolean;
+  unix?: string;
+  numeric?: boolean;
+  listen?: boolean;
+  shutdownOnEof?: boolean;
 }
 
 /** A port number or a service name, checked here so bad values exit 2. */
@@ -55,8 +61,9 @@ function portReason(error: unknown): string {
 export function connectCommand(): Command {
   return new Command('connect')
     .description('connect to HOST PORT: stdin goes to the socket, what arrives goes to stdout')
-    .argument('<host>', 'a host name or address', parseHost)
-    .argument('<port>', 'a port number or service name')
+    .argument('[host]', 'a host name or address', parseHost)
+    .argument('[port]', 'a port number or service name')
+    .option('-U, --unix <path>', 'connect to this Unix domain socket instead of HOST PORT')
     .option('-u, --udp', 'UDP: send each stdin line as one datagram, print each reply')
     .option('--tls', 'speak TLS (certificates are verified)')
     .option('--insecure', 'with --tls: do not verify the certificate')
@@ -83,6 +90,9 @@ export function connectCommand(): Command {
     )
     .option('--json', 'with -z: the result as JSON')
     .option('--allow-remote', 'with -z: allow a host that is not this machine (only one you run)')
+    .option('-n, --numeric', 'HOST must be an address: no name lookup (nc -n)')
+    .option('-N', "shut the write half down at the end of stdin (nc -N): socketkit's default")
+    .addOption(new Option('-l, --listen', 'nc -l').hideHelp())
     .addHelpText(
       'after',
       `
@@ -91,11 +101,49 @@ Examples:
   $ echo hello | socketkit connect --udp 127.0.0.1 7
   $ socketkit connect --tls example.com 443
   $ socketkit connect -z 127.0.0.1 7000-7100
+  $ echo hello | socketkit connect -U /tmp/echo.sock
 
 Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
 35/60 TLS failed, 56 reset by the peer.`,
     )
-    .action(async (host: string, portText: string, flags: ConnectFlags) => {
+    .action(async (host: string | undefined, portText: string | undefined, flags: ConnectFlags) => {
+      if (flags.listen)
+        throw new CliError(
+          'nc -l is socketkit listen: socketkit listen PORT (or listen -U PATH)',
+          ExitCode.USAGE,
+        );
+      if (flags.unix !== undefined) {
+        if (host !== undefined)
+          throw new CliError(
+            `-U connects to a Unix socket: HOST and PORT (${host}${portText === undefined ? '' : ` ${portText}`}) cannot be given too`,
+            ExitCode.USAGE,
+          );
+        for (const [given, name] of [
+          [flags.udp, '--udp'],
+          [flags.zero, '-z'],
+          [flags.ipv4 || flags.ipv6, '-4/-6'],
+          [flags.tls, '--tls'],
+        ] as const) {
+          if (given)
+            throw new CliError(
+              `-U (a Unix stream socket) cannot be used with ${name}`,
+              ExitCode.USAGE,
+            );
+        }
+        if (flags.wait === 0) flags.wait = undefined;
+        process.exitCode = await runTcp({ path: flags.unix }, flags);
+        return;
+      }
+      if (host === undefined || portText === undefined)
+        throw new CliError(
+          `connect needs ${host === undefined ? 'HOST and PORT' : 'a PORT after the host'} (or -U PATH): socketkit connect 127.0.0.1 8080`,
+          ExitCode.USAGE,
+        );
+      if (flags.numeric && isIP(host) === 0)
+        throw new CliError(
+          `-n takes addresses only, and "${host}" is a name (drop -n to look it up)`,
+          ExitCode.USAGE,
+        );
       if (flags.zero) {
         if (flags.udp || flags.tls)
           throw new CliError(
@@ -122,7 +170,9 @@ Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
       }
       // 0 means no limit, as for curl's -m 0.
       if (flags.wait === 0) flags.wait = undefined;
-      const code = flags.udp ? await runUdp(host, port, flags) : await runTcp(host, port, flags);
+      const code = flags.udp
+        ? await runUdp(host, port, flags)
+        : await runTcp({ host, port }, flags);
       process.exitCode = code;
     });
 }
@@ -160,15 +210,26 @@ class IdleTimer {
   }
 }
 
-async function runTcp(host: string, port: number, flags: ConnectFlags): Promise<number> {
-  const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined;
-  if (flags.verbose) note(`Connecting to ${host} port ${port}${flags.tls ? ' (TLS)' : ''}...`);
-  const sock = await connect(host, port, {
-    timeout: flags.wait ?? null,
-    family,
-    tls: flags.tls ? { insecure: flags.insecure, servername: flags.servername } : undefined,
-  });
-  if (flags.verbose) narrateConnected(host, sock);
+async function runTcp(
+  target: { host: string; port: number } | { path: string },
+  flags: ConnectFlags,
+): Promise<number> {
+  let sock: StreamSocket;
+  if ('path' in target) {
+    if (flags.verbose) note(`Connecting to the socket ${target.path}...`);
+    sock = await connect({ path: target.path, timeout: flags.wait ?? null });
+    if (flags.verbose) narrateConnected(target.path, sock);
+  } else {
+    const { host, port } = target;
+    const family = flags.ipv4 ? 4 : flags.ipv6 ? 6 : undefined;
+    if (flags.verbose) note(`Connecting to ${host} port ${port}${flags.tls ? ' (TLS)' : ''}...`);
+    sock = await connect(host, port, {
+      timeout: flags.wait ?? null,
+      family,
+      tls: flags.tls ? { insecure: flags.insecure, servername: flags.servername } : undefined,
+    });
+    if (flags.verbose) narrateConnected(host, sock);
+  }
 
   let sentBytes = 0;
   let receivedBytes = 0;
@@ -237,6 +298,10 @@ async function runTcp(host: string, port: number, flags: ConnectFlags): Promise<
 function narrateConnected(host: string, sock: StreamSocket): void {
   const remote = sock.remoteAddress!;
   const local = sock.localAddress!;
+  if (remote.family === 'AF_UNIX' || local.family === 'AF_UNIX') {
+    note(`Connected to ${describeEndpoint(remote)}.`);
+    return;
+  }
   const tls = sock.tlsProtocol ? ` using ${sock.tlsProtocol}` : '';
   const shown = remote.host === host ? host : `${host} (${remote.host})`;
   note(`Connected to ${shown} port ${remote.port} from ${local.host} port ${local.port}${tls}.`);

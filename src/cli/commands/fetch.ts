@@ -49,6 +49,7 @@ interface FetchFlags {
   cacert?: string;
   fail?: boolean;
   compressed?: boolean;
+  unixSocket?: string;
 }
 
 function collectHeader(value: string, previous: string[] = []): string[] {
@@ -141,6 +142,10 @@ export function fetchCommand(): Command {
     .addOption(new Option('-4, --ipv4', 'IPv4 only').conflicts('ipv6'))
     .option('-6, --ipv6', 'IPv6 only')
     .addOption(new Option('-f, --fail', 'exit 22 when the status is 400 or more'))
+    .option(
+      '--unix-socket <path>',
+      "connect to this Unix domain socket instead of the URL's host (which still names the site)",
+    )
     .option(
       '--compressed',
       'ask for a compressed reply (gzip, deflate, br) and decompress it; -i and -v show the head as sent',
@@ -416,6 +421,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       maxRedirects: flags.maxRedirs,
       insecure: flags.insecure ?? false,
       decompress: flags.compressed ?? false,
+      socketPath: flags.unixSocket,
       ca,
       onRaw,
       onRequest: ({ url, head }) => {

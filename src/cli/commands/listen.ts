@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
 import type { SocketAddress } from '../../core/address.js';
 import { udp } from '../../socket/datagram-socket.js';
-import { listen } from '../../socket/server-socket.js';
+import { listen, type ServerSocket } from '../../socket/server-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
 import { type ServerTls, serverTls } from '../_certificate.js';
 import { parseHost, parsePort, readFlagFile } from '../_options.js';
@@ -32,12 +32,19 @@ interface ListenFlags {
   ipv6?: boolean;
   verbose?: boolean;
   hex?: boolean;
+  unix?: string;
+  port?: number;
 }
 
 export function listenCommand(): Command {
   return new Command('listen')
     .description('wait for a connection on PORT: print what arrives, send stdin back')
-    .argument('<port>', 'the port to listen on (0: any free port)', parsePort)
+    .argument('[port]', 'the port to listen on (0: any free port)', parsePort)
+    .option('-p, --port <port>', 'the port, as nc -l -p PORT spells it', parsePort)
+    .option(
+      '-U, --unix <path>',
+      'listen on this Unix domain socket instead (a stale socket file is replaced)',
+    )
     .option(
       '--host <host>',
       'the address to bind (default 127.0.0.1, or ::1 with -6; 0.0.0.0: every interface)',
@@ -59,9 +66,42 @@ export function listenCommand(): Command {
 Examples:
   $ socketkit listen -v 8080          then open http://127.0.0.1:8080/ in a browser
   $ socketkit listen --udp 9999
-  $ socketkit listen --host 0.0.0.0 7342   reachable from other devices`,
+  $ socketkit listen --host 0.0.0.0 7342   reachable from other devices
+  $ socketkit listen -U /tmp/demo.sock`,
     )
-    .action(async (port: number, flags: ListenFlags) => {
+    .action(async (portArgument: number | undefined, flags: ListenFlags) => {
+      if (portArgument !== undefined && flags.port !== undefined && portArgument !== flags.port)
+        throw new CliError(
+          `Two ports: ${portArgument} and -p ${flags.port}; give one`,
+          ExitCode.USAGE,
+        );
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      if (flags.unix !== undefined) {
+        const port = portArgument ?? flags.port;
+        for (const [given, name] of [
+          [port !== undefined, `a port (${port})`],
+          [flags.host !== undefined, '--host'],
+          [flags.udp, '--udp'],
+          [flags.ipv6, '-6'],
+        ] as const) {
+          if (given)
+            throw new CliError(
+              `-U (a Unix stream socket) cannot be used with ${name}`,
+              ExitCode.USAGE,
+            );
+        }
+        process.exitCode = await listenTcp({ path: flags.unix }, flags, stop);
+        return;
+      }
+      const port = portArgument ?? flags.port;
+      if (port === undefined)
+        throw new CliError(
+          'listen needs a PORT (or -U PATH): socketkit listen 8080',
+          ExitCode.USAGE,
+        );
       if (flags.ipv6 && flags.host !== undefined && isIP(flags.host) === 4) {
         throw new CliError(
           `--host ${flags.host} is an IPv4 address and -6 asks for IPv6: give one or the other`,
@@ -71,13 +111,9 @@ Examples:
       const host = flags.host ?? (flags.ipv6 ? '::1' : '127.0.0.1');
       if (flags.udp && flags.tls)
         throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
-      const stop = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
       process.exitCode = flags.udp
         ? await listenUdp(host, port, flags, stop)
-        : await listenTcp(host, port, flags, stop);
+        : await listenTcp({ host, port }, flags, stop);
     });
 }
 
@@ -112,8 +148,7 @@ function announce(
 }
 
 async function listenTcp(
-  host: string,
-  port: number,
+  where: { host: string; port: number } | { path: string },
   flags: ListenFlags,
   stop: Promise<void>,
 ): Promise<number> {
@@ -130,9 +165,17 @@ async function listenTcp(
       ExitCode.USAGE,
     );
   }
-  const server = await listen({ host, port, tls });
-  if (tls) note(tls.describe);
-  announce('TCP', server.address, port, flags);
+  let server: ServerSocket;
+  if ('path' in where) {
+    server = await listen({ path: where.path, tls });
+    if (tls) note(tls.describe);
+    if (flags.verbose) note(`Listening on the socket ${where.path} (Unix stream).`);
+  } else {
+    const tcp = await listen({ host: where.host, port: where.port, tls });
+    server = tcp;
+    if (tls) note(tls.describe);
+    announce('TCP', tcp.address, where.port, flags);
+  }
   const stdin = new StdinReader();
   const convert = flags.crlf ? crlfConverter() : null;
   const stopped = stop.then(() => 'stopped' as const);
@@ -141,7 +184,12 @@ async function listenTcp(
       const next = await Promise.race([server.accept(), stopped]);
       if (next === 'stopped') return ExitCode.OK;
       const [sock, peer] = next;
-      if (flags.verbose) note(`Connection from ${peer.host} port ${peer.port}.`);
+      if (flags.verbose)
+        note(
+          peer.family === 'AF_UNIX'
+            ? 'Connection on the socket.'
+            : `Connection from ${peer.host} port ${peer.port}.`,
+        );
       let stopping = false;
       const serving = serveConnection(sock, stdin, convert, flags).then(
         () => 'closed' as const,
@@ -160,7 +208,11 @@ async function listenTcp(
         return ExitCode.OK;
       }
       if (flags.verbose && outcome === 'closed')
-        note(`${peer.host} port ${peer.port} closed the connection.`);
+        note(
+          peer.family === 'AF_UNIX'
+            ? 'The client closed the connection.'
+            : `${peer.host} port ${peer.port} closed the connection.`,
+        );
     } while (flags.keepOpen);
     return ExitCode.OK;
   } finally {

@@ -10,6 +10,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
+import { describeEndpoint } from '../../core/address.js';
 import { reprBody } from '../../core/bytes.js';
 import { resolvePort } from '../../core/service-table.js';
 import { type RelayEvent, type RelayListen, type RelayTarget, relay } from '../../relay/relay.js';
@@ -201,14 +202,10 @@ async function runRelay(
     const tag = `[${event.connection}]`;
     switch (event.kind) {
       case 'open':
-        note(
-          `${tag} connection from ${event.client ? `${event.client.host} port ${event.client.port}` : '?'}`,
-        );
+        note(`${tag} connection from ${describeEndpoint(event.client)}`);
         return undefined;
       case 'connected':
-        note(
-          `${tag} connected to ${event.target ? `${event.target.host} port ${event.target.port}` : '?'}${target.tls ? ' (TLS)' : ''}`,
-        );
+        note(`${tag} connected to ${describeEndpoint(event.target)}${target.tls ? ' (TLS)' : ''}`);
         return undefined;
       case 'data': {
         if (flags.quiet) return undefined;

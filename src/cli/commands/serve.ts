@@ -9,9 +9,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Command } from 'commander';
-import type { SocketAddress } from '../../core/address.js';
+import { type Address, describeAddress } from '../../core/address.js';
 import { VERSION } from '../../core/version.js';
-import { DEFAULT_MAX_CONNECTIONS, serve } from '../../http/server.js';
+import { DEFAULT_MAX_CONNECTIONS, type HttpServer, serve } from '../../http/server.js';
 import { defaultContext, SERVICES, type Service } from '../../services/classic.js';
 import { loadQuotes, PROVERBS } from '../../services/quotes.js';
 import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
@@ -36,6 +36,7 @@ interface ServeFlags {
   quiet?: boolean;
   json?: boolean;
   maxConnections: number;
+  unix?: string;
 }
 
 /** Where each service listens: base + its classic port; reverse at base + 342 (7342); http at base + 1080 (8080). */
@@ -66,6 +67,7 @@ export function serveCommand(): Command {
       7000,
     )
     .option('--root <dir>', 'http: serve the files in DIR instead of the hello page')
+    .option('--unix <path>', 'http: listen on this Unix domain socket instead of a port')
     .option(
       '--tls',
       'http: speak HTTPS (with --cert/--key, or a throwaway self-signed certificate)',
@@ -113,6 +115,16 @@ Examples:
           `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls`,
           ExitCode.USAGE,
         );
+      if (flags.unix !== undefined && (chosen.length !== 1 || chosen[0] !== 'http'))
+        throw new CliError(
+          '--unix is for the http service alone: socketkit serve http --unix PATH',
+          ExitCode.USAGE,
+        );
+      if (flags.unix !== undefined && flags.port !== undefined)
+        throw new CliError(
+          `--unix and --port ${flags.port}: give one or the other`,
+          ExitCode.USAGE,
+        );
       if (flags.tls && (chosen.length !== 1 || chosen[0] !== 'http'))
         throw new CliError(
           '--tls is for the http service alone: socketkit serve http --tls',
@@ -125,7 +137,7 @@ Examples:
 interface Listing {
   service: string;
   protocol: 'tcp' | 'udp';
-  address: SocketAddress;
+  address: Address;
   close: (graceMs: number) => Promise<void>;
 }
 
@@ -210,29 +222,29 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
     for (const name of names) {
       const port = flags.port ?? defaultPort(name, flags.basePort);
       if (name === 'http') {
-        const server = await serve(
-          webHandler({
-            root: flags.root,
-            onRawRequest: (request) => {
-              if (log && flags.root === undefined && request.path === '/') {
-                const raw = Buffer.from(request.rawHead).toString('latin1').trimEnd();
-                note(
-                  raw
-                    .split('\r\n')
-                    .map((line) => `    | ${line}`)
-                    .join('\n'),
-                );
-              }
-            },
-          }),
-          {
-            host: flags.host,
-            port,
-            log: log && ((line) => log(`http ${line}`)),
-            maxConnections: flags.maxConnections,
-            tls: tls && { key: tls.key, cert: tls.cert },
+        const handler = webHandler({
+          root: flags.root,
+          onRawRequest: (request) => {
+            if (log && flags.root === undefined && request.path === '/') {
+              const raw = Buffer.from(request.rawHead).toString('latin1').trimEnd();
+              note(
+                raw
+                  .split('\r\n')
+                  .map((line) => `    | ${line}`)
+                  .join('\n'),
+              );
+            }
           },
-        );
+        });
+        const common = {
+          log: log && ((line: string) => log(`http ${line}`)),
+          maxConnections: flags.maxConnections,
+          tls: tls && { key: tls.key, cert: tls.cert },
+        };
+        const server: HttpServer<Address> =
+          flags.unix !== undefined
+            ? await serve(handler, { ...common, path: flags.unix })
+            : await serve(handler, { ...common, host: flags.host, port });
         listings.push({
           service: 'http',
           protocol: 'tcp',
@@ -271,31 +283,42 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   const self = selfCommand();
   if (flags.json) {
     await writeOut(
-      `${JSON.stringify(listings.map((l) => ({ service: l.service, protocol: l.protocol, host: l.address.host, port: l.address.port })))}\n`,
+      `${JSON.stringify(listings.map((l) => ({ service: l.service, protocol: l.protocol, ...(l.address.family === 'AF_UNIX' ? { path: l.address.path } : { host: l.address.host, port: l.address.port }) })))}\n`,
     );
   } else {
     const rows = [
       ['service', 'proto', 'address', 'try it'],
-      ...listings.map((l) => [
-        l.service,
-        l.protocol,
-        `${l.address.family === 'AF_INET6' ? `[${l.address.host}]` : l.address.host}:${l.address.port}`,
-        tryIt(
-          self,
+      ...listings.map((l) => {
+        const address = l.address;
+        if (address.family === 'AF_UNIX')
+          return [
+            l.service,
+            'unix',
+            address.path,
+            `curl --unix-socket ${address.path} http${tls ? 's' : ''}://localhost/ or: ${self} fetch --unix-socket ${address.path} http://localhost/`,
+          ];
+        return [
           l.service,
           l.protocol,
-          flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : l.address.host,
-          l.address.port,
-          tls,
-        ),
-      ]),
+          describeAddress(address),
+          tryIt(
+            self,
+            l.service,
+            l.protocol,
+            flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : address.host,
+            address.port,
+            tls,
+          ),
+        ];
+      }),
     ];
     await writeOut(
-      `socketkit ${VERSION} is serving ${listings.length} endpoint${listings.length === 1 ? '' : 's'} on ${flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
+      `socketkit ${VERSION} is serving ${listings.length} endpoint${listings.length === 1 ? '' : 's'} on ${flags.unix ?? flags.host} (Ctrl-C stops it):\n\n${table(rows)}\n\n`,
     );
   }
   if (tls) note(tls.describe);
-  const reach = describeReachability(listings[0]!.address);
+  const first = listings[0]!.address;
+  const reach = first.family === 'AF_UNIX' ? null : describeReachability(first);
   if (reach) note(reach);
 
   // Until SIGINT or SIGTERM: stop accepting, let what is in flight finish (4 s at most), exit 0.
