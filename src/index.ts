@@ -81,5 +81,10 @@ export {
 } from './socket/datagram-socket.js';
 export type { ListenOptions, TlsListenOptions, UnixListenOptions } from './socket/server-socket.js';
 export { listen, ServerSocket } from './socket/server-socket.js';
-export type { ConnectTimings, ShutdownHow, StreamSocketOptions } from './socket/stream-socket.js';
+export type {
+  ConnectAttempt,
+  ConnectTimings,
+  ShutdownHow,
+  StreamSocketOptions,
+} from './socket/stream-socket.js';
 export { StreamSocket } from './socket/stream-socket.js';

@@ -13,7 +13,7 @@ import {
   SocketTimeoutError,
   TlsError,
 } from '../src/index.js';
-import { fixture } from './_helpers.js';
+import { fixture, requirePeer, startPython } from './_helpers.js';
 
 function listening(server: Server, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve) =>
@@ -236,5 +236,125 @@ describe('connect() with TLS', () => {
       (error: unknown) => error instanceof TlsError && error.reason === 'handshake',
     );
     garbage.close();
+  });
+});
+
+/**
+ * An address where connecting hangs, as a host whose IPv6 is broken does: Python listens on ::1
+ * with a backlog of 0, never accepts, and fills its queue, so the kernel drops every later SYN
+ * and connect() waits for its retransmissions. 127.0.0.1 on the same port answers.
+ */
+const BLACKHOLE = `
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(("::1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fillers = []
+for _ in range(4):
+    c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM); c.setblocking(False)
+    try: c.connect(("::1", port))
+    except BlockingIOError: pass
+    fillers.append(c)
+print(port, flush=True)
+sys.stdin.read()
+`;
+
+describe('Happy Eyeballs (RFC 8305)', () => {
+  test('a dead ::1 and a live 127.0.0.1: connects over IPv4 after the attempt delay, ::1 abandoned', async (t) => {
+    if (!requirePeer(t, 'python3', 'to hold an IPv6 port whose connects hang')) return;
+    const { child, firstLine } = await startPython(BLACKHOLE);
+    try {
+      const port = Number(firstLine);
+      const alive = createServer((s) => {
+        s.on('error', () => {});
+        s.end('v4 here');
+      });
+      await new Promise<void>((resolve, reject) => {
+        alive.once('error', reject);
+        alive.listen(port, '127.0.0.1', () => resolve());
+      }).catch(() => {
+        t.skip(`127.0.0.1 port ${port} is taken by something else; nothing to race against`);
+      });
+      if (!alive.listening) return;
+      try {
+        const both = async () => [
+          { address: '::1', family: 6 },
+          { address: '127.0.0.1', family: 4 },
+        ];
+        // The dead address first, as a resolver that prefers IPv6 gives it.
+        const sock = await connect('dual.test', port, { lookup: both, timeout: 5000 });
+        const attempts = sock.timings?.attempts ?? [];
+        t.diagnostic(JSON.stringify(attempts));
+        assert.equal(sock.remoteAddress?.host, '127.0.0.1');
+        assert.equal(decode(await sock.recv(100)), 'v4 here');
+        await sock.close();
+        assert.deepEqual(
+          attempts.map((a) => [a.address, a.outcome]),
+          [
+            ['::1', 'abandoned'],
+            ['127.0.0.1', 'connected'],
+          ],
+        );
+        // The IPv4 attempt waited for the attempt delay, not for the IPv6 one to give up.
+        assert.ok(attempts[1]!.started >= 240, `IPv4 started at ${attempts[1]!.started} ms`);
+        assert.ok(attempts[1]!.started < 2000, `IPv4 started at ${attempts[1]!.started} ms`);
+
+        // Without it, the dead address holds everything up until the deadline.
+        const error = await connect('dual.test', port, {
+          lookup: both,
+          timeout: 600,
+          autoSelectFamily: false,
+        }).catch((e: unknown) => e);
+        assert.ok(error instanceof SocketTimeoutError, String(error));
+
+        // A shorter attempt delay starts IPv4 sooner.
+        const quick = await connect('dual.test', port, { lookup: both, attemptDelay: 50 });
+        assert.ok((quick.timings?.attempts?.[1]?.started ?? 0) < 240);
+        await quick.close();
+      } finally {
+        await new Promise((resolve) => alive.close(resolve));
+      }
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('a refused first address moves on at once; every address refused is the last error', async () => {
+    const port = await closedPort();
+    const server = createServer((s) => {
+      s.on('error', () => {});
+      s.end('ok');
+    });
+    const live = await listening(server);
+    try {
+      const sock = await connect('x.test', live, {
+        lookup: async () => [
+          { address: '::1', family: 6 },
+          { address: '127.0.0.1', family: 4 },
+        ],
+      });
+      const [first, second] = sock.timings!.attempts!;
+      assert.equal(first!.outcome, 'failed');
+      assert.match(first!.error!, /refused/);
+      assert.ok(second!.started - first!.ended < 100, 'the next attempt starts when one fails');
+      await sock.close();
+      await assert.rejects(
+        connect('x.test', port, {
+          lookup: async () => [
+            { address: '127.0.0.1', family: 4 },
+            { address: '::1', family: 6 },
+          ],
+        }),
+        (error: unknown) =>
+          error instanceof ConnectionRefusedError && /::1|localhost|x\.test/.test(error.message),
+      );
+      await assert.rejects(connect('x.test', live, { attemptDelay: 1 }), {
+        name: 'RangeError',
+        message: /Invalid attemptDelay 1/,
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

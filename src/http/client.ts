@@ -24,7 +24,7 @@ import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { VERSION } from '../core/version.js';
 import { connect } from '../socket/connect.js';
 import { type PullTarget, pull } from '../socket/pull.js';
-import type { StreamSocket } from '../socket/stream-socket.js';
+import type { ConnectAttempt, StreamSocket } from '../socket/stream-socket.js';
 import { ACCEPT_ENCODING, decodingSource, parseContentEncoding } from './content-coding.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type ResponseHead } from './parser.js';
@@ -99,6 +99,8 @@ export interface RequestOptions {
     url: URL;
     /** The request head's bytes, exactly as they are sent. */
     head: Buffer;
+    /** The addresses tried to connect for this hop, and how each ended (empty over a Unix socket). */
+    attempts: readonly ConnectAttempt[];
   }) => void;
   /** Called with each 1xx interim response (`100 Continue`, `103 Early Hints`), which is otherwise skipped. */
   onInterim?: (head: ResponseHead) => void;
@@ -306,7 +308,7 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
     await sock.close();
   };
   try {
-    options.onRequest?.({ url: hop.target.url, head });
+    options.onRequest?.({ url: hop.target.url, head, attempts: sock.timings?.attempts ?? [] });
     const framing = body.stream !== null ? 'chunked' : body.length > 0 ? 'length' : 'none';
     // The body goes out while the reply is read: a server may answer before it has all of it.
     const sending = Promise.resolve(writeMessage(sock, head.toString('latin1'), body, framing));

@@ -22,13 +22,12 @@ import {
   SocketAbortError,
   SocketError,
   SocketTimeoutError,
-  TlsError,
 } from '../core/errors.js';
 import { DEFAULT_BUFFER_LIMIT } from '../core/receive-buffer.js';
 import { resolvePort } from '../core/service-table.js';
 import { setLongTimeout } from '../core/timers.js';
 import { createDirectSocket } from './_direct-read.js';
-import { type ConnectTimings, StreamSocket } from './stream-socket.js';
+import { type ConnectAttempt, type ConnectTimings, StreamSocket } from './stream-socket.js';
 
 /**
  * TLS settings for {@link connect}; `tls: true` is all of them at their defaults: verify the
@@ -62,6 +61,15 @@ export interface ConnectOptions {
   /** Disable Nagle's algorithm (TCP_NODELAY). Default `false`, as in Python. */
   noDelay?: boolean;
   /**
+   * Happy Eyeballs (RFC 8305, Node's `autoSelectFamily`): when a name has addresses of both
+   * families, they are tried alternately, a new attempt starting every `attemptDelay` ms (or at
+   * once when the last one failed) while the earlier ones go on; the first to connect wins and
+   * the others are closed. Default `true`; `false` tries one address after another.
+   */
+  autoSelectFamily?: boolean;
+  /** With `autoSelectFamily`: ms before the next address is tried alongside. Default 250 (Node's). */
+  attemptDelay?: number;
+  /**
    * Resolves the host instead of the system resolver (as `net.connect`'s
    * `lookup`): returns the addresses to try, in order. Numeric hosts are passed to it too.
    */
@@ -92,8 +100,10 @@ export interface UnixConnectOptions {
 
 /**
  * Opens a TCP connection to `host` and `port` (Python's `socket.create_connection`), trying
- * every address the name resolves to in turn, in the resolver's order, until one accepts; and
- * optionally wraps it in TLS. The socket it resolves with reads with `recv()` and friends.
+ * every address the name resolves to until one accepts, with Happy Eyeballs (RFC 8305) when
+ * they are of both families: IPv6 and IPv4 alternate, a new attempt every 250 ms beside the
+ * ones still waiting, and the first to connect wins (`timings.attempts` shows each). Then,
+ * optionally, TLS. The socket it resolves with reads with `recv()` and friends.
  *
  * @param host A name (`example.com`), an IPv4 address or an IPv6 address (brackets optional).
  * @param port A port number, numeric string, or service name such as `'http'`.
@@ -171,6 +181,11 @@ async function connectTcp(
   const name = validateHost(host);
   const portNumber = resolvePort(port, 'tcp');
   const timeout = validateTimeout(options.timeout, 'connect timeout');
+  const attemptDelay = options.attemptDelay ?? 250;
+  if (typeof attemptDelay !== 'number' || !Number.isFinite(attemptDelay) || attemptDelay < 10)
+    throw new RangeError(
+      `Invalid attemptDelay ${String(attemptDelay)}: it must be a number of milliseconds ≥ 10`,
+    );
   if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
     throw new TypeError(`Invalid family ${String(options.family)}: use 4 or 6`);
   }
@@ -203,50 +218,47 @@ async function connectTcp(
       signal,
     );
     const lookupDone = performance.now() - started;
+    if (addresses.length === 0)
+      throw new NameResolutionError(`Could not resolve host "${name}": no addresses`, target);
 
-    let lastError: unknown;
-    for (const address of addresses) {
-      if (signal.aborted) break;
-      let raw: Socket | undefined;
-      try {
-        raw = await openTcp(
-          address.address,
-          portNumber,
-          address.family,
-          signal,
-          tlsOptions === null,
-        );
-        const connectDone = performance.now() - started;
-        if (options.noDelay) raw.setNoDelay(true);
-        if (tlsOptions === null) {
-          return new StreamSocket<SocketAddress>(raw, {
-            bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
-            timings: { lookup: lookupDone, connect: connectDone },
-          });
-        }
-        const secure = await handshake(raw, name, tlsOptions, signal);
-        const timings: ConnectTimings = {
-          lookup: lookupDone,
-          connect: connectDone,
-          tls: performance.now() - started,
-        };
-        return new StreamSocket<SocketAddress>(secure, {
-          rawSocket: raw,
-          bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
-          timings,
-        });
-      } catch (error) {
-        raw?.destroy();
-        if (signal.aborted) break;
-        lastError = fromNodeError(error, { syscall: 'connect', ...target });
-        // A TLS failure is about the server, not the address: trying the next one would repeat it.
-        if (lastError instanceof TlsError) throw lastError;
-      }
-    }
-    if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
-    throw (
-      lastError ?? new NameResolutionError(`Could not resolve host "${name}": no addresses`, target)
+    const { raw, attempts } = await race(
+      options.autoSelectFamily === false ? addresses : interleave(addresses),
+      {
+        port: portNumber,
+        signal,
+        direct: tlsOptions === null,
+        started,
+        // Without Happy Eyeballs, the next address starts only when the last one failed.
+        delay: options.autoSelectFamily === false ? Number.POSITIVE_INFINITY : attemptDelay,
+        target,
+      },
     );
+    const connectDone = performance.now() - started;
+    if (options.noDelay) raw.setNoDelay(true);
+    if (tlsOptions === null) {
+      return new StreamSocket<SocketAddress>(raw, {
+        bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+        timings: { lookup: lookupDone, connect: connectDone, attempts },
+      });
+    }
+    let secure: TLSSocket;
+    try {
+      secure = await handshake(raw, name, tlsOptions, signal);
+    } catch (error) {
+      raw.destroy();
+      throw error;
+    }
+    const timings: ConnectTimings = {
+      lookup: lookupDone,
+      connect: connectDone,
+      tls: performance.now() - started,
+      attempts,
+    };
+    return new StreamSocket<SocketAddress>(secure, {
+      rawSocket: raw,
+      bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+      timings,
+    });
   } catch (error) {
     if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
     throw error instanceof SocketError
@@ -259,6 +271,133 @@ async function connectTcp(
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+/**
+ * RFC 8305 §4: the addresses alternating by family, starting with the family the resolver put
+ * first, each family's own order kept.
+ */
+export function interleave<T extends { family: number }>(addresses: readonly T[]): T[] {
+  if (addresses.length === 0) return [];
+  const first = addresses[0]!.family;
+  const firsts = addresses.filter((a) => a.family === first);
+  const others = addresses.filter((a) => a.family !== first);
+  const out: T[] = [];
+  for (let i = 0; i < Math.max(firsts.length, others.length); i++) {
+    if (i < firsts.length) out.push(firsts[i]!);
+    if (i < others.length) out.push(others[i]!);
+  }
+  return out;
+}
+
+interface RaceSettings {
+  port: number;
+  signal: AbortSignal;
+  direct: boolean;
+  started: number;
+  /** ms before the next attempt starts beside the running ones; Infinity: only after a failure. */
+  delay: number;
+  target: { host: string; port: number };
+}
+
+/**
+ * Connects to the first of `addresses` that accepts (RFC 8305 §5): one attempt starts, the next
+ * after `delay` or as soon as the running ones have all failed, and so on; the first connection
+ * wins and every other attempt is closed. Rejects with the last attempt's error when all fail,
+ * or with the signal's reason.
+ */
+function race(
+  addresses: readonly { address: string; family: number }[],
+  settings: RaceSettings,
+): Promise<{ raw: Socket; attempts: ConnectAttempt[] }> {
+  const { signal, started } = settings;
+  const attempts: ConnectAttempt[] = [];
+  const sockets = new Map<ConnectAttempt, Socket>();
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let running = 0;
+    let settled = false;
+    let lastError: unknown;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const now = () => performance.now() - started;
+    const finish = () => {
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      if (settled) return;
+      finish();
+      for (const [attempt, socket] of sockets) {
+        socket.destroy();
+        attempt.ended = now();
+        attempt.outcome = 'abandoned';
+      }
+      reject(signal.reason);
+    };
+    const start = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (settled || next >= addresses.length) return;
+      const { address, family } = addresses[next++]!;
+      const attempt: ConnectAttempt = {
+        address,
+        family: family === 6 ? 6 : 4,
+        started: now(),
+        ended: Number.NaN,
+        outcome: 'abandoned',
+      };
+      attempts.push(attempt);
+      running++;
+      const socket = settings.direct
+        ? createDirectSocket({ allowHalfOpen: true })
+        : new Socket({ allowHalfOpen: true });
+      sockets.set(attempt, socket);
+      const onError = (error: Error) => {
+        socket.destroy();
+        sockets.delete(attempt);
+        running--;
+        attempt.ended = now();
+        if (settled) return;
+        const failure = fromNodeError(error, { syscall: 'connect', ...settings.target });
+        attempt.outcome = 'failed';
+        attempt.error = failure.message;
+        lastError = failure;
+        if (next < addresses.length) start();
+        else if (running === 0) {
+          finish();
+          reject(lastError);
+        }
+      };
+      socket.once('error', onError);
+      socket.connect({ host: address, port: settings.port, family }, () => {
+        socket.off('error', onError);
+        sockets.delete(attempt);
+        attempt.ended = now();
+        if (settled) {
+          socket.destroy();
+          return;
+        }
+        attempt.outcome = 'connected';
+        finish();
+        for (const [other, loser] of sockets) {
+          loser.destroy();
+          other.ended = now();
+          other.outcome = 'abandoned';
+        }
+        sockets.clear();
+        resolve({ raw: socket, attempts });
+      });
+      if (next < addresses.length && Number.isFinite(settings.delay))
+        timer = setTimeout(start, settings.delay);
+    };
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    start();
+  });
+}
 
 async function connectUnix(options: UnixConnectOptions): Promise<StreamSocket<UnixAddress>> {
   const path = validateUnixPath(options.path);
@@ -350,22 +489,6 @@ function resolve(host: string, family: 4 | 6 | undefined): Promise<LookupAddress
       if (error) reject(fromNodeError(error, { syscall: 'getaddrinfo', host }));
       else resolvePromise(addresses);
     });
-  });
-}
-
-function openTcp(
-  address: string,
-  port: number,
-  family: number,
-  signal: AbortSignal,
-  direct: boolean,
-): Promise<Socket> {
-  // Plain TCP reads bypass Readable; under TLS the TLS layer owns the reads.
-  const socket = direct
-    ? createDirectSocket({ allowHalfOpen: true })
-    : new Socket({ allowHalfOpen: true });
-  return settleWith(socket, signal, 'connect', (done) => {
-    socket.connect({ host: address, port, family }, done);
   });
 }
 

@@ -58,6 +58,27 @@ export interface ConnectTimings {
   connect: number;
   /** TLS handshake finished (TLS only). */
   tls?: number;
+  /**
+   * Each address `connect()` tried, in the order it started them (Happy Eyeballs runs some at
+   * once), with when each started and ended, in ms from the start, and how it ended.
+   */
+  attempts?: ConnectAttempt[];
+}
+
+/** One address {@link connect} tried (see {@link ConnectTimings.attempts}). */
+export interface ConnectAttempt {
+  /** The numeric address. */
+  address: string;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** Started, in ms from the start of `connect()`. */
+  started: number;
+  /** Ended, in ms from the start of `connect()`. */
+  ended: number;
+  /** `connected` (the one used), `failed` (with `error`), or `abandoned` once another won. */
+  outcome: 'connected' | 'failed' | 'abandoned';
+  /** Why it failed, in one sentence. */
+  error?: string;
 }
 
 /** Options for the {@link StreamSocket} constructor, when wrapping a Node socket yourself; `connect()` and `listen()` set them for their sockets. */

@@ -424,9 +424,22 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       socketPath: flags.unixSocket,
       ca,
       onRaw,
-      onRequest: ({ url, head }) => {
+      onRequest: ({ url, head, attempts }) => {
         replyBytes = 0; // each request (a redirect too) has its own parser, counting from 0
-        if (flags.verbose) note(`* Connected to ${url.host}\n${headLines('>', head)}\n>`);
+        if (flags.verbose) {
+          // As curl's "Trying": every address tried, and how it ended.
+          for (const a of attempts) {
+            const where = a.family === 6 ? `[${a.address}]` : a.address;
+            const how =
+              a.outcome === 'connected'
+                ? `connected in ${(a.ended - a.started).toFixed(1)} ms`
+                : a.outcome === 'failed'
+                  ? `failed after ${(a.ended - a.started).toFixed(1)} ms: ${a.error}`
+                  : `abandoned after ${(a.ended - a.started).toFixed(1)} ms (another address connected first)`;
+            note(`*   Trying ${where} at ${a.started.toFixed(1)} ms: ${how}`);
+          }
+          note(`* Connected to ${url.host}\n${headLines('>', head)}\n>`);
+        }
       },
       onInterim: (head) => {
         if (flags.verbose && head.rawHead) note(`${headLines('<', head.rawHead)}\n<`);
