@@ -12,6 +12,7 @@ import {
   socketkit,
   socketkitInPty,
   startSocketkit,
+  until,
 } from './_helpers.js';
 
 interface Endpoint {
@@ -48,9 +49,34 @@ describe('socketkit serve', () => {
     assert.match(fetched.stdout.toString(), /Hello, world!/);
     await serve.waitForStderr(/echo\/tcp 127\.0\.0\.1:\d+ done/);
     await serve.waitForStderr(/http 127\.0\.0\.1:\d+ "GET \/ HTTP\/1\.1" 200/);
-    await serve.waitForStderr(/\| User-Agent: socketkit\//);
     serve.child.kill('SIGINT');
     assert.equal(await serve.exited(), 0);
+    // One line per request; the raw request is for -v.
+    assert.doesNotMatch(serve.stderr, /\| User-Agent/);
+  });
+
+  test('-v also logs the raw head of each page request; log lines are whole under load', async () => {
+    const { serve, endpoints } = await startServe(['http', '-v']);
+    const port = portOf(endpoints, 'http');
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        socketkit(['fetch', '-o', '/dev/null', `127.0.0.1:${port}`]),
+      ),
+    );
+    await serve.waitForStderr(/\| User-Agent: socketkit\//);
+    await until(
+      () => (serve.stderr.match(/"GET \/ HTTP\/1\.1" 200/g) ?? []).length === 20,
+      'twenty access-log lines',
+    );
+    serve.child.kill('SIGINT');
+    assert.equal(await serve.exited(), 0);
+    for (const line of serve.stderr.split('\n').filter((l) => l !== '')) {
+      assert.match(
+        line,
+        /^(\d\d:\d\d:\d\d http 127\.0\.0\.1:\d+ "GET \/ HTTP\/1\.1" 200 \d+ [\d.]+ms| {4}\| .*|SIGINT: .*)$/,
+        'every line is a whole log line or a whole line of a raw head',
+      );
+    }
   });
 
   test('prints a table whose every "try it" command works as printed, from the project directory', async () => {

@@ -65,3 +65,55 @@ export function table(rows: string[][]): string {
     )
     .join('\n');
 }
+
+/**
+ * A log for servers: lines gathered and written to stderr in one write per event-loop turn, each
+ * stamped `HH:MM:SS`. A server under load logs thousands of lines a second; one write each
+ * would be a system call per request (stderr is synchronous for files and pipes), which costs
+ * more than serving the request. Nothing is held longer than the turn: a line shows up as soon
+ * as the server is idle, and `flush()` writes what is left before exit.
+ */
+export class LogWriter {
+  #lines: string[] = [];
+  #scheduled = false;
+  #second = -1;
+  #stamp = '';
+  readonly #write: (text: string) => void;
+
+  constructor(write: (text: string) => void = (text) => process.stderr.write(text)) {
+    this.#write = write;
+  }
+
+  /** Queues one line (without its line end). */
+  line(text: string): void {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#stamp = new Date(now).toISOString().slice(11, 19);
+    }
+    this.#lines.push(`${this.#stamp} ${text}\n`);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Queues text as it is (already stamped or not a log line: a raw request, say). */
+  raw(text: string): void {
+    this.#lines.push(text.endsWith('\n') ? text : `${text}\n`);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes every queued line now. */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#lines.length === 0) return;
+    const text = this.#lines.join('');
+    this.#lines = [];
+    this.#write(text);
+  }
+}

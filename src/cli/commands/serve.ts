@@ -18,7 +18,7 @@ import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
 import { webHandler } from '../../services/web.js';
 import { type ServerTls, serverTls } from '../_certificate.js';
 import { parseCount, parseHost, parsePort, parsePositiveInt, readFlagFile } from '../_options.js';
-import { note, table, writeOut } from '../_output.js';
+import { LogWriter, note, table, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
 
@@ -34,6 +34,7 @@ interface ServeFlags {
   root?: string;
   quotes?: string;
   quiet?: boolean;
+  verbose?: boolean;
   json?: boolean;
   maxConnections: number;
   unix?: string;
@@ -82,6 +83,7 @@ export function serveCommand(): Command {
       DEFAULT_MAX_CONNECTIONS,
     )
     .option('-q, --quiet', 'no log line per connection or request')
+    .option('-v, --verbose', "http: also log each page request's raw head, as the browser sent it")
     .option('--json', 'print the listing as one line of JSON instead of a table')
     .addHelpText(
       'after',
@@ -205,9 +207,8 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   });
   const quotes = flags.quotes === undefined ? PROVERBS : loadQuotesOrFail(flags.quotes);
   const context = defaultContext(quotes);
-  const log = flags.quiet
-    ? undefined
-    : (line: string) => note(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  const writer = flags.quiet ? null : new LogWriter();
+  const log = writer === null ? undefined : (line: string) => writer.line(line);
   const listings: Listing[] = [];
   let tls: ServerTls | undefined;
   if (flags.tls) {
@@ -225,9 +226,14 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
         const handler = webHandler({
           root: flags.root,
           onRawRequest: (request) => {
-            if (log && flags.root === undefined && request.path === '/') {
+            if (
+              writer !== null &&
+              flags.verbose &&
+              flags.root === undefined &&
+              request.path === '/'
+            ) {
               const raw = Buffer.from(request.rawHead).toString('latin1').trimEnd();
-              note(
+              writer.raw(
                 raw
                   .split('\r\n')
                   .map((line) => `    | ${line}`)
@@ -323,8 +329,10 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
 
   // Until SIGINT or SIGTERM: stop accepting, let what is in flight finish (4 s at most), exit 0.
   const signal = await stopSignal;
+  writer?.flush();
   if (!flags.quiet) note(`${signal}: finishing what is in flight, then stopping.`);
   await Promise.all(listings.map((l) => l.close(4000)));
+  writer?.flush();
   return ExitCode.OK;
 }
 
