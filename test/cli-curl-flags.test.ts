@@ -82,6 +82,12 @@ const CASES: Array<[string[], string[]]> = [
     ['x-one', 'x-two'],
   ],
   [['-H', 'Accept:'], ['accept']],
+  // What the shell passes is UTF-8; curl sends those bytes, never a character cut to a byte.
+  [
+    ['-H', 'X-Emoji: caf\u00e9 \u{1f600} v\u010d\u010aInjected: yes', '-A', 'agent\u20ac'],
+    ['x-emoji', 'user-agent', 'injected'],
+  ],
+  [['-H', 'Cookie: a=1', '-H', 'cookie: b=2'], ['cookie']],
   [['-H', 'X-Empty;'], ['x-empty']],
   [['-I'], []],
 ];

@@ -49,6 +49,34 @@ const sent = (peer: Socket, data: string | Buffer) =>
   new Promise<void>((resolve) => peer.write(data, () => resolve()));
 
 describe('readMessage(), messages(), sendMessage() on a socket', () => {
+  test('a read started while readMessage() pulls is refused and touches nothing; the frame arrives whole', async () => {
+    const { client, peer, close } = await rawPair();
+    const codec = lengthPrefixed({ header: { ascii: 5 } });
+    const { until } = await import('./_helpers.js');
+    await sent(peer, '00010abc');
+    await until(() => client.bufferedAmount > 0, 'the first part to arrive');
+    const first = readMessage(client, codec);
+    for (const second of [
+      () => client.recv(100),
+      () => client.recvExactly(2),
+      () => client.readLine(),
+      () => readMessage(client, codec),
+    ]) {
+      await assert.rejects(second(), {
+        name: 'ConcurrentReadError',
+        message: /while readMessage\(\) is reading/,
+      });
+    }
+    await sent(peer, 'defghij00003xyz');
+    assert.equal(decode((await first)!), 'abcdefghij');
+    // What followed the frame is still there, for the next read.
+    assert.equal(decode((await readMessage(client, codec))!), 'xyz');
+    // And between messages() steps a plain read is fine again.
+    await sent(peer, 'tail');
+    assert.equal(decode(await client.recvExactly(4)), 'tail');
+    await close();
+  });
+
   test('bytes after a frame stay in the socket for the next read', async () => {
     const { client, peer, close } = await rawPair();
     await sent(peer, '00005hello and then raw bytes');

@@ -47,8 +47,58 @@ describe('request()', () => {
       request(`http://127.0.0.1:${srv.port}/`, { method: 'GET\r\n' }),
       TypeError,
     );
+    // A character that is not a byte would be cut to its low byte when the head is written:
+    // U+010D U+010A would become CR LF. Refused like CR LF itself, before anything is sent.
+    for (const value of ['v\u010d\u010aInjected: yes', 'x😀', 'caf\u20ac']) {
+      await assert.rejects(
+        request(`http://127.0.0.1:${srv.port}/`, { headers: { 'X-Bad': value } }),
+        { name: 'TypeError', message: /\(not a byte\)/ },
+      );
+    }
     assert.equal(srv.requests.length, 0);
     srv.close();
+  });
+
+  test('every field the caller gives is sent, repeated names too; the method goes as given', async () => {
+    const srv = await recorder(() => 'HTTP/1.1 204 No Content\r\n\r\n');
+    await request(`http://127.0.0.1:${srv.port}/`, {
+      method: 'pAtCh',
+      headers: [
+        ['Cookie', 'a=1'],
+        ['cookie', 'b=2'],
+        ['User-Agent', 'mine'],
+      ],
+    });
+    const sent = srv.requests[0]!;
+    assert.match(sent, /^pAtCh \/ HTTP\/1\.1\r\n/);
+    assert.match(sent, /\r\nCookie: a=1\r\ncookie: b=2\r\n/);
+    assert.equal(
+      (sent.match(/user-agent/gi) ?? []).length,
+      1,
+      'a default is replaced, not repeated',
+    );
+    assert.match(sent, /\r\nUser-Agent: mine\r\n/);
+    srv.close();
+  });
+
+  test('endless 1xx interim responses: HttpParseError once they pass maxHeadSize, not a read for ever', async () => {
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      const flood = () => {
+        if (socket.destroyed) return;
+        while (socket.write('HTTP/1.1 100 Continue\r\n\r\n'));
+        socket.once('drain', flood);
+      };
+      flood();
+    });
+    const port = await listening(server);
+    const started = performance.now();
+    await assert.rejects(request(`http://127.0.0.1:${port}/`, { maxHeadSize: 4096 }), {
+      name: 'HttpParseError',
+      message: /More than 4096 bytes of interim \(1xx\) responses/,
+    });
+    assert.ok(performance.now() - started < 5000);
+    server.close();
   });
 
   test('skips 1xx interim responses (reporting them) and reads trailers after the body', async () => {

@@ -369,3 +369,22 @@ describe('serve() with --root', () => {
     }
   });
 });
+
+describe('serve(): what a handler returns is checked before it is written', () => {
+  test('a header value or reason with a character that is not a byte: 500, nothing injected', async (t) => {
+    for (const reply of [
+      { headers: { 'X-Name': 'bob\u010d\u010aSet-Cookie: session=attacker' }, body: 'hi' },
+      { status: 200, reason: 'OK\u010d\u010aX-Evil: 1', body: 'x' },
+    ]) {
+      await using server = await serve(() => reply);
+      const sock = await connect('127.0.0.1', server.address.port);
+      await sock.sendAll(encode('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const answer = await readAll(sock);
+      await sock.close();
+      t.diagnostic(JSON.stringify(answer.split('\r\n\r\n')[0]));
+      assert.match(answer, /^HTTP\/1\.1 500 /);
+      const head = answer.split('\r\n\r\n')[0]!;
+      assert.doesNotMatch(head, /Set-Cookie|X-Evil/i);
+    }
+  });
+});

@@ -92,3 +92,11 @@ export function defaultToEmpty(command: Command, ...names: string[]): Command {
     }
   });
 }
+
+/**
+ * A value typed on the command line, as the bytes it is: the shell passes UTF-8, and curl sends
+ * those bytes. As a latin1 string (one character per byte) the writer sends each byte as it is.
+ */
+export function asBytes(text: string): string {
+  return /[^\u0000-\u007f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}

@@ -39,6 +39,13 @@ import { timeoutFor, Waiter, type WaitOptions } from './waiter.js';
  * reading from the kernel (TCP flow control then slows the peer), and the default `maxLength`
  * of `recvUntil()` and `readLine()`. Change it per socket with the `bufferLimit` option.
  */
+/** The option key a read passes its {@link ReceiveBuffer.hold} token under. */
+export const READ_HOLD: unique symbol = Symbol('socketkit.readHold');
+
+function heldBy(options: WaitOptions | undefined): object | undefined {
+  return (options as { [READ_HOLD]?: object } | undefined)?.[READ_HOLD];
+}
+
 export const DEFAULT_BUFFER_LIMIT = 64 * 1024;
 
 /** How many bytes `recv()` returns at most when not told. */
@@ -107,6 +114,9 @@ export class ReceiveBuffer {
   readonly #bytes = new ByteQueue();
 
   #reader: Reader | null = null;
+  /** A read made of several reads (a decoder's pull loop) that holds the buffer between them. */
+  #holder: object | null = null;
+  #holderName = '';
   /** Reused for every plain wait (no timeout, no signal), so parking a read allocates no object. */
   readonly #plainReader: Reader = { attempt: () => undefined, resolve: NOTHING, reject: NOTHING };
   #eof = false;
@@ -203,10 +213,15 @@ export class ReceiveBuffer {
   recv(size = DEFAULT_RECV_SIZE, options?: WaitOptions): Promise<Bytes> {
     if (!(size >= 1 && Number.isInteger(size))) return Promise.reject(badSize('recv', size));
     // The hot path: bytes are waiting and nobody else is reading.
-    if (this.#bytes.length > 0 && this.#reader === null && !this.#closed) {
+    if (
+      this.#bytes.length > 0 &&
+      this.#reader === null &&
+      !this.#closed &&
+      (this.#holder === null || heldBy(options) === this.#holder)
+    ) {
       return Promise.resolve(this.#take(size));
     }
-    const refused = this.#refuse('recv', size);
+    const refused = this.#refuse('recv', size, options);
     if (refused !== null) return refused;
     this.#recvSize = size;
     return this.#wait('recv', size, options, this.#attemptRecv);
@@ -227,7 +242,7 @@ export class ReceiveBuffer {
     }
     if (target.length === 0)
       return Promise.reject(new RangeError('recvInto() needs a buffer of at least 1 byte'));
-    const refused = this.#refuse('recvInto', `${target.length} bytes`);
+    const refused = this.#refuse('recvInto', `${target.length} bytes`, options);
     if (refused !== null) return refused;
     this.#recvTarget = target;
     return this.#wait('recvInto', `${target.length} bytes`, options, this.#attemptRecvInto);
@@ -253,7 +268,7 @@ export class ReceiveBuffer {
   recvExactly(size: number, options?: WaitOptions): Promise<Bytes> {
     if (!(size >= 0 && Number.isInteger(size)))
       return Promise.reject(badSize('recvExactly', size, 0));
-    const refused = this.#refuse('recvExactly', size);
+    const refused = this.#refuse('recvExactly', size, options);
     if (refused !== null) return refused;
     return this.#wait('recvExactly', size, options, () => {
       if (this.#bytes.length >= size) return this.#takeExactly(size);
@@ -287,7 +302,7 @@ export class ReceiveBuffer {
       return Promise.reject(error);
     }
     const shown = JSON.stringify(sep.toString('latin1'));
-    const refused = this.#refuse('recvUntil', shown);
+    const refused = this.#refuse('recvUntil', shown, options);
     if (refused !== null) return refused;
     const call = `recvUntil(${shown})`;
     let scanned = 0;
@@ -324,7 +339,7 @@ export class ReceiveBuffer {
     } catch (error) {
       return Promise.reject(error);
     }
-    const refused = this.#refuse('readLine', '');
+    const refused = this.#refuse('readLine', '', options);
     if (refused !== null) return refused;
     let scanned = 0;
     return this.#wait('readLine', '', options, () => {
@@ -399,6 +414,33 @@ export class ReceiveBuffer {
     reader?.reject(reason);
   }
 
+  /**
+   * Holds the buffer for a read made of several reads (a decoder pulling frame after frame):
+   * until `letGo(token)`, only reads that pass the token (`{ [READ_HOLD]: token }` in their
+   * options) may run, and any other is refused with `ConcurrentReadError`, touching nothing.
+   *
+   * @param name The composite read, for the refusal's message: `readMessage()`.
+   * @throws {ConcurrentReadError} a read is waiting, or another hold is on.
+   */
+  hold(name: string): object {
+    if (this.#holder !== null || this.#reader !== null) {
+      const busy = this.#holder !== null ? this.#holderName : 'another read';
+      throw new ConcurrentReadError(
+        `${name} was called while ${busy} is reading${this.#target()}; await each read before starting the next`,
+        this.#where(name),
+      );
+    }
+    const token = {};
+    this.#holder = token;
+    this.#holderName = name;
+    return token;
+  }
+
+  /** Ends a {@link hold}. */
+  letGo(token: object): void {
+    if (this.#holder === token) this.#holder = null;
+  }
+
   // ── internals ─────────────────────────────────────────────────────────
 
   #ended(): boolean {
@@ -406,7 +448,16 @@ export class ReceiveBuffer {
   }
 
   /** A read that cannot start: another read waits, or the buffer is closed. Checked before anything changes. */
-  #refuse(name: string, arg: number | string): Promise<never> | null {
+  #refuse(name: string, arg: number | string, options?: WaitOptions): Promise<never> | null {
+    if (this.#holder !== null && heldBy(options) !== this.#holder) {
+      const call = `${name}(${arg})`;
+      return Promise.reject(
+        new ConcurrentReadError(
+          `${call} was called while ${this.#holderName} is reading${this.#target()}; await it before starting another read`,
+          this.#where(call),
+        ),
+      );
+    }
     if (this.#reader !== null) {
       const call = `${name}(${arg})`;
       return Promise.reject(

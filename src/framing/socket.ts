@@ -83,7 +83,7 @@ export async function readMessage(
       frame ??= decoder.take();
       return frame !== undefined;
     },
-    options,
+    { ...options, name: 'readMessage()' },
   );
   if (!complete) return decoder.finish() ?? null;
   // A decoder waiting on a longer delimiter may hold bytes past the frame it completed; they go

@@ -38,7 +38,7 @@ export { ResponseBody } from './response.js';
 
 /** Options for {@link request}. Every duration is in milliseconds, every size in bytes. */
 export interface RequestOptions {
-  /** The request method, uppercased before it is sent. Default `GET`. */
+  /** The request method, sent as given (methods are case-sensitive, RFC 9110 §9.1). Default `GET`. */
   method?: string;
   /** Added to, and overriding by name, the defaults: Host, User-Agent, Accept, Connection. */
   headers?: HeadersInit;
@@ -175,7 +175,8 @@ export async function request(
 ): Promise<HttpResponse> {
   let hop: RequestHop = {
     target: parseTarget(url),
-    method: (options.method ?? 'GET').toUpperCase(),
+    // As given: methods are case-sensitive (RFC 9110 §9.1); curl sends -X as typed too.
+    method: options.method ?? 'GET',
     headers: new HttpHeaders(options.headers),
     body: options.body,
   };
@@ -254,14 +255,28 @@ function requestHead(
   omit: readonly string[],
   decompress: boolean,
 ): Buffer {
-  const headers = new HttpHeaders([
+  const defaults: Array<[string, string]> = [
     ['Host', hop.target.hostHeader],
     ['User-Agent', `socketkit/${VERSION}`],
     ['Accept', '*/*'],
     ['Connection', 'close'],
-  ]);
-  if (decompress) headers.set('Accept-Encoding', ACCEPT_ENCODING);
-  for (const [name, value] of hop.headers) headers.set(name, value);
+  ];
+  if (decompress) defaults.push(['Accept-Encoding', ACCEPT_ENCODING]);
+  // The caller's fields replace a default of the same name, in its place; every field the
+  // caller gives is sent, repeated names included (two -H 'Cookie: …' are two fields, as curl).
+  const headers = new HttpHeaders();
+  const replaced = new Set<string>();
+  for (const [name, value] of defaults) {
+    const given = hop.headers.getAll(name);
+    if (given.length === 0) headers.append(name, value);
+    else {
+      replaced.add(name.toLowerCase());
+      for (const v of given) headers.append(name, v);
+    }
+  }
+  for (const [name, value] of hop.headers) {
+    if (!replaced.has(name.toLowerCase())) headers.append(name, value);
+  }
   for (const name of omit) headers.delete(name);
   if (body.stream !== null) {
     headers.delete('content-length');
@@ -335,7 +350,11 @@ class ResponseReader implements PullTarget {
   /** The caller's raw hook is still using the last chunk: no read until it is done. */
   rawPending: Promise<void> | null = null;
 
+  /** Bytes of the interim (1xx) heads so far. */
+  #interimBytes = 0;
+
   constructor(method: string, options: RequestOptions, started: number) {
+    const maxHeadSize = options.maxHeadSize ?? 64 * 1024;
     this.#method = method;
     this.#onRaw = options.onRaw;
     this.#started = started;
@@ -344,9 +363,18 @@ class ResponseReader implements PullTarget {
       {
         onHead: (head) => {
           if (head.kind !== 'response') return;
-          if (head.status >= 100 && head.status < 200 && head.status !== 101)
+          if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+            // Interim responses are skipped, so they are bounded as one head is: a server
+            // sending 100 Continue for ever must not keep the client reading for ever.
+            this.#interimBytes += head.rawHead?.length ?? 0;
+            if (this.#interimBytes > maxHeadSize)
+              throw new HttpParseError(
+                `More than ${maxHeadSize} bytes of interim (1xx) responses and still no final one`,
+                this.#interimBytes,
+                502,
+              );
             options.onInterim?.(head);
-          else this.finalHead = head;
+          } else this.finalHead = head;
         },
         onBody: (piece) => {
           this.pending.push(piece);
@@ -358,7 +386,7 @@ class ResponseReader implements PullTarget {
           if (this.finalHead !== null) this.complete = true;
         },
       },
-      { maxHeadSize: options.maxHeadSize ?? 64 * 1024, captureRawHead: true },
+      { maxHeadSize, captureRawHead: true },
     );
     this.parser.expectResponseTo(method);
   }

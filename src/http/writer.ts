@@ -16,7 +16,9 @@ import { type HeadersInit, HttpHeaders } from './headers.js';
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** A header value may hold HTAB, SP, visible ASCII and obs-text; no other control characters. */
-const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// Also anything above U+00FF: heads are written as latin1, one byte per character, and a
+// character that is not a byte would be cut to its low byte (U+010D to CR), unchecked.
+const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f\u0100-\uffff]/;
 const BAD_TARGET = /[^\u0021-\u007e]/;
 
 function describeChar(text: string, at: number): string {
@@ -29,6 +31,7 @@ function describeChar(text: string, at: number): string {
     32: 'space',
     127: 'DEL',
   };
+  if (code > 0xff) return `U+${code.toString(16).toUpperCase().padStart(4, '0')} (not a byte)`;
   return names[code] ?? `0x${code.toString(16).padStart(2, '0')}`;
 }
 
@@ -65,7 +68,8 @@ export function checkToken(value: string, what: string): void {
 /**
  * Throws a `TypeError` when a header value holds CR, LF, NUL or another control character
  * (HTAB is allowed, RFC 9110 §5.5): a CR LF in a value would end the field and start another
- * (header injection).
+ * (header injection). A character above U+00FF is refused too: a head is bytes, written one
+ * byte per character, so such a character could not be sent as it is.
  *
  * @param name The field's name, for the message.
  * @param value The value to check.
@@ -84,8 +88,9 @@ export function checkToken(value: string, what: string): void {
 export function checkHeaderValue(name: string, value: string): void {
   const match = BAD_VALUE.exec(value);
   if (match) {
+    const notByte = value.charCodeAt(match.index) > 0xff;
     throw new TypeError(
-      `Invalid value for header ${JSON.stringify(name)}: ${describeChar(value, match.index)} at position ${match.index} would break the header apart`,
+      `Invalid value for header ${JSON.stringify(name)}: ${describeChar(value, match.index)} at position ${match.index} ${notByte ? 'cannot be sent as it is: a header holds bytes (latin1); send text as UTF-8 bytes, e.g. Buffer.from(text).toString("latin1")' : 'would break the header apart'}`,
     );
   }
 }

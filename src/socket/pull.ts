@@ -13,6 +13,7 @@
  * @module
  */
 
+import { READ_HOLD } from '../core/receive-buffer.js';
 import type { WaitOptions } from '../core/waiter.js';
 import type { StreamSocket } from './stream-socket.js';
 
@@ -36,6 +37,8 @@ export interface PullOptions extends WaitOptions {
    * valid until the next read. For bulk transfers in constant memory.
    */
   into?: Buffer;
+  /** What this read is called in a refused concurrent read's message: `readMessage()`. */
+  name?: string;
 }
 
 /** How many bytes each read asks for when not reading into a given buffer. */
@@ -78,14 +81,33 @@ export async function pull(
   ready: () => boolean,
   options?: PullOptions,
 ): Promise<boolean> {
+  if (ready()) return true;
+  // One read, made of several: no other read may slip in between them and take bytes the
+  // decoder is owed (it is refused with ConcurrentReadError instead).
+  const token = sock._hold(options?.name ?? 'a decoder’s read');
+  try {
+    const readOptions = { ...options, [READ_HOLD]: token } as WaitOptions;
+    return await pullHeld(sock, target, ready, options, readOptions);
+  } finally {
+    sock._letGo(token);
+  }
+}
+
+async function pullHeld(
+  sock: StreamSocket,
+  target: PullTarget,
+  ready: () => boolean,
+  options: PullOptions | undefined,
+  readOptions: WaitOptions,
+): Promise<boolean> {
   const into = options?.into;
   while (!ready()) {
     let chunk: Buffer;
     try {
       chunk =
         into === undefined
-          ? ((await sock.recv(READ_SIZE, options)) as Buffer)
-          : into.subarray(0, await sock.recvInto(into, options));
+          ? ((await sock.recv(READ_SIZE, readOptions)) as Buffer)
+          : into.subarray(0, await sock.recvInto(into, readOptions));
     } catch (error) {
       const held = target.release?.();
       if (held !== undefined && held.length > 0) sock.unshift(held);

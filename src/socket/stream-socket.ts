@@ -317,6 +317,19 @@ export class StreamSocket<A extends Address = Address> {
   }
 
   /**
+   * @internal Holds the socket's reads for a read made of several (see `pull()`): other reads
+   * are refused with `ConcurrentReadError` until `_letGo(token)`.
+   */
+  _hold(name: string): object {
+    return this.#input.hold(name);
+  }
+
+  /** @internal Ends a {@link _hold}. */
+  _letGo(token: object): void {
+    this.#input.letGo(token);
+  }
+
+  /**
    * Puts bytes back at the front of the receive buffer, for a decoder that read past the end
    * of its message. The next read returns them first.
    */

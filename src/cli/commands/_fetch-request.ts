@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { HttpHeaders } from '../../http/headers.js';
 import { parseTarget, type RequestTarget } from '../../http/url.js';
+import { asBytes } from '../_options.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
 /** One piece of request body, in the order the flags came. */
@@ -179,8 +180,8 @@ export function planRequest(input: string, flags: RequestFlags): PlannedRequest 
   }
   const headers = new HttpHeaders();
   const omit: string[] = [];
-  if (flags.userAgent !== undefined) headers.set('User-Agent', flags.userAgent);
-  if (flags.referer !== undefined) headers.set('Referer', flags.referer);
+  if (flags.userAgent !== undefined) headers.set('User-Agent', asBytes(flags.userAgent));
+  if (flags.referer !== undefined) headers.set('Referer', asBytes(flags.referer));
   // user:pass@ in the URL, as curl reads it; -u wins. Never forwarded to another origin (redirect.ts).
   const url = target.url;
   if (url.username !== '' || url.password !== '') {
@@ -201,7 +202,7 @@ export function planRequest(input: string, flags: RequestFlags): PlannedRequest 
     }
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim();
-    const value = line.slice(colon + 1).trim();
+    const value = asBytes(line.slice(colon + 1).trim());
     if (value === '') {
       headers.delete(name);
       omit.push(name);

@@ -12,7 +12,7 @@ import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatReport } from '../../bench/report.js';
 import { type BenchOptions, bench } from '../../bench/run.js';
-import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
+import { asBytes, defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
@@ -156,7 +156,7 @@ async function run(target: string, flags: BenchFlags): Promise<void> {
   }
   const headers: Array<[string, string]> = flags.header.map((line) => {
     const colon = line.indexOf(':');
-    return [line.slice(0, colon).trim(), line.slice(colon + 1).trim()];
+    return [line.slice(0, colon).trim(), asBytes(line.slice(colon + 1).trim())];
   });
 
   // The bar: requests done of -n, or seconds of -d.
