@@ -397,6 +397,53 @@ for (const path of READ_PATHS) {
       await close();
     });
 
+    test('bad wait options reject (never throw) before anything is sent or read', async () => {
+      const { client, peer, close } = await rawPair(path);
+      const received: Buffer[] = [];
+      peer.on('data', (d: Buffer) => received.push(d));
+      const bad: Array<[string, () => Promise<unknown>, RegExp]> = [
+        [
+          'sendAll timeout -1',
+          () => client.sendAll(encode('B1'), { timeout: -1 }),
+          /Invalid timeout -1/,
+        ],
+        [
+          'sendAll timeout NaN',
+          () => client.sendAll(encode('B2'), { timeout: Number.NaN }),
+          /Invalid timeout/,
+        ],
+        [
+          'sendAll signal {}',
+          () => client.sendAll(encode('B3'), { signal: {} as AbortSignal }),
+          /Invalid signal for sendAll\(2 bytes\)/,
+        ],
+        [
+          'writeLine newline 5',
+          () => client.writeLine('C2', { newline: 5 as unknown as string }),
+          /newline as a string/,
+        ],
+        ['drain timeout -1', () => client.drain({ timeout: -1 }), /Invalid timeout -1/],
+        [
+          'recvExactly signal {}',
+          () => client.recvExactly(10, { signal: {} as AbortSignal }),
+          /Invalid signal for recvExactly\(10\)/,
+        ],
+        ['recv timeout -5', () => client.recv(10, { timeout: -5 }), /Invalid timeout -5/],
+      ];
+      for (const [what, call, message] of bad) {
+        let promise: Promise<unknown> | undefined;
+        assert.doesNotThrow(() => {
+          promise = call();
+        }, what);
+        await assert.rejects(promise!, message, what);
+      }
+      await client.sendAll(encode('ok'));
+      await client.shutdown('write');
+      await new Promise((resolve) => peer.once('end', resolve));
+      assert.equal(Buffer.concat(received).toString(), 'ok', 'only the good send reached the peer');
+      await close();
+    });
+
     test('drain() waits until the kernel has every send() before it', async () => {
       const { client, peer, close } = await rawPair(path);
       peer.pause();

@@ -32,7 +32,7 @@ import {
   LimitOverrunError,
   SocketClosedError,
 } from './errors.js';
-import { timeoutFor, Waiter, type WaitOptions } from './waiter.js';
+import { badWaitOptions, timeoutFor, Waiter, type WaitOptions } from './waiter.js';
 
 /**
  * 64 KiB, asyncio's default stream limit: the most unread bytes a socket holds before it stops
@@ -212,6 +212,10 @@ export class ReceiveBuffer {
    */
   recv(size = DEFAULT_RECV_SIZE, options?: WaitOptions): Promise<Bytes> {
     if (!(size >= 1 && Number.isInteger(size))) return Promise.reject(badSize('recv', size));
+    if (options !== undefined) {
+      const bad = badWaitOptions(options, `recv(${size})`);
+      if (bad !== null) return Promise.reject(bad);
+    }
     // The hot path: bytes are waiting and nobody else is reading.
     if (
       this.#bytes.length > 0 &&
@@ -449,6 +453,8 @@ export class ReceiveBuffer {
 
   /** A read that cannot start: another read waits, or the buffer is closed. Checked before anything changes. */
   #refuse(name: string, arg: number | string, options?: WaitOptions): Promise<never> | null {
+    const bad = badWaitOptions(options, `${name}(${arg})`);
+    if (bad !== null) return Promise.reject(bad);
     if (this.#holder !== null && heldBy(options) !== this.#holder) {
       const call = `${name}(${arg})`;
       return Promise.reject(

@@ -32,6 +32,34 @@ export function timeoutFor(
   return options?.timeout === undefined ? fallback : validateTimeout(options.timeout);
 }
 
+/**
+ * Checks a call's wait options before it does anything: `timeout` a number of ms ≥ 0 or
+ * `null`, `signal` an AbortSignal. Returns the error to reject with, or `null`.
+ */
+export function badWaitOptions(options: WaitOptions | undefined, call: string): Error | null {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== 'object')
+    return new TypeError(`Invalid options for ${call}: expected an object, got ${typeof options}`);
+  try {
+    if (options.timeout !== undefined) validateTimeout(options.timeout);
+  } catch (error) {
+    return error as Error;
+  }
+  const signal = options.signal as unknown;
+  if (
+    signal !== undefined &&
+    (signal === null ||
+      typeof signal !== 'object' ||
+      typeof (signal as AbortSignal).addEventListener !== 'function' ||
+      typeof (signal as AbortSignal).aborted !== 'boolean')
+  ) {
+    return new TypeError(
+      `Invalid signal for ${call}: it must be an AbortSignal (from new AbortController().signal)`,
+    );
+  }
+  return null;
+}
+
 /** What a waiter needs to say, if it ends early, what was waiting and on what. */
 export interface WaitDescription {
   /** The call that waited, as in the message: `recvExactly(5)`. */

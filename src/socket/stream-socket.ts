@@ -41,7 +41,7 @@ import {
   ReceiveBuffer,
   type RecvUntilOptions,
 } from '../core/receive-buffer.js';
-import { Waiter, type WaitOptions } from '../core/waiter.js';
+import { badWaitOptions, Waiter, type WaitOptions } from '../core/waiter.js';
 import { directReadOf } from './_direct-read.js';
 
 /** How long `close()` lets queued bytes drain before dropping them. */
@@ -397,7 +397,11 @@ export class StreamSocket<A extends Address = Address> {
       return Promise.reject(error);
     }
     const call = `sendAll(${buf.length} bytes)`;
-    const problem = this.#writeProblem('sendAll()') ?? this.#aborted(options, call);
+    // Every check before the write: a bad option must not leave the bytes sent.
+    const problem =
+      badWaitOptions(options, call) ??
+      this.#writeProblem('sendAll()') ??
+      this.#aborted(options, call);
     if (problem) return Promise.reject(problem);
     this.#writesStarted++;
     this.#sock.write(buf, this.#onWritten);
@@ -411,7 +415,10 @@ export class StreamSocket<A extends Address = Address> {
    * @throws {SocketTimeoutError} the kernel did not take it all in time.
    */
   drain(options?: WaitOptions): Promise<void> {
-    const problem = this.#writeProblem('drain()') ?? this.#aborted(options, 'drain()');
+    const problem =
+      badWaitOptions(options, 'drain()') ??
+      this.#writeProblem('drain()') ??
+      this.#aborted(options, 'drain()');
     if (problem) return Promise.reject(problem);
     return this.#waitForWrites('drain()', options);
   }
@@ -425,6 +432,13 @@ export class StreamSocket<A extends Address = Address> {
   writeLine(text: string, options: WaitOptions & { newline?: string } = {}): Promise<void> {
     if (typeof text !== 'string') {
       return Promise.reject(new TypeError(`writeLine() needs a string, got ${describeType(text)}`));
+    }
+    if (options.newline !== undefined && typeof options.newline !== 'string') {
+      return Promise.reject(
+        new TypeError(
+          `writeLine() needs newline as a string, got ${describeType(options.newline)}`,
+        ),
+      );
     }
     return this.sendAll(encode(text + (options.newline ?? '\r\n')), options);
   }
