@@ -534,3 +534,48 @@ describe('socketkit fetch without a URL', () => {
     server.close();
   });
 });
+
+describe('socketkit fetch: output that cannot be written', () => {
+  test('a full disk, a missing folder: exit 23 and one sentence naming where and why, as curl', async () => {
+    const body = Buffer.alloc(256 * 1024, 0x61);
+    const srv = await rawServer(
+      afterRequest((socket) =>
+        socket.end(
+          Buffer.concat([
+            Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`),
+            body,
+          ]),
+        ),
+      ),
+    );
+    const url = `127.0.0.1:${srv.port}/`;
+    const cases: Array<[string, string[], RegExp]> = [
+      [
+        'stdout on /dev/full',
+        ['sh', '-c', `"${process.execPath}" "${CLI}" fetch ${url} > /dev/full`],
+        /^socketkit: Cannot write the output: no space left on the device \(ENOSPC\)\n$/,
+      ],
+      [
+        '--raw on /dev/full',
+        ['sh', '-c', `"${process.execPath}" "${CLI}" fetch --raw ${url} > /dev/full`],
+        /Cannot write the output: no space left/,
+      ],
+      [
+        '-o /dev/full',
+        [process.execPath, CLI, 'fetch', '-o', '/dev/full', url],
+        /^socketkit: Cannot write -o \/dev\/full: no space left on the device \(ENOSPC\)\n$/,
+      ],
+      [
+        '-o in a folder that does not exist',
+        [process.execPath, CLI, 'fetch', '-o', '/nonexistent-dir/f', url],
+        /^socketkit: Cannot write -o \/nonexistent-dir\/f: no such file or directory \(ENOENT\)\n$/,
+      ],
+    ];
+    for (const [what, [command, ...args], message] of cases) {
+      const result = await run(command!, args);
+      assert.equal(result.code, 23, `${what}: ${result.stderr}`);
+      assert.match(result.stderr, message, what);
+    }
+    srv.close();
+  });
+});

@@ -6,12 +6,41 @@
  */
 
 import pc from 'picocolors';
+import { CliError, ExitCode } from './exit-codes.js';
 
 /** Writes bytes or text to stdout and waits until it has taken them. */
 export function writeOut(data: Uint8Array | string): Promise<void> {
   return new Promise((resolve, reject) => {
-    process.stdout.write(data, (error) => (error ? reject(error) : resolve()));
+    process.stdout.write(data, (error) => {
+      if (!error) resolve();
+      // A reader that stopped (`| head`) is not a failure: main.ts ends the process quietly.
+      else if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
+      else reject(outputError(error, 'the output'));
+    });
   });
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EIO: 'an input/output error',
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EROFS: 'the file system is read-only',
+  EFBIG: 'the file is too large',
+};
+
+/** A failed write of the output (stdout, `-o FILE`), as curl's exit 23, in one sentence. */
+export function outputError(error: unknown, what: string): CliError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const reason = FS_REASONS[code] ?? (error as Error).message;
+  return new CliError(
+    `Cannot write ${what}: ${reason}${code ? ` (${code})` : ''}`,
+    ExitCode.WRITE_ERROR,
+  );
 }
 
 /** A line on stderr (the newline is added). */

@@ -14,7 +14,7 @@ import { bytesRepr, reprBody } from '../../core/bytes.js';
 import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
 import { type HttpResponse, request } from '../../http/client.js';
 import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
-import { note, writeOut } from '../_output.js';
+import { note, outputError, writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';
 import { CliError, ExitCode, exitCodeFor } from '../exit-codes.js';
 import { type DataPart, dataFlag, planRequest } from './_fetch-request.js';
@@ -470,10 +470,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       file = openSync(flags.output, 'w');
     } catch (error) {
       await response.body.cancel();
-      throw new CliError(
-        `Cannot write -o ${flags.output}: ${(error as Error).message}`,
-        ExitCode.WRITE_ERROR,
-      );
+      throw outputError(error, `-o ${flags.output}`);
     }
     if (process.stderr.isTTY && !flags.silent) {
       const { SingleBar } = await import('cli-progress');
@@ -495,7 +492,11 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
     for await (const chunk of response.body.chunks(reuse)) {
       bodyBytes += chunk.length;
       if (file !== undefined) {
-        for (let at = 0; at < chunk.length; ) at += writeSync(file, chunk, at);
+        try {
+          for (let at = 0; at < chunk.length; ) at += writeSync(file, chunk, at);
+        } catch (error) {
+          throw outputError(error, `-o ${flags.output}`);
+        }
         if (bar) {
           const seconds = (performance.now() - startedBody) / 1000;
           bar.update(bodyBytes, {
