@@ -7,7 +7,9 @@
  */
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -380,4 +382,50 @@ export async function socketkitInPty(
   );
   if (result.code !== 0) throw new Error(`pty driver failed: ${result.stderr}`);
   return JSON.parse(result.stdout.toString());
+}
+
+/**
+ * A port on 127.0.0.1 that nothing listens on, for a test that needs a refusal. Taken below the
+ * kernel's ephemeral range: a port from port 0 is one a client may be given as its own, and a
+ * client connecting to its own port meets itself (TCP's simultaneous open, or its own
+ * datagram) instead of a refusal, now and then, on a busy machine.
+ */
+export async function unusedPort(kind: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+  const low = ephemeralLow();
+  for (let tries = 0; tries < 200; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+    if (await bindable(kind, port)) return port;
+  }
+  throw new Error(`No free ${kind} port below ${low} after 200 tries`);
+}
+
+function ephemeralLow(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/);
+    const value = Number(low);
+    return Number.isInteger(value) && value > 11_000 ? value : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+async function bindable(kind: 'tcp' | 'udp', port: number): Promise<boolean> {
+  if (kind === 'udp') {
+    const sock = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      sock.once('error', () => resolve(false));
+      sock.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => sock.close(() => resolve()));
+    return ok;
+  }
+  const server = createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return ok;
 }

@@ -14,6 +14,7 @@ import {
   socketkit,
   startPython,
   startSocketkit,
+  unusedPort,
 } from './_helpers.js';
 
 function listening(server: Server): Promise<number> {
@@ -22,12 +23,7 @@ function listening(server: Server): Promise<number> {
   );
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listening(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const freePort = () => unusedPort('tcp');
 
 const PYTHON_ECHO_UNTIL_EOF = `
 import socket

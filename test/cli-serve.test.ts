@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { connect, decode, encode, udp } from '../src/index.js';
@@ -115,6 +116,25 @@ describe('socketkit serve', () => {
     }
     serve.child.kill('SIGTERM');
     assert.equal(await serve.exited(), 0);
+  });
+
+  test('run through npm or npx (node_modules/.bin on its PATH), the listing still says npx socketkit', async () => {
+    // What npx does: a node_modules/.bin holding socketkit, first on the PATH it runs us with.
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-npx-'));
+    const bin = join(dir, 'node_modules', '.bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(CLI, join(bin, 'socketkit'));
+    try {
+      const serve = startSocketkit(['serve', '--base-port', '0', 'echo'], {
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+      });
+      const [row] = await serve.waitForStdout(/^echo\s+tcp\s+.*\n/m);
+      assert.match(row!, /npx socketkit echo /);
+      serve.child.kill('SIGTERM');
+      assert.equal(await serve.exited(), 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('--port serves one service there; with several services it is bad usage', async () => {

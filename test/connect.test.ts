@@ -13,7 +13,7 @@ import {
   SocketTimeoutError,
   TlsError,
 } from '../src/index.js';
-import { fixture, requirePeer, startPython } from './_helpers.js';
+import { fixture, requirePeer, startPython, unusedPort } from './_helpers.js';
 
 function listening(server: Server, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve) =>
@@ -22,12 +22,7 @@ function listening(server: Server, host = '127.0.0.1'): Promise<number> {
 }
 
 /** A port with nothing listening on it: bind, note the port, close. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listening(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const closedPort = () => unusedPort('tcp');
 
 describe('connect()', () => {
   test('connects by name and by address, and records phase timings', async () => {

@@ -148,7 +148,11 @@ interface Listing {
  * `npx socketkit` otherwise (inside the project after `npm ci`, where npx finds it).
  */
 function selfCommand(): string {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  // npm and npx put the project's node_modules/.bin on the PATH of what they run; the user's
+  // own shell does not have it, so a socketkit found there is not one they can type.
+  const dirs = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((d) => d !== '' && !/node_modules[\\/]\.bin[\\/]?$/.test(d));
   for (const dir of dirs) {
     try {
       accessSync(join(dir, 'socketkit'), constants.X_OK);
