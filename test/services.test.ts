@@ -154,6 +154,9 @@ describe('classic services over UDP, checked with Python 3 socket', () => {
     assert.match((await pythonUdp(await udpService(daytime), ''))!, /-UTC\r\n$/);
     assert.ok(PROVERBS.includes((await pythonUdp(await udpService(qotd), ''))!.trimEnd()));
     assert.equal(await pythonUdp(await udpService(reverse), 'stressed'), 'desserts');
+    // The line end stays at the end, as over TCP: what `echo hello | … --udp` sends.
+    assert.equal(await pythonUdp(await udpService(reverse), 'hello\n'), 'olleh\n');
+    assert.equal(await pythonUdp(await udpService(reverse), 'Hello\r\n'), 'olleH\r\n');
     assert.equal(await pythonUdp(await udpService(discard), 'gone'), null);
   });
 

@@ -272,7 +272,7 @@ export const reverse: Service = {
     }
     if (message.length > 0) await conn.sendAll(message.reversed());
   },
-  udp: (request) => Buffer.from(request).reverse(),
+  udp: (request) => reverseKeepingLineEnd(Buffer.from(request)),
 };
 
 /**
@@ -315,6 +315,18 @@ class ReverseMessage implements PullTarget {
     const previous = this.#parts[this.#parts.length - 2];
     return previous?.[previous.length - 1 - (back - last.length)];
   }
+}
+
+/** A datagram reversed as bytes, its line end (LF or CRLF) kept at the end, as over TCP. */
+function reverseKeepingLineEnd(data: Buffer): Buffer {
+  const end =
+    data.length >= 2 && data[data.length - 2] === 0x0d && data[data.length - 1] === 0x0a
+      ? 2
+      : data.length >= 1 && data[data.length - 1] === 0x0a
+        ? 1
+        : 0;
+  const body = data.subarray(0, data.length - end);
+  return Buffer.concat([Buffer.from(body).reverse(), data.subarray(body.length)]);
 }
 
 /** Every classic service, in port order, then `reverse` (which has no port of its own). */
