@@ -148,6 +148,31 @@ print(repr(data))
     await Promise.all([client.close(), echo.close()]);
   });
 
+  test('UDP without -k: one client, whose session ends after --idle-timeout, and then the relay exits', async () => {
+    const echo = await udp({ bind: 0 });
+    void (async () => {
+      for (;;) {
+        const { data, address } = await echo
+          .recvFrom()
+          .catch(() => ({ data: null, address: null }));
+        if (data === null) return;
+        await echo.sendTo(data, address!.host, address!.port);
+      }
+    })();
+    const { relay, port } = await startRelay([
+      '--idle-timeout',
+      '300ms',
+      'udp:0',
+      `udp:127.0.0.1:${echo.localAddress!.port}`,
+    ]);
+    const client = await udp();
+    await client.sendTo(encode('once'), '127.0.0.1', port);
+    assert.equal(decode((await client.recvFrom(100, { timeout: 3000 })).data), 'once');
+    assert.equal(await relay.exited(5000), 0, 'the relay ends by itself');
+    assert.match(relay.stderr, /\[1\] closed: 4 bytes >, 4 bytes < \(idle for 0\.3 s\)/);
+    await Promise.all([client.close(), echo.close()]);
+  });
+
   test('tls:TARGET: the relay speaks TLS to the target (verified, or --insecure) and plain text to the client', async () => {
     const server = createTlsServer(
       { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },

@@ -8,9 +8,10 @@
  */
 
 import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CliError, ExitCode } from './exit-codes.js';
 
 // ── DER, just what a certificate needs (ITU-T X.690) ──────────────────────
 
@@ -108,6 +109,8 @@ function throwawayCertificate(): ThrowawayCertificate {
   if (!parsed.verify(publicKey)) throw new Error('The throwaway certificate does not verify');
   const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const dir = mkdtempSync(join(tmpdir(), 'socketkit-tls-'));
+  // The certificate is only good while this process serves with its key: gone at exit.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const certFile = join(dir, 'cert.pem');
   writeFileSync(certFile, cert);
   return { cert, key, certFile, fingerprint: parsed.fingerprint256 };
@@ -156,4 +159,38 @@ export function serverTls(
     describe: `TLS with a throwaway self-signed certificate for localhost, 127.0.0.1 and ::1 (SHA-256 ${made.fingerprint}); trust it with --cacert ${made.certFile}`,
     certFile: made.certFile,
   };
+}
+
+/** The CA certificates of `--cacert FILE`, checked: exit 77 (curl's) when it holds none or a bad one. */
+export function readCa(path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `Cannot read --cacert ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+      ExitCode.CA_FILE,
+    );
+  }
+  const blocks = pem
+    .toString('latin1')
+    .match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  if (blocks === null) {
+    throw new CliError(
+      `--cacert ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+      ExitCode.CA_FILE,
+    );
+  }
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new CliError(
+        `--cacert ${path}: certificate ${i + 1} is not a valid PEM certificate`,
+        ExitCode.CA_FILE,
+      );
+    }
+  }
+  return pem;
 }

@@ -11,7 +11,7 @@
  */
 
 import type { Address, SocketAddress } from '../core/address.js';
-import { setLongTimeout } from '../core/timers.js';
+import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { connect, type TlsConnectOptions } from '../socket/connect.js';
 import { type DatagramSocket, udp } from '../socket/datagram-socket.js';
 import { listen } from '../socket/server-socket.js';
@@ -235,25 +235,63 @@ interface UdpClient {
   upstream: DatagramSocket;
   sent: number;
   received: number;
+  /** Ends the session once it has been silent both ways for the idle timeout. */
+  idle: LongTimer;
+  closed: boolean;
 }
 
+/**
+ * UDP has no connections: a client is a source address, its session lasts while datagrams pass
+ * either way, and ends after `idleTimeout` of silence (5 minutes by default). With `once`, the
+ * relay serves its first client only and stops when that session ends.
+ */
 async function relayUdp(options: RelayOptions): Promise<Relay> {
   const front = await udp({
     bind: { host: options.listen.host ?? '127.0.0.1', port: options.listen.port },
   });
   const onEvent = options.onEvent ?? (() => {});
+  const idleTimeout = options.idleTimeout ?? 5 * 60_000;
   const clients = new Map<string, UdpClient>();
   let ids = 0;
+  let closing: Promise<void> | null = null;
 
-  const answer = async (client: UdpClient, to: SocketAddress): Promise<void> => {
+  const endSession = async (key: string, client: UdpClient, reason?: string): Promise<void> => {
+    if (client.closed) return;
+    client.closed = true;
+    client.idle.clear();
+    clients.delete(key);
+    await client.upstream.close();
+    await Promise.resolve(
+      onEvent({
+        kind: 'close',
+        connection: client.connection,
+        time: Date.now(),
+        sent: client.sent,
+        received: client.received,
+        ...(reason === undefined ? {} : { reason }),
+      }),
+    ).catch(() => {});
+    if (options.once) void close();
+  };
+  const touch = (key: string, client: UdpClient): void => {
+    client.idle.clear();
+    client.idle = setLongTimeout(
+      () => void endSession(key, client, `idle for ${idleTimeout / 1000} s`),
+      idleTimeout,
+    );
+  };
+
+  const answer = async (key: string, client: UdpClient, to: SocketAddress): Promise<void> => {
     for (;;) {
       let reply: Uint8Array;
       try {
         reply = await client.upstream.recv();
       } catch {
-        return; // closed, or the target refused (ICMP): the client will retry or give up
+        if (client.closed) return;
+        continue; // the target refused one (ICMP): the client may send again
       }
       client.received += reply.length;
+      touch(key, client);
       await onEvent({
         kind: 'data',
         connection: client.connection,
@@ -276,6 +314,8 @@ async function relayUdp(options: RelayOptions): Promise<Relay> {
       const key = `${datagram.address.host}:${datagram.address.port}`;
       let client = clients.get(key);
       if (client === undefined) {
+        // With once, the first client is the only one.
+        if (options.once && ids > 0) continue;
         const upstream = await udp();
         try {
           await upstream.connect(options.target.host, options.target.port);
@@ -283,17 +323,26 @@ async function relayUdp(options: RelayOptions): Promise<Relay> {
           await upstream.close();
           continue;
         }
-        client = { connection: ++ids, upstream, sent: 0, received: 0 };
+        client = {
+          connection: ++ids,
+          upstream,
+          sent: 0,
+          received: 0,
+          idle: setLongTimeout(() => {}, 0),
+          closed: false,
+        };
         clients.set(key, client);
+        touch(key, client);
         await onEvent({
           kind: 'open',
           connection: client.connection,
           time: Date.now(),
           client: datagram.address,
         });
-        void answer(client, datagram.address);
+        void answer(key, client, datagram.address);
       }
       client.sent += datagram.data.length;
+      touch(key, client);
       await onEvent({
         kind: 'data',
         connection: client.connection,
@@ -305,25 +354,14 @@ async function relayUdp(options: RelayOptions): Promise<Relay> {
     }
   })();
 
-  let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await front.close();
       await loop;
-      for (const client of clients.values()) {
-        await client.upstream.close();
-        await Promise.resolve(
-          onEvent({
-            kind: 'close',
-            connection: client.connection,
-            time: Date.now(),
-            sent: client.sent,
-            received: client.received,
-          }),
-        ).catch(() => {});
-      }
+      for (const [key, client] of [...clients]) await endSession(key, client);
     })();
     return closing;
   };
-  return { address: front.localAddress!, done: loop, close, [Symbol.asyncDispose]: close };
+  const done = loop.then(() => closing ?? undefined).then(() => {});
+  return { address: front.localAddress!, done, close, [Symbol.asyncDispose]: close };
 }

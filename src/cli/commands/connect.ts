@@ -15,6 +15,7 @@ import { type LongTimer, setLongTimeout } from '../../core/timers.js';
 import { connect } from '../../socket/connect.js';
 import { udp } from '../../socket/datagram-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
+import { readCa } from '../_certificate.js';
 import { parseHost, parseSeconds } from '../_options.js';
 import { hexDump, note, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -40,6 +41,7 @@ interface ConnectFlags {
   numeric?: boolean;
   listen?: boolean;
   shutdownOnEof?: boolean;
+  cacert?: string;
 }
 
 /** A port number or a service name, checked here so bad values exit 2. */
@@ -68,6 +70,7 @@ export function connectCommand(): Command {
     .option('--tls', 'speak TLS (certificates are verified)')
     .option('--insecure', 'with --tls: do not verify the certificate')
     .option('--servername <name>', 'with --tls: the name for SNI and verification')
+    .option('--cacert <file>', 'with --tls: trust the CA certificates in this PEM file')
     .option('-C, --crlf', 'send line ends as CRLF')
     .option(
       '-w, --wait <duration>',
@@ -162,9 +165,12 @@ Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
       const port = parsePortOrService(portText);
       if (flags.udp && flags.tls)
         throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
-      if ((flags.insecure || flags.servername !== undefined) && !flags.tls) {
+      if (
+        (flags.insecure || flags.servername !== undefined || flags.cacert !== undefined) &&
+        !flags.tls
+      ) {
         throw new CliError(
-          `${flags.insecure ? '--insecure' : '--servername'} needs --tls: it is about the TLS handshake`,
+          `${flags.insecure ? '--insecure' : flags.cacert !== undefined ? '--cacert' : '--servername'} needs --tls: it is about the TLS handshake`,
           ExitCode.USAGE,
         );
       }
@@ -226,7 +232,13 @@ async function runTcp(
     sock = await connect(host, port, {
       timeout: flags.wait ?? null,
       family,
-      tls: flags.tls ? { insecure: flags.insecure, servername: flags.servername } : undefined,
+      tls: flags.tls
+        ? {
+            insecure: flags.insecure,
+            servername: flags.servername,
+            ca: flags.cacert === undefined ? undefined : readCa(flags.cacert),
+          }
+        : undefined,
     });
     if (flags.verbose) narrateConnected(host, sock);
   }

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { X509Certificate } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesRepr, reprBody } from '../../core/bytes.js';
 import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
 import { type HttpResponse, request } from '../../http/client.js';
+import { readCa } from '../_certificate.js';
 import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, outputError, writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';
@@ -263,39 +263,6 @@ function remoteName(url: URL): string {
     );
   }
   return last;
-}
-
-function readCa(path: string): Buffer {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `Cannot read --cacert ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-      ExitCode.CA_FILE,
-    );
-  }
-  const blocks = pem
-    .toString('latin1')
-    .match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
-  if (blocks === null) {
-    throw new CliError(
-      `--cacert ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
-      ExitCode.CA_FILE,
-    );
-  }
-  for (const [i, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      throw new CliError(
-        `--cacert ${path}: certificate ${i + 1} is not a valid PEM certificate`,
-        ExitCode.CA_FILE,
-      );
-    }
-  }
-  return pem;
 }
 
 /**

@@ -14,6 +14,7 @@ import { describeEndpoint } from '../../core/address.js';
 import { reprBody } from '../../core/bytes.js';
 import { resolvePort } from '../../core/service-table.js';
 import { type RelayEvent, type RelayListen, type RelayTarget, relay } from '../../relay/relay.js';
+import { readCa } from '../_certificate.js';
 import { parsePositiveInt, parseSeconds } from '../_options.js';
 import { hexDump, note } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -25,6 +26,7 @@ interface RelayFlags {
   keepOpen?: boolean;
   quiet?: boolean;
   insecure?: boolean;
+  cacert?: string;
   maxConnections?: number;
   idleTimeout?: number;
   connectTimeout?: number;
@@ -64,7 +66,7 @@ function parseListen(text: string): RelayListen {
 }
 
 /** TARGET: `HOST:PORT`, `tls:HOST:PORT` or `udp:HOST:PORT`. */
-function parseTarget(text: string, insecure: boolean): RelayTarget {
+function parseTarget(text: string, insecure: boolean, ca?: Buffer): RelayTarget {
   const scheme = /^(tcp|tls|udp):/.exec(text)?.[1] ?? 'tcp';
   const rest = text.replace(/^(tcp|tls|udp):/, '');
   const protocol = scheme === 'udp' ? 'udp' : 'tcp';
@@ -74,7 +76,9 @@ function parseTarget(text: string, insecure: boolean): RelayTarget {
     host,
     port,
     tls:
-      scheme === 'tls' ? { insecure, servername: isIP(host) === 0 ? host : undefined } : undefined,
+      scheme === 'tls'
+        ? { insecure, ca, servername: isIP(host) === 0 ? host : undefined }
+        : undefined,
   };
 }
 
@@ -136,6 +140,7 @@ export function relayCommand(): Command {
     .option('-k, --keep-open', 'relay connection after connection (default: one, then exit)')
     .option('-q, --quiet', 'show nothing but the connections opening and closing')
     .option('--insecure', 'with tls:TARGET, do not verify its certificate')
+    .option('--cacert <file>', 'with tls:TARGET, trust the CA certificates in this PEM file')
     .option('--max-connections <n>', 'connections relayed at once (default 1024)', parsePositiveInt)
     .option(
       '--idle-timeout <duration>',
@@ -152,13 +157,17 @@ export function relayCommand(): Command {
       `
 Examples:
   $ socketkit relay 9000 127.0.0.1:8080          then: socketkit fetch 127.0.0.1:9000
-  $ socketkit relay -k --hex 9000 tls:localhost:8443
-  $ socketkit relay --record session.jsonl udp:9007 127.0.0.1:7007`,
+  $ socketkit relay -k --hex 9000 tls:localhost:8443 --cacert cert.pem   (the file serve http --tls prints)
+  $ socketkit relay --record session.jsonl udp:9007 udp:127.0.0.1:7007`,
     )
     .action(async (listenText: string, targetText: string, flags: RelayFlags) => {
       process.exitCode = await runRelay(
         parseListen(listenText),
-        parseTarget(targetText, flags.insecure ?? false),
+        parseTarget(
+          targetText,
+          flags.insecure ?? false,
+          flags.cacert === undefined ? undefined : readCa(flags.cacert),
+        ),
         flags,
       );
     });
@@ -175,8 +184,11 @@ async function runRelay(
       ExitCode.USAGE,
     );
   }
-  if (flags.insecure && !target.tls)
-    throw new CliError('--insecure needs a tls:HOST:PORT target', ExitCode.USAGE);
+  if ((flags.insecure || flags.cacert !== undefined) && !target.tls)
+    throw new CliError(
+      `${flags.insecure ? '--insecure' : '--cacert'} needs a tls:HOST:PORT target`,
+      ExitCode.USAGE,
+    );
   let record: WriteStream | null = null;
   if (flags.record !== undefined) {
     record = createWriteStream(flags.record, { flags: 'w' });
@@ -238,7 +250,7 @@ async function runRelay(
     listen,
     target,
     onEvent: show,
-    once: !flags.keepOpen && listen.protocol === 'tcp',
+    once: !flags.keepOpen,
     maxConnections: flags.maxConnections ?? 1024,
     idleTimeout: flags.idleTimeout ?? 300_000,
     connectTimeout: flags.connectTimeout ?? 10_000,
