@@ -14,6 +14,7 @@ import {
   socketkit,
   startPython,
   startSocketkit,
+  until,
   unusedPort,
 } from './_helpers.js';
 
@@ -41,6 +42,33 @@ with socket.socket() as s:
 `;
 
 describe('socketkit connect (TCP)', () => {
+  test('a peer that half-closes first still gets all of stdin, as nc sends it', async () => {
+    const received: string[] = [];
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      // Its write half ends at once (as `listen < /dev/null` does); it goes on reading.
+      socket.end();
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      socket.on('end', () => received.push(text));
+    });
+    const port = await listening(server);
+    for (let i = 1; i <= 5; i++) {
+      const result = await socketkit(['connect', '127.0.0.1', String(port)], {
+        input: `msg ${i}\n`,
+      });
+      assert.equal(result.code, 0, result.stderr);
+    }
+    await until(() => received.length === 5, 'five connections to end');
+    assert.deepEqual(
+      received,
+      [1, 2, 3, 4, 5].map((i) => `msg ${i}\n`),
+    );
+    server.close();
+  });
+
   test('pipes an HTTP request to Python http.server and prints the whole reply (half-close)', async (t) => {
     if (!requirePeer(t, 'python3', 'for python3 -m http.server')) return;
     const port = await freePort();

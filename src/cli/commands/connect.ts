@@ -216,6 +216,9 @@ class IdleTimer {
   }
 }
 
+/** After the peer ends its side, how long stdin may be quiet before connect stops. */
+const AFTER_PEER_MS = 1000;
+
 async function runTcp(
   target: { host: string; port: number } | { path: string },
   flags: ConnectFlags,
@@ -253,6 +256,7 @@ async function runTcp(
       if (finished) return;
       finished = true;
       idle?.stop();
+      if (quiet !== undefined) clearTimeout(quiet);
       if (flags.verbose) note(`Sent ${sentBytes} bytes, received ${receivedBytes} bytes.`);
       void sock.close();
       if (error) reject(error);
@@ -271,6 +275,17 @@ async function runTcp(
             ),
           );
 
+    // The peer's end may be a half-close (it still reads): what stdin still has goes to it, as
+    // nc sends it, until stdin ends or has been quiet for AFTER_PEER_MS. From a terminal there is
+    // nothing still to come: the end of the peer is the end.
+    let peerEnded = false;
+    let inputEnded = false;
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    const quietAfterPeer = () => {
+      if (quiet !== undefined) clearTimeout(quiet);
+      quiet = setTimeout(() => finish(ExitCode.OK), AFTER_PEER_MS);
+    };
+
     // Socket → stdout, until the peer closes.
     (async () => {
       for (;;) {
@@ -282,7 +297,9 @@ async function runTcp(
         await writeOut(chunk);
       }
       if (flags.verbose) note('The peer closed the connection.');
-      finish(ExitCode.OK);
+      peerEnded = true;
+      if (inputEnded || process.stdin.isTTY) finish(ExitCode.OK);
+      else quietAfterPeer();
     })().catch((error) => finish(ExitCode.FAILURE, error));
 
     // stdin → socket; at its end, half-close and (with -q) quit after a while.
@@ -294,16 +311,22 @@ async function runTcp(
         if (flags.hex) process.stderr.write(hexDump('>', data, sentBytes));
         sentBytes += data.length;
         await sock.sendAll(data);
+        if (peerEnded) quietAfterPeer();
       }
       if (finished) return;
+      inputEnded = true;
       if (flags.shutdown) {
         if (flags.verbose) note('End of input: shutting down the write half.');
         await sock.shutdown('write');
       }
-      if (flags.quitAfterEof !== undefined) {
+      if (peerEnded) finish(ExitCode.OK);
+      else if (flags.quitAfterEof !== undefined) {
         setLongTimeout(() => finish(ExitCode.OK), flags.quitAfterEof).unref();
       }
-    })().catch((error) => finish(ExitCode.FAILURE, error));
+    })().catch((error) =>
+      // The peer closed both ways and our last bytes had nowhere to go: nc ends quietly too.
+      peerEnded ? finish(ExitCode.OK) : finish(ExitCode.FAILURE, error),
+    );
   });
 }
 
