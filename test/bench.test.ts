@@ -471,19 +471,19 @@ describe('socketkit bench: the command line', () => {
       [
         ['-c', '0', 'http://127.0.0.1:1/'],
         2,
-        /option '-c, --connections <n>' argument '0' is invalid/,
+        /Invalid -c, --connections "0": /,
       ],
-      [['-n', 'many', 'http://127.0.0.1:1/'], 2, /'-n, --requests <n>' argument 'many' is invalid/],
+      [['-n', 'many', 'http://127.0.0.1:1/'], 2, /Invalid -n, --requests "many": /],
       [
         ['-R', '0', 'http://127.0.0.1:1/'],
         2,
-        /argument '0' is invalid\. expected a number of requests per second above 0/,
+        /"0": expected a number of requests per second above 0/,
       ],
-      [['-d', '0', 'http://127.0.0.1:1/'], 2, /-d, --duration <duration>' argument '0' is invalid/],
+      [['-d', '0', 'http://127.0.0.1:1/'], 2, /Invalid -d, --duration "0": /],
       [
         ['--mode', 'smtp', 'http://127.0.0.1:1/'],
         2,
-        /argument 'smtp' is invalid\. Allowed choices are http, oneshot, echo, udp/,
+        /Invalid --mode "smtp": allowed choices are http, oneshot, echo, udp/,
       ],
       [
         ['-c', '2', '--workers', '3', 'http://127.0.0.1:1/'],

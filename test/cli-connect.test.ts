@@ -235,12 +235,12 @@ with socket.socket() as s:
   test('bad arguments exit 2 and name the argument and the value', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['connect', '127.0.0.1', '70000'], /Invalid port "70000"/],
-      [['connect', '127.0.0.1', '-1'], /unknown option '-1'|Invalid port "-1"/],
+      [['connect', '127.0.0.1', '-1'], /Unknown option '-1'|Invalid port "-1"/],
       [['connect', '127.0.0.1', 'eighty'], /Invalid port "eighty": no service has that name/],
-      [['connect', '', '80'], /value '' is invalid for argument 'host'/],
-      [['connect', 'bad host', '80'], /value 'bad host' is invalid for argument 'host'/],
-      [['connect', 'ctl\u0001host', '80'], /argument 'host'/],
-      [['connect', '-w', 'soon', '127.0.0.1', '80'], /'-w, --wait <duration>' argument 'soon'/],
+      [['connect', '', '80'], /Invalid HOST "": /],
+      [['connect', 'bad host', '80'], /Invalid HOST "bad host": /],
+      [['connect', 'ctl\u0001host', '80'], /Invalid HOST /],
+      [['connect', '-w', 'soon', '127.0.0.1', '80'], /Invalid -w, --wait "soon": /],
       [['connect', '--udp', '--tls', '127.0.0.1', '80'], /--tls cannot be used with --udp/],
     ];
     for (const [args, pattern] of cases) {
@@ -464,7 +464,7 @@ print(got.decode(), end='')
     server.close();
     const bad = await socketkit(['listen', '65536']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /'65536'.*0 to 65535/);
+    assert.match(bad.stderr, /"65536".*0 to 65535/);
   });
 });
 

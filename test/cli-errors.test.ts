@@ -119,7 +119,7 @@ const CASES: Case[] = [
     'fetch -m that is not a duration',
     () => ['fetch', '-m', 'soon', url()],
     2,
-    /option '-m, --max-time <duration>' argument 'soon' is invalid/,
+    /Invalid -m, --max-time "soon": /,
   ],
   [
     'fetch https:// to a server that does not speak TLS',
@@ -155,7 +155,7 @@ const CASES: Case[] = [
     'serve --max-connections 0',
     () => ['serve', '--max-connections', '0'],
     2,
-    /--max-connections <n>' argument '0' is invalid/,
+    /Invalid --max-connections "0": /,
   ],
   [
     'bench --size over a datagram',

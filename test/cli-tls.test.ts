@@ -19,7 +19,8 @@ describe('TLS servers on the command line', () => {
     const curl = await run('curl', ['-s', '--cacert', certFile!, `https://localhost:${port}/`]);
     assert.equal(curl.code, 0, curl.stderr);
     assert.equal(curl.stdout.toString(), 'hi\n');
-    assert.match(listener.stdout.toString(), /GET \/ HTTP\/1\.1\r\nHost: localhost:\d+\r\n/);
+    // What listen printed may reach this process a moment after curl is done.
+    await listener.waitForStdout(/GET \/ HTTP\/1\.1\r\nHost: localhost:\d+\r\n/);
     const untrusted = await run('curl', ['-s', `https://localhost:${port}/`]);
     assert.equal(untrusted.code, 60, 'without --cacert curl refuses the certificate');
     if (requirePeer(t, 'openssl', 'to verify the certificate independently')) {

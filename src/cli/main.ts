@@ -39,7 +39,6 @@ async function program(commandName: string | undefined): Promise<Command> {
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
@@ -56,13 +55,38 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or input, 6 could not resolve host,
         : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => COMMANDS[name]!())))
     root.addCommand(command);
-  // Throw instead of exiting, everywhere, so usage errors become exit code 2.
+  // Throw instead of exiting, everywhere, so usage errors become exit code 2; and say them as
+  // every other error is said: `socketkit: ` and one sentence.
   const override = (command: Command) => {
     command.exitOverride();
+    command.configureOutput({ outputError: (text, write) => write(usageSentence(text)) });
     command.commands.forEach(override);
   };
   override(root);
   return root;
+}
+
+/**
+ * Commander's usage errors as one sentence: `error: option '-m, --max-time <duration>' argument
+ * '2x' is invalid. expected a duration …` becomes `socketkit: Invalid -m, --max-time "2x":
+ * expected a duration …`.
+ */
+export function usageSentence(text: string): string {
+  const line = text.trim().replace(/^error: /, '');
+  const reason = (text: string) =>
+    (text.charAt(0).toLowerCase() + text.slice(1)).replace(/\.$/, '');
+  const option = /^option '([^']+?)(?: [<[][^']*[>\]])?' argument '(.*)' is invalid\. (.*)$/s.exec(
+    line,
+  );
+  const argument = /^command-argument value '(.*)' is invalid for argument '([^']+)'\. (.*)$/s.exec(
+    line,
+  );
+  const sentence = option
+    ? `Invalid ${option[1]} ${JSON.stringify(option[2])}: ${reason(option[3]!)}`
+    : argument
+      ? `Invalid ${argument[2]!.toUpperCase()} ${JSON.stringify(argument[1])}: ${reason(argument[3]!)}`
+      : line.charAt(0).toUpperCase() + line.slice(1);
+  return `socketkit: ${sentence} (see --help)\n`;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -128,11 +128,11 @@ export function benchCommand(): Command {
       'after',
       `
 Examples:
-  socketkit bench -c 50 -n 10000 http://127.0.0.1:8080/
-  socketkit bench -c 50 -d 30 -R 2000 http://127.0.0.1:8080/   constant rate, corrected latency
-  socketkit bench --mode oneshot -c 50 -n 1000 127.0.0.1:8001   like ab without -k
-  socketkit bench --mode echo --size 1024 127.0.0.1:7007
-  socketkit bench --mode udp -n 10000 127.0.0.1:7007`,
+  $ socketkit bench -c 50 -n 10000 http://127.0.0.1:8080/
+  $ socketkit bench -c 50 -d 30 -R 2000 http://127.0.0.1:8080/   constant rate, corrected latency
+  $ socketkit bench --mode oneshot -c 50 -n 1000 127.0.0.1:8080   like ab without -k
+  $ socketkit bench --mode echo --size 1024 127.0.0.1:7007
+  $ socketkit bench --mode udp -n 10000 127.0.0.1:7007`,
     )
     .action(async (target: string, flags: BenchFlags) => {
       await run(target, flags);

@@ -101,8 +101,8 @@ export function connectCommand(): Command {
       `
 Examples:
   $ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | socketkit connect 127.0.0.1 8080
-  $ echo hello | socketkit connect --udp 127.0.0.1 7
-  $ socketkit connect --tls example.com 443
+  $ echo hello | socketkit connect --udp 127.0.0.1 7007
+  $ socketkit connect --tls --cacert cert.pem localhost 8443   (serve http --tls --port 8443 prints the file)
   $ socketkit connect -z 127.0.0.1 7000-7100
   $ echo hello | socketkit connect -U /tmp/echo.sock
 

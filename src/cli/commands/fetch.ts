@@ -157,9 +157,9 @@ Examples:
   $ socketkit fetch http://127.0.0.1:8080/
   $ socketkit fetch -i localhost:8080
   $ socketkit fetch --repr 127.0.0.1:8080
-  $ socketkit fetch -L -v https://localhost:8443/ --cacert ca.pem
+  $ socketkit fetch -L -v https://localhost:8443/ --cacert cert.pem   (serve http --tls --port 8443 prints the file)
   $ socketkit fetch -s -o /dev/null -w '%{http_code} %{time_total}\\n' 127.0.0.1:8080
-  $ socketkit fetch --json '{"a":1}' http://127.0.0.1:8080/api
+  $ socketkit fetch -i --json '{"a":1}' 127.0.0.1:8080   (POST: the hello page answers 405)
 
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,

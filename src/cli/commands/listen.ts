@@ -64,7 +64,7 @@ export function listenCommand(): Command {
       'after',
       `
 Examples:
-  $ socketkit listen -v 8080          then open http://127.0.0.1:8080/ in a browser
+  $ socketkit listen -v 9090          then open http://127.0.0.1:9090/ in a browser
   $ socketkit listen --udp 9999
   $ socketkit listen --host 0.0.0.0 7342   reachable from other devices
   $ socketkit listen -U /tmp/demo.sock`,

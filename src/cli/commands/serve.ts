@@ -36,7 +36,7 @@ interface ServeFlags {
   quiet?: boolean;
   verbose?: boolean;
   json?: boolean;
-  maxConnections: number;
+  maxConnections?: number;
   unix?: string;
 }
 
@@ -80,7 +80,6 @@ export function serveCommand(): Command {
       '--max-connections <n>',
       `the most TCP connections per service (default ${DEFAULT_MAX_CONNECTIONS})`,
       parsePositiveInt,
-      DEFAULT_MAX_CONNECTIONS,
     )
     .option('-q, --quiet', 'no log line per connection or request')
     .option('-v, --verbose', "http: also log each page request's raw head, as the browser sent it")
@@ -248,7 +247,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
         });
         const common = {
           log: log && ((line: string) => log(`http ${line}`)),
-          maxConnections: flags.maxConnections,
+          maxConnections: flags.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
           tls: tls && { key: tls.key, cert: tls.cert },
         };
         const server: HttpServer<Address> =
@@ -269,7 +268,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
         port,
         log,
         context,
-        maxConnections: flags.maxConnections,
+        maxConnections: flags.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       };
       const tcp = await runTcp(service, options);
       started.push(tcp);

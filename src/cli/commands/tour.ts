@@ -40,6 +40,11 @@ export function tourCommand(): Command {
     .addHelpText(
       'after',
       `
+Examples:
+  $ socketkit tour
+  $ socketkit tour --list
+  $ socketkit tour --only reverse,framing-length
+
 Nothing leaves this machine: the public servers the tutorials use are played by
 stand-ins on 127.0.0.1. Exits 0 only if every step did what its tutorial says.`,
     )
