@@ -468,11 +468,7 @@ describe('socketkit bench: the command line', () => {
     await closed.close();
     const cases: Array<[string[], number, RegExp]> = [
       [['http://127.0.0.1:70000/'], 2, /Invalid URL|port/i],
-      [
-        ['-c', '0', 'http://127.0.0.1:1/'],
-        2,
-        /Invalid -c, --connections "0": /,
-      ],
+      [['-c', '0', 'http://127.0.0.1:1/'], 2, /Invalid -c, --connections "0": /],
       [['-n', 'many', 'http://127.0.0.1:1/'], 2, /Invalid -n, --requests "many": /],
       [
         ['-R', '0', 'http://127.0.0.1:1/'],

@@ -27,7 +27,10 @@ describe('socketkit', () => {
   test('an unknown command or option is bad usage: exit 2 with the offending word', async () => {
     const unknownCommand = await socketkit(['frobnicate']);
     assert.equal(unknownCommand.code, 2);
-    assert.match(unknownCommand.stderr, /^socketkit: Unknown command 'frobnicate' \(see --help\)\n$/);
+    assert.match(
+      unknownCommand.stderr,
+      /^socketkit: Unknown command 'frobnicate' \(see --help\)\n$/,
+    );
     const unknownOption = await socketkit(['resolve', '--frob', 'localhost']);
     assert.equal(unknownOption.code, 2);
     assert.match(unknownOption.stderr, /^socketkit: Unknown option '--frob' \(see --help\)\n$/);
