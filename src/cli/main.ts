@@ -71,7 +71,7 @@ Exit codes: 0 ok, 1 failure, 2 bad usage or input, 6 could not resolve host,
  * '2x' is invalid. expected a duration …` becomes `socketkit: Invalid -m, --max-time "2x":
  * expected a duration …`.
  */
-export function usageSentence(text: string): string {
+function usageSentence(text: string): string {
   const line = text.trim().replace(/^error: /, '');
   const reason = (text: string) =>
     (text.charAt(0).toLowerCase() + text.slice(1)).replace(/\.$/, '');
