@@ -885,6 +885,15 @@ function describeTarget(context: ErrorContext): string {
   return context.port === undefined ? context.host : `${context.host} port ${context.port}`;
 }
 
+/** Why the OS may have said EACCES: a privileged port to bind, or a broadcast address to send to. */
+function permissionHint(syscall: string | undefined, port: number | undefined): string {
+  if ((syscall === 'bind' || syscall === 'listen') && port !== undefined && port > 0 && port < 1024)
+    return ' (ports below 1024 need privileges)';
+  if (syscall === 'send' || syscall === 'sendto' || syscall === 'connect')
+    return ' (a broadcast address needs setBroadcast(true) first)';
+  return '';
+}
+
 /**
  * Turns an error from Node (`ECONNREFUSED`, `ENOTFOUND`, an OpenSSL code, …)
  * into the matching socketkit error, with a one-sentence message that names
@@ -947,7 +956,7 @@ export function fromNodeError(error: unknown, context: ErrorContext = {}): Error
     case 'EACCES':
     case 'EPERM':
       return new PermissionDeniedError(
-        `Permission denied${during}${at ? ` on${at}` : ''}${at.includes('port') ? ' (ports below 1024 need privileges)' : ''}${tag}`,
+        `Permission denied${during}${at ? ` on${at}` : ''}${permissionHint(syscall, context.port)}${tag}`,
         options,
       );
     case 'EHOSTUNREACH':

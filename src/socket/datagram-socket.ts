@@ -217,7 +217,7 @@ export class DatagramSocket {
         `sendTo() on a socket connected to ${this.#remote.host} port ${this.#remote.port}: use send()`,
       );
     }
-    const portNumber = resolvePort(port, 'udp');
+    const portNumber = destinationPort(port, 'sendTo()');
     const address = await this.#resolve(validateHost(host), 'sendto', portNumber);
     this.#checkSize(buf, 'sendTo()');
     return this.#send(buf, { host: address, port: portNumber }, 'sendto');
@@ -231,7 +231,7 @@ export class DatagramSocket {
    */
   async connect(host: string, port: number | string): Promise<void> {
     this.#assertOpen('connect()');
-    const portNumber = resolvePort(port, 'udp');
+    const portNumber = destinationPort(port, 'connect()');
     const address = await this.#resolve(validateHost(host), 'connect', portNumber);
     const sock = this.#socket();
     await new Promise<void>((resolve, reject) => {
@@ -580,4 +580,12 @@ function udpFd(socket: UdpSocket): number {
     ? (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[state]?.handle
     : undefined;
   return typeof handle?.fd === 'number' ? handle.fd : -1;
+}
+
+/** A port to send to: 1–65535 (0 can be bound, never sent to), or a service name. */
+function destinationPort(port: number | string, call: string): number {
+  const value = resolvePort(port, 'udp');
+  if (value === 0)
+    throw new RangeError(`Invalid port 0 for ${call}: datagrams go to a port from 1 to 65535`);
+  return value;
 }
