@@ -13,7 +13,7 @@ const CHROMIUM = '/usr/bin/chromium';
 test('chromium shows "Hello, world!" and its own User-Agent from the raw request; screenshot saved', async (t) => {
   if (!requirePeer(t, CHROMIUM, 'for the browser test (apt-get install chromium)')) return;
   const { chromium } = await import('playwright-core');
-  const serve = startSocketkit(['serve', 'http', '--base-port', '0', '--json']);
+  const serve = startSocketkit(['serve', 'http', '-v', '--base-port', '0', '--json']);
   const [line] = await serve.waitForStdout(/^\[.*\]\n/);
   const port = (JSON.parse(line!) as Array<{ port: number }>)[0]!.port;
   const browser = await chromium.launch({
@@ -52,7 +52,7 @@ test('chromium shows "Hello, world!" and its own User-Agent from the raw request
     await page.screenshot({ path: screenshot, fullPage: true });
     assert.ok(existsSync(screenshot));
     t.diagnostic(`screenshot: ${screenshot}`);
-    // The server logged the same raw request.
+    // The server logged the same raw request (-v).
     await serve.waitForStderr(
       new RegExp(`\\| User-Agent: ${userAgent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
     );

@@ -87,6 +87,42 @@ describe('serve(): RFC 9112 request rules', () => {
     assert.match(bare, /\r\n\r\nGET \/ {2}0\n$/);
   });
 
+  test('the target forms (§3.2): * for OPTIONS only, http(s) absolute-form only, no userinfo; its host is Host', async () => {
+    await using server = await serve((req) => ({
+      body: `host=${req.headers.get('host')} path=${req.path}\n`,
+    }));
+    const { port } = server.address;
+    const cases: Array<[string, string, RegExp?]> = [
+      ['GET * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', '400', /for OPTIONS only/],
+      ['OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', '200'],
+      [
+        'GET ftp://x/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+        '400',
+        /must be \/path or http:\/\/host\/path/,
+      ],
+      ['GET x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', '400'],
+      [
+        'GET http://u:p@t/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
+        '400',
+        /user:password@/,
+      ],
+      [
+        'GET HTTP://target.example:81/p?q HTTP/1.1\r\nHost: other\r\nConnection: close\r\n\r\n',
+        '200',
+        /host=target\.example:81 path=\/p\n$/,
+      ],
+    ];
+    for (const [bytes, status, body] of cases) {
+      const reply = await exchange(port, bytes);
+      assert.equal(
+        statusOf(reply),
+        status,
+        `${JSON.stringify(bytes)} got ${reply.split('\r\n')[0]}`,
+      );
+      if (body) assert.match(reply, body, JSON.stringify(bytes));
+    }
+  });
+
   test('HTTP/2.0 and unknown major versions are 505; a request line without a version is 400', async () => {
     const { port } = (await echoServer()).address;
     assert.equal(statusOf(await exchange(port, 'GET / HTTP/2.0\r\nHost: x\r\n\r\n')), '505');
@@ -159,6 +195,12 @@ describe('serve(): Expect: 100-continue (RFC 9110 §10.1.1)', () => {
       'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: magic\r\n\r\nx',
     );
     assert.equal(statusOf(other), '417');
+    // The same expectation twice (two fields) is still only 100-continue.
+    const twice = await exchange(
+      port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: 100-continue\r\nExpect: 100-Continue\r\nConnection: close\r\n\r\nx',
+    );
+    assert.match(twice, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
   });
 
   test('curl uploading with Expect: 100-continue is answered without its one-second wait', async (t) => {

@@ -309,13 +309,19 @@ export class Connection {
       throw new Refusal(400, 'An HTTP/1.1 request needs a Host header field');
     if (hosts.length === 1 && !VALID_HOST.test(hosts[0]!))
       throw new Refusal(400, `Invalid Host header field ${JSON.stringify(hosts[0])}`);
+    checkTargetForm(head);
     const chunked = head.headers.has('transfer-encoding');
     const length = chunked ? -1 : Number(head.headers.get('content-length') ?? 0);
     this.#body.begin(length);
     const expect = head.headers.get('expect');
     // RFC 9110 §10.1.1: a server ignores 100-continue from an HTTP/1.0 client.
     if (expect !== null && head.version !== '1.0') {
-      if (expect.trim().toLowerCase() !== '100-continue') {
+      // `100-continue, 100-continue` (two fields joined) still asks for nothing else.
+      const members = expect
+        .split(',')
+        .map((member) => member.trim().toLowerCase())
+        .filter((member) => member !== '');
+      if (members.length === 0 || members.some((member) => member !== '100-continue')) {
         throw new Refusal(417, `Expectation ${JSON.stringify(expect)} is not supported`);
       }
       // The body is acceptable (begin() refused an oversize one): ask for it.
@@ -379,6 +385,35 @@ export class Connection {
     );
     return planned.keepAlive;
   }
+}
+
+/**
+ * The forms a request-target may take (RFC 9112 §3.2): origin-form `/path`, absolute-form
+ * `http://host/path` (whose host then stands for the Host field, §3.2.2), and `*` for OPTIONS
+ * only. CONNECT's authority-form is left to the handler.
+ */
+function checkTargetForm(head: RequestHead): void {
+  const target = head.target;
+  if (target.charCodeAt(0) === 0x2f /* / */ || head.method === 'CONNECT') return;
+  if (target === '*') {
+    if (head.method !== 'OPTIONS')
+      throw new Refusal(400, `The target * is for OPTIONS only, not ${head.method}`);
+    return;
+  }
+  const absolute = /^https?:\/\/([^/?#]+)/i.exec(target);
+  if (absolute === null)
+    throw new Refusal(
+      400,
+      `Invalid request target ${JSON.stringify(target.slice(0, 100))}: it must be /path or http://host/path`,
+    );
+  const authority = absolute[1]!;
+  // RFC 9110 §4.2.4: userinfo in an http URI is to be treated as an error.
+  if (authority.includes('@'))
+    throw new Refusal(400, 'A request target must not carry user:password@');
+  if (!VALID_HOST.test(authority))
+    throw new Refusal(400, `Invalid host ${JSON.stringify(authority)} in the request target`);
+  // §3.2.2: the target's host is the one that counts; the handler sees it as Host.
+  head.headers.set('host', authority);
 }
 
 /** Path and query of a request-target; an absolute-form target's own path (RFC 9112 §3.2.2). */
