@@ -599,7 +599,10 @@ export class HttpParseError extends SockitError {
   override name = 'HttpParseError';
   /** `'SOCKETKIT_ERR_HTTP_PARSE'`. */
   readonly code = 'SOCKETKIT_ERR_HTTP_PARSE' as const;
-  /** The byte of the stream (counted from its first byte) where parsing stopped. */
+  /**
+   * The byte of the stream (counted from its first byte) where parsing stopped; `NaN` when the
+   * fault is in a value the parser took whole (a redirect's unusable Location, say).
+   */
   readonly offset: number;
   /** What is wrong, in one sentence without the offset (the message adds it). */
   readonly reason: string;
@@ -611,11 +614,11 @@ export class HttpParseError extends SockitError {
 
   /**
    * @param reason What is wrong, in one sentence.
-   * @param offset The byte of the stream where parsing stopped.
+   * @param offset The byte of the stream where parsing stopped, or `NaN`.
    * @param status The status to answer with. Default 400.
    */
   constructor(reason: string, offset: number, status = 400) {
-    super(`${reason} at byte ${offset}`);
+    super(Number.isNaN(offset) ? reason : `${reason} at byte ${offset}`);
     this.offset = offset;
     this.reason = reason;
     this.status = status;

@@ -449,7 +449,7 @@ async function receive(
       });
     }
     reader.parser.finish();
-    throw new HttpParseError('The reply ended inside its head', 0, 502);
+    throw new HttpParseError('The reply ended inside its head', Number.NaN, 502);
   }
   const head = reader.finalHead!;
   const socketTimings = sock.timings!;

@@ -60,7 +60,7 @@ export function redirectHop(hop: RequestHop, status: number, location: string): 
   } catch (error) {
     throw new HttpParseError(
       `Cannot follow the ${status} redirect to ${JSON.stringify(location)}: ${(error as Error).message}`,
-      0,
+      Number.NaN,
       502,
     );
   }
