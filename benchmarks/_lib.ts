@@ -51,6 +51,11 @@ export function startServer(command: string, args: string[], timeoutMs = 15000):
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
+        // From here on the output is drained and dropped: a server that logs every request must
+        // not fill this process's memory, nor block on a full pipe.
+        child.stdout!.resume();
+        child.stderr!.removeAllListeners('data');
+        child.stderr!.resume();
         resolve({
           port: Number(match[1]),
           child,

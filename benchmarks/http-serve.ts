@@ -29,6 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION_MS ?? 3000) / 1000;
 const CONNECTIONS = 50;
 const SOCKETKIT = 'socketkit serve http';
+const SOCKETKIT_LOGGING = 'socketkit serve http, logging on (stderr to a pipe)';
 const NODE_HTTP = 'node:http';
 const FLOOR = 'node:net, fixed reply';
 const SOCKETKIT_FLOOR = 'socketkit recv + sendAll, fixed reply';
@@ -52,21 +53,26 @@ export async function httpServeBenchmark(): Promise<Section> {
     );
     return r.requests / r.seconds;
   };
+  const serveHttp = (flags: string[]) =>
+    startServer(
+      ...pinned(pin.server, process.execPath, [
+        join(ROOT, 'dist/cli/main.js'),
+        'serve',
+        'http',
+        '--base-port',
+        '0',
+        '--json',
+        ...flags,
+      ]),
+    );
   const contenders: Array<{ name: string; start: () => Promise<Served | null> }> = [
     {
       name: SOCKETKIT,
-      start: () =>
-        startServer(
-          ...pinned(pin.server, process.execPath, [
-            join(ROOT, 'dist/cli/main.js'),
-            'serve',
-            'http',
-            '--base-port',
-            '0',
-            '--quiet',
-            '--json',
-          ]),
-        ),
+      start: () => serveHttp(['--quiet']),
+    },
+    {
+      name: SOCKETKIT_LOGGING,
+      start: () => serveHttp([]),
     },
     {
       name: NODE_HTTP,
@@ -188,6 +194,11 @@ building and encoding the response head and body into one buffer, with no one fu
 floor's although both make the same system calls per request: a faster server finds the load
 generator asleep less often, so its writes wake it less.`
       : '';
+  const logging = rps(SOCKETKIT_LOGGING);
+  const loggingLine =
+    logging === null
+      ? ''
+      : `Logging on / --quiet: **${(logging / socketkit).toFixed(2)}×** (target ≥ 0.9×: ${logging / socketkit >= 0.9 ? 'met' : '**missed**'}); the access log is one line per request, written 100 ms or 32 KiB at a time.`;
   const markdown = `## HTTP "Hello, world!" requests per second (keep-alive)
 
 ${CONNECTIONS} keep-alive connections from ${generator}, ${DURATION_S} s per run, medians of ${ROUNDS}
@@ -196,9 +207,10 @@ the request that asked for it, escaped (about 1.2 KB).
 
 | server | requests/s | server CPU per request |
 |---|---|---|
-${row(SOCKETKIT, 'socketkit serve http')}${row(NODE_HTTP, 'node:http')}${row(FLOOR, 'node:net, a prepared reply per read, nothing parsed (the floor for Node.js)')}${row(SOCKETKIT_FLOOR, "socketkit `recv` + `sendAll`, the same prepared reply (socketkit's sockets, nothing parsed)")}${row(NGINX, 'nginx, a static page of similar size (for reference)')}
+${row(SOCKETKIT, 'socketkit serve http --quiet')}${row(SOCKETKIT_LOGGING, 'socketkit serve http, logging each request (stderr to a pipe)')}${row(NODE_HTTP, 'node:http')}${row(FLOOR, 'node:net, a prepared reply per read, nothing parsed (the floor for Node.js)')}${row(SOCKETKIT_FLOOR, "socketkit `recv` + `sendAll`, the same prepared reply (socketkit's sockets, nothing parsed)")}${row(NGINX, 'nginx, a static page of similar size (for reference)')}
 socketkit / node:http: **${ratio.toFixed(2)}×** (rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}).
 Target ≥ 2×: ${ratio >= 2 ? 'met' : '**missed**'}${nginx === null ? '' : `; nginx on its static page: ${(nginx / node).toFixed(1)}× node:http`}.
+${loggingLine}
 
 ${analysis}
 

@@ -23,6 +23,19 @@ async function startRelay(args: string[]) {
   return { relay, port: Number(port) };
 }
 
+/** A UDP echo server: every datagram goes back to its sender. */
+async function udpEcho() {
+  const echo = await udp({ bind: 0 });
+  void (async () => {
+    for (;;) {
+      const { data, address } = await echo.recvFrom().catch(() => ({ data: null, address: null }));
+      if (data === null) return;
+      await echo.sendTo(data, address!.host, address!.port);
+    }
+  })();
+  return echo;
+}
+
 describe('socketkit relay', () => {
   test('curl through it to socketkit serve http: curl gets the page; the exchange is shown as text', async (t) => {
     if (!requirePeer(t, 'curl', 'as an independent HTTP client')) return;
@@ -112,16 +125,7 @@ print(repr(data))
   });
 
   test('UDP: datagrams and their replies pass through, shown as JSON lines', async () => {
-    const echo = await udp({ bind: 0 });
-    void (async () => {
-      for (;;) {
-        const { data, address } = await echo
-          .recvFrom()
-          .catch(() => ({ data: null, address: null }));
-        if (data === null) return;
-        await echo.sendTo(data, address!.host, address!.port);
-      }
-    })();
+    const echo = await udpEcho();
     const { relay, port } = await startRelay([
       '--json',
       'udp:0',
@@ -149,16 +153,7 @@ print(repr(data))
   });
 
   test('UDP without -k: one client, whose session ends after --idle-timeout, and then the relay exits', async () => {
-    const echo = await udp({ bind: 0 });
-    void (async () => {
-      for (;;) {
-        const { data, address } = await echo
-          .recvFrom()
-          .catch(() => ({ data: null, address: null }));
-        if (data === null) return;
-        await echo.sendTo(data, address!.host, address!.port);
-      }
-    })();
+    const echo = await udpEcho();
     const { relay, port } = await startRelay([
       '--idle-timeout',
       '300ms',
