@@ -889,10 +889,16 @@ function describeTarget(context: ErrorContext): string {
 }
 
 /** Why the OS may have said EACCES: a privileged port to bind, or a broadcast address to send to. */
-function permissionHint(syscall: string | undefined, port: number | undefined): string {
+function permissionHint(context: ErrorContext, syscall: string | undefined): string {
+  const { port, host } = context;
   if ((syscall === 'bind' || syscall === 'listen') && port !== undefined && port > 0 && port < 1024)
     return ' (ports below 1024 need privileges)';
-  if (syscall === 'send' || syscall === 'sendto' || syscall === 'connect')
+  // An IPv4 address ending in .255 is, on the usual networks, a broadcast address.
+  if (
+    (syscall === 'send' || syscall === 'sendto' || syscall === 'connect') &&
+    host !== undefined &&
+    /^\d+\.\d+\.\d+\.255$/.test(host)
+  )
     return ' (a broadcast address needs setBroadcast(true) first)';
   return '';
 }
@@ -959,7 +965,7 @@ export function fromNodeError(error: unknown, context: ErrorContext = {}): Error
     case 'EACCES':
     case 'EPERM':
       return new PermissionDeniedError(
-        `Permission denied${during}${at ? ` on${at}` : ''}${permissionHint(syscall, context.port)}${tag}`,
+        `Permission denied${during}${at ? ` on${at}` : ''}${permissionHint(context, syscall)}${tag}`,
         options,
       );
     case 'EHOSTUNREACH':
