@@ -574,4 +574,46 @@ describe('socketkit bench: the command line', () => {
       assert.equal(existsSync(dir), false);
     }
   });
+
+  test("ab's -p FILE -T TYPE and wrk's -t N and --latency are understood as those tools mean them", async () => {
+    const server = await listen();
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-bench-'));
+    try {
+      const file = join(dir, 'post.txt');
+      writeFileSync(file, 'a=1');
+      const running = socketkit([
+        'bench',
+        '-n',
+        '1',
+        '-c',
+        '1',
+        '-t',
+        '1',
+        '--latency',
+        '-p',
+        file,
+        '-T',
+        'application/x-www-form-urlencoded',
+        `http://127.0.0.1:${server.address.port}/form`,
+      ]);
+      const [probe] = await server.accept();
+      await probe.close();
+      const [conn] = await server.accept();
+      const head = (await conn.recvUntil(Buffer.from('\r\n\r\n'))).toString();
+      const body = (await conn.recvExactly(3)).toString();
+      await conn.sendAll(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
+      const result = await running;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(head, /^POST \/form HTTP\/1\.1\r\n/);
+      assert.match(head, /\r\nContent-Type: application\/x-www-form-urlencoded\r\n/);
+      assert.equal(body, 'a=1');
+      await conn.close();
+      const twice = await socketkit(['bench', '-t', '2', '--workers', '3', 'http://127.0.0.1:1/']);
+      assert.equal(twice.code, 2);
+      assert.match(twice.stderr, /-t 2 and --workers 3/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

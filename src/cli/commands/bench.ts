@@ -28,6 +28,10 @@ interface BenchFlags {
   header: string[];
   body?: string;
   bodyFile?: string;
+  postFile?: string;
+  contentType?: string;
+  threads?: number;
+  latency?: boolean;
   size?: number;
   workers: number;
   json?: boolean;
@@ -117,8 +121,12 @@ export function benchCommand(): Command {
     )
     .option('--body <text>', 'send this request body')
     .option('--body-file <file>', 'send this file as the request body')
+    .option('-p, --post-file <file>', "as ab's -p: POST this file (with -T for its type)")
+    .option('-T, --content-type <type>', "as ab's -T: the body's Content-Type")
     .option('--size <bytes>', 'echo/udp: bytes per request (default 64)', parsePositiveInt)
     .option('--workers <n>', 'worker threads sharing the connections', parsePositiveInt, 1)
+    .option('-t, --threads <n>', "as wrk's -t: the same as --workers", parsePositiveInt)
+    .option('--latency', "as wrk's --latency: accepted; the percentiles are always printed")
     .option('--json', 'print the report as JSON')
     .option('--plot <file.svg>', 'also draw latency by percentile and requests/s over time')
     .option('--allow-remote', 'allow a target that is not on this machine (only one you run)')
@@ -132,7 +140,11 @@ Examples:
   $ socketkit bench -c 50 -d 30 -R 2000 http://127.0.0.1:8080/   constant rate, corrected latency
   $ socketkit bench --mode oneshot -c 50 -n 1000 127.0.0.1:8080   like ab without -k
   $ socketkit bench --mode echo --size 1024 127.0.0.1:7007
-  $ socketkit bench --mode udp -n 10000 127.0.0.1:7007`,
+  $ socketkit bench --mode udp -n 10000 127.0.0.1:7007
+  $ socketkit bench -t 2 -c 50 -d 10s --latency http://127.0.0.1:8080/   wrk's spelling
+
+-k is --insecure, as in curl, not ab's keep-alive: keep-alive is the default here (--mode http),
+and --mode oneshot is ab without -k.`,
     )
     .action(async (target: string, flags: BenchFlags) => {
       await run(target, flags);
@@ -140,6 +152,21 @@ Examples:
 }
 
 async function run(target: string, flags: BenchFlags): Promise<void> {
+  if (flags.threads !== undefined) {
+    if (flags.workers !== 1 && flags.workers !== flags.threads)
+      throw new CliError(
+        `-t ${flags.threads} and --workers ${flags.workers} say the same thing twice, differently`,
+        ExitCode.USAGE,
+      );
+    flags.workers = flags.threads;
+  }
+  if (flags.postFile !== undefined) {
+    if (flags.bodyFile !== undefined || flags.body !== undefined)
+      throw new CliError('Give -p, --body or --body-file, one of them', ExitCode.USAGE);
+    flags.bodyFile = flags.postFile;
+    flags.method ??= 'POST';
+  }
+  if (flags.contentType !== undefined) flags.header.push(`Content-Type: ${flags.contentType}`);
   if (flags.body !== undefined && flags.bodyFile !== undefined) {
     throw new CliError('Give --body or --body-file, not both', ExitCode.USAGE);
   }
