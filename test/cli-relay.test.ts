@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
+import { request, serve } from '../src/http/index.js';
 import { ConnectionResetError, connect, decode, encode, udp } from '../src/index.js';
 import { fixture, requirePeer, run, startPython, startSocketkit } from './_helpers.js';
 
@@ -150,6 +151,33 @@ print(repr(data))
     relay.child.kill('SIGTERM');
     assert.equal(await relay.exited(), 0);
     await Promise.all([client.close(), echo.close()]);
+  });
+
+  test('unix:PATH on both sides: curl --unix-socket through it to serve({ path }), exact bytes shown', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-relay-unix-'));
+    const backend = join(dir, 'web.sock');
+    const front = join(dir, 'relay.sock');
+    const server = await serve(() => ({ body: 'through a Unix relay\n' }), { path: backend });
+    const relay = startSocketkit(['relay', `unix:${front}`, `unix:${backend}`]);
+    try {
+      await relay.waitForStderr(/Relaying the socket .*relay\.sock to the socket .*web\.sock/);
+      let body: string;
+      if (requirePeer(t, 'curl', 'as an independent client over a Unix socket')) {
+        const curl = await run('curl', ['-s', '--unix-socket', front, 'http://localhost/x']);
+        body = curl.stdout.toString();
+      } else {
+        const response = await request('http://localhost/x', { socketPath: front });
+        body = await response.body.text();
+      }
+      assert.equal(body, 'through a Unix relay\n');
+      assert.equal(await relay.exited(5000), 0);
+      assert.match(relay.stderr, /\[1\] > GET \/x HTTP\/1\.1\\r\\n/);
+      assert.match(relay.stderr, /\[1\] < .*through a Unix relay\\n/);
+    } finally {
+      relay.child.kill();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('UDP without -k: one client, whose session ends after --idle-timeout, and then the relay exits', async () => {

@@ -72,7 +72,10 @@ export function describeAddress(address: Address | null): string {
 /** An address in a sentence: `127.0.0.1 port 8080`, or `the socket /run/x.sock`. */
 export function describeEndpoint(address: Address | null): string {
   if (address === null) return '?';
-  if (address.family === 'AF_UNIX') return `the socket ${describeUnixPath(address.path)}`;
+  if (address.family === 'AF_UNIX')
+    return address.path === ''
+      ? 'an unnamed Unix socket'
+      : `the socket ${describeUnixPath(address.path)}`;
   return `${address.host} port ${address.port}`;
 }
 

@@ -14,7 +14,7 @@ import type { Address, SocketAddress } from '../core/address.js';
 import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { connect, type TlsConnectOptions } from '../socket/connect.js';
 import { type DatagramSocket, udp } from '../socket/datagram-socket.js';
-import { listen } from '../socket/server-socket.js';
+import { listen, type ServerSocket } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 
 /** `>`: from the client to the target; `<`: back. */
@@ -46,6 +46,8 @@ export interface RelayListen {
   host?: string;
   /** `0` lets the OS pick. */
   port: number;
+  /** TCP: a Unix domain socket to listen on instead of host and port. */
+  path?: string;
 }
 
 /** Where a relay connects for each client. */
@@ -53,6 +55,8 @@ export interface RelayTarget {
   protocol: 'tcp' | 'udp';
   host: string;
   port: number;
+  /** TCP: a Unix domain socket to connect to instead of host and port. */
+  path?: string;
   /** TCP: speak TLS to the target (verified unless `insecure`). */
   tls?: boolean | TlsConnectOptions;
 }
@@ -75,8 +79,8 @@ export interface RelayOptions {
 
 /** A running relay; `await using` closes it. */
 export interface Relay extends AsyncDisposable {
-  /** Where it listens (the port the OS chose, with `port: 0`). */
-  readonly address: SocketAddress;
+  /** Where it listens (the port the OS chose, with `port: 0`; the path, with `path`). */
+  readonly address: Address;
   /** Resolves when the relay has stopped (after the first connection with `once`, or `close()`). */
   readonly done: Promise<void>;
   /** Stops accepting and ends every relayed connection. */
@@ -114,10 +118,10 @@ export async function relay(options: RelayOptions): Promise<Relay> {
 const READ_SIZE = 64 * 1024;
 
 async function relayTcp(options: RelayOptions): Promise<Relay> {
-  const server = await listen({
-    host: options.listen.host ?? '127.0.0.1',
-    port: options.listen.port,
-  });
+  const server: ServerSocket =
+    options.listen.path !== undefined
+      ? await listen({ path: options.listen.path })
+      : await listen({ host: options.listen.host ?? '127.0.0.1', port: options.listen.port });
   const onEvent = options.onEvent ?? (() => {});
   const maxConnections = options.maxConnections ?? 1024;
   const idleTimeout = options.idleTimeout ?? 5 * 60_000;
@@ -144,10 +148,13 @@ async function relayTcp(options: RelayOptions): Promise<Relay> {
     try {
       await onEvent({ kind: 'open', connection, time: Date.now(), client: client.remoteAddress });
       const target = options.target;
-      upstream = await connect(target.host, target.port, {
-        timeout: options.connectTimeout ?? 10_000,
-        tls: target.tls,
-      });
+      upstream =
+        target.path !== undefined
+          ? await connect({ path: target.path, timeout: options.connectTimeout ?? 10_000 })
+          : await connect(target.host, target.port, {
+              timeout: options.connectTimeout ?? 10_000,
+              tls: target.tls,
+            });
       open.add(upstream);
       await onEvent({
         kind: 'connected',

@@ -69,5 +69,7 @@ export async function record(
     onEvent,
     connectTimeout: 5000,
   });
-  return { port: running.address.port, exchanges, close: () => running.close() };
+  const address = running.address;
+  if (address.family === 'AF_UNIX') throw new Error('The tour relays over TCP and UDP only');
+  return { port: address.port, exchanges, close: () => running.close() };
 }

@@ -52,8 +52,9 @@ function hostPort(
   }
 }
 
-/** LISTEN: `PORT`, `HOST:PORT`, `udp:PORT` or `udp:HOST:PORT`. */
+/** LISTEN: `PORT`, `HOST:PORT`, `unix:PATH`, `udp:PORT` or `udp:HOST:PORT`. */
 function parseListen(text: string): RelayListen {
+  if (text.startsWith('unix:')) return { protocol: 'tcp', port: 0, path: unixPath(text, 'LISTEN') };
   const protocol = text.startsWith('udp:') ? 'udp' : 'tcp';
   const rest = text.replace(/^(udp|tcp):/, '');
   if (/^\d+$/.test(rest)) {
@@ -65,8 +66,24 @@ function parseListen(text: string): RelayListen {
   return { protocol, ...hostPort(rest, 'LISTEN', protocol) };
 }
 
-/** TARGET: `HOST:PORT`, `tls:HOST:PORT` or `udp:HOST:PORT`. */
+/** The PATH of `unix:PATH`. */
+function unixPath(text: string, what: string): string {
+  const path = text.slice('unix:'.length);
+  if (path === '')
+    throw new CliError(
+      `Invalid ${what} "${text}": give unix:PATH, the socket's path`,
+      ExitCode.USAGE,
+    );
+  return path;
+}
+
+/** TARGET: `HOST:PORT`, `tls:HOST:PORT`, `unix:PATH` or `udp:HOST:PORT`. */
 function parseTarget(text: string, insecure: boolean, ca?: Buffer): RelayTarget {
+  if (text.startsWith('unix:')) {
+    if (insecure || ca !== undefined)
+      throw new CliError('--insecure and --cacert go with a tls:HOST:PORT target', ExitCode.USAGE);
+    return { protocol: 'tcp', host: '', port: 0, path: unixPath(text, 'TARGET') };
+  }
   const scheme = /^(tcp|tls|udp):/.exec(text)?.[1] ?? 'tcp';
   const rest = text.replace(/^(tcp|tls|udp):/, '');
   const protocol = scheme === 'udp' ? 'udp' : 'tcp';
@@ -128,9 +145,9 @@ export function relayCommand(): Command {
     .description('forward LISTEN to TARGET both ways and show every byte that passes (socat -v)')
     .argument(
       '<listen>',
-      'PORT, HOST:PORT, udp:PORT or udp:HOST:PORT (binds 127.0.0.1 unless a host is given)',
+      'PORT, HOST:PORT, unix:PATH, udp:PORT or udp:HOST:PORT (binds 127.0.0.1 unless a host is given)',
     )
-    .argument('<target>', 'HOST:PORT, tls:HOST:PORT or udp:HOST:PORT')
+    .argument('<target>', 'HOST:PORT, tls:HOST:PORT, unix:PATH or udp:HOST:PORT')
     .option('--hex', 'show the bytes as a hex dump instead of text')
     .option(
       '--json',
@@ -256,7 +273,7 @@ async function runRelay(
     connectTimeout: flags.connectTimeout ?? 10_000,
   });
   note(
-    `Relaying ${listen.protocol.toUpperCase()} ${running.address.host} port ${running.address.port} to ${target.tls ? 'TLS ' : ''}${target.host} port ${target.port}${flags.keepOpen ? '' : ' (one connection; -k for more)'}.`,
+    `Relaying ${listen.path !== undefined ? '' : `${listen.protocol.toUpperCase()} `}${describeEndpoint(running.address)} to ${target.tls ? 'TLS ' : ''}${target.path !== undefined ? `the socket ${target.path}` : `${target.host} port ${target.port}`}${flags.keepOpen ? '' : ' (one connection; -k for more)'}.`,
   );
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
