@@ -81,6 +81,24 @@ describe('request()', () => {
     srv.close();
   });
 
+  test('a reply with nothing after its head releases its connection without its body being read', async () => {
+    let closed = 0;
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('close', () => closed++);
+      socket.once('data', () => socket.write('HTTP/1.1 204 No Content\r\n\r\n'));
+    });
+    const port = await listening(server);
+    const responses = [];
+    for (let i = 0; i < 5; i++) responses.push(await request(`http://127.0.0.1:${port}/`));
+    const deadline = performance.now() + 5000;
+    while (closed < 5 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(closed, 5, 'every connection closed though no body was read');
+    assert.ok(responses.every((r) => r.status === 204 && Number.isFinite(r.timings.total)));
+    assert.equal((await responses[0]!.body.bytes()).length, 0);
+    server.close();
+  });
+
   test('endless 1xx interim responses: HttpParseError once they pass maxHeadSize, not a read for ever', async () => {
     const server = createServer((socket) => {
       socket.on('error', () => {});

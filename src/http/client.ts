@@ -511,6 +511,14 @@ async function receive(
     redirects,
     body: new ResponseBody(decoded(source, head.headers, exchange.options.decompress)),
   };
+  // A reply with nothing after its head (204, 304, HEAD, Content-Length: 0) is done already:
+  // its connection closes now, not when someone reads an empty body.
+  if (reader.complete && reader.pending.length === 0) {
+    timings.total = performance.now() - started;
+    response.trailers = reader.trailers;
+    await reader.rawPending;
+    await end();
+  }
   return response;
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Address, SocketAddress } from '../core/address.js';
+import type { Address, SocketAddress, UnixAddress } from '../core/address.js';
 import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { connect, type TlsConnectOptions } from '../socket/connect.js';
 import { type DatagramSocket, udp } from '../socket/datagram-socket.js';
@@ -78,9 +78,9 @@ export interface RelayOptions {
 }
 
 /** A running relay; `await using` closes it. */
-export interface Relay extends AsyncDisposable {
+export interface Relay<A extends Address = SocketAddress> extends AsyncDisposable {
   /** Where it listens (the port the OS chose, with `port: 0`; the path, with `path`). */
-  readonly address: Address;
+  readonly address: A;
   /** Resolves when the relay has stopped (after the first connection with `once`, or `close()`). */
   readonly done: Promise<void>;
   /** Stops accepting and ends every relayed connection. */
@@ -111,13 +111,17 @@ export interface Relay extends AsyncDisposable {
  * console.log(seen.sort().join(', ')); // data <, end <, end >
  * ```
  */
-export async function relay(options: RelayOptions): Promise<Relay> {
+export function relay(
+  options: RelayOptions & { listen: { path: string } },
+): Promise<Relay<UnixAddress>>;
+export function relay(options: RelayOptions): Promise<Relay<SocketAddress>>;
+export async function relay(options: RelayOptions): Promise<Relay<Address>> {
   return options.listen.protocol === 'udp' ? relayUdp(options) : relayTcp(options);
 }
 
 const READ_SIZE = 64 * 1024;
 
-async function relayTcp(options: RelayOptions): Promise<Relay> {
+async function relayTcp(options: RelayOptions): Promise<Relay<Address>> {
   const server: ServerSocket =
     options.listen.path !== undefined
       ? await listen({ path: options.listen.path })
@@ -252,7 +256,7 @@ interface UdpClient {
  * either way, and ends after `idleTimeout` of silence (5 minutes by default). With `once`, the
  * relay serves its first client only and stops when that session ends.
  */
-async function relayUdp(options: RelayOptions): Promise<Relay> {
+async function relayUdp(options: RelayOptions): Promise<Relay<Address>> {
   const front = await udp({
     bind: { host: options.listen.host ?? '127.0.0.1', port: options.listen.port },
   });
