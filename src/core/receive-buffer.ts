@@ -34,11 +34,6 @@ import {
 } from './errors.js';
 import { badWaitOptions, timeoutFor, Waiter, type WaitOptions } from './waiter.js';
 
-/**
- * 64 KiB, asyncio's default stream limit: the most unread bytes a socket holds before it stops
- * reading from the kernel (TCP flow control then slows the peer), and the default `maxLength`
- * of `recvUntil()` and `readLine()`. Change it per socket with the `bufferLimit` option.
- */
 /** The option key a read passes its {@link ReceiveBuffer.hold} token under. */
 export const READ_HOLD: unique symbol = Symbol('socketkit.readHold');
 
@@ -46,6 +41,11 @@ function heldBy(options: WaitOptions | undefined): object | undefined {
   return (options as { [READ_HOLD]?: object } | undefined)?.[READ_HOLD];
 }
 
+/**
+ * 64 KiB, asyncio's default stream limit: the most unread bytes a socket holds before it stops
+ * reading from the kernel (TCP flow control then slows the peer), and the default `maxLength`
+ * of `recvUntil()` and `readLine()`. Change it per socket with the `bufferLimit` option.
+ */
 export const DEFAULT_BUFFER_LIMIT = 64 * 1024;
 
 /** How many bytes `recv()` returns at most when not told. */
