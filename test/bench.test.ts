@@ -15,7 +15,6 @@ import type { BenchReport } from '../src/bench/report.js';
 import { ConnectionRefusedError } from '../src/core/errors.js';
 import { listen } from '../src/socket/server-socket.js';
 import {
-  delay,
   ROOT,
   Running,
   requirePeer,
@@ -23,6 +22,7 @@ import {
   socketkitInPty,
   startPython,
   startSocketkit,
+  until,
 } from './_helpers.js';
 
 interface Target {
@@ -434,7 +434,13 @@ describe('socketkit bench: the command line', () => {
     const target = await startTarget('delay', '5');
     try {
       const run = startSocketkit(['bench', '-d', '60', '-c', '4', target.url]);
-      await delay(1500);
+      // Ctrl-C once the load is on (requests reach the target), not after a guess at how long a
+      // busy machine takes to start the process.
+      await until(
+        async () => (await target.stats()).requests > 8,
+        'the run to be under way',
+        20_000,
+      );
       run.child.kill('SIGINT');
       assert.equal(await run.exited(10000), 0);
       assert.match(run.stdout.toString(), /requests in [\d.]+s: \d+ ok, 0 non-2xx, 0 errors/);
