@@ -59,6 +59,7 @@ describe('serve(): RFC 9112 request rules', () => {
       ['GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', '400'],
       ['GET / HTTP/1.1\r\nHost: a b\r\n\r\n', '400'],
       ['GET / HTTP/1.1\r\nHost: user@evil\r\n\r\n', '400'],
+      ['GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n', '400'],
       ['GET / HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n', '200'],
       ['GET / HTTP/1.1\r\nHost: example.com:80\r\nConnection: close\r\n\r\n', '200'],
       ['GET / HTTP/1.0\r\n\r\n', '200'],
@@ -85,6 +86,12 @@ describe('serve(): RFC 9112 request rules', () => {
       `GET http://127.0.0.1:${port} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
     );
     assert.match(bare, /\r\n\r\nGET \/ {2}0\n$/);
+  });
+
+  test('a refusal shows the bytes it refused as bytes: non-ASCII as \\xNN, not re-encoded', async () => {
+    const { port } = (await echoServer()).address;
+    const reply = await exchange(port, 'GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n');
+    assert.match(reply, /Invalid Host header field "caf\\xc3\\xa9"/);
   });
 
   test('the target forms (§3.2): * for OPTIONS only, http(s) absolute-form only, no userinfo; its host is Host', async () => {

@@ -308,7 +308,7 @@ export class Connection {
     if (hosts.length === 0 && head.version !== '1.0')
       throw new Refusal(400, 'An HTTP/1.1 request needs a Host header field');
     if (hosts.length === 1 && !VALID_HOST.test(hosts[0]!))
-      throw new Refusal(400, `Invalid Host header field ${JSON.stringify(hosts[0])}`);
+      throw new Refusal(400, `Invalid Host header field ${quoted(hosts[0]!)}`);
     checkTargetForm(head);
     const chunked = head.headers.has('transfer-encoding');
     const length = chunked ? -1 : Number(head.headers.get('content-length') ?? 0);
@@ -322,7 +322,7 @@ export class Connection {
         .map((member) => member.trim().toLowerCase())
         .filter((member) => member !== '');
       if (members.length === 0 || members.some((member) => member !== '100-continue')) {
-        throw new Refusal(417, `Expectation ${JSON.stringify(expect)} is not supported`);
+        throw new Refusal(417, `Expectation ${quoted(expect)} is not supported`);
       }
       // The body is acceptable (begin() refused an oversize one): ask for it.
       if (chunked || length > 0) this.sock.send(CONTINUE);
@@ -388,6 +388,18 @@ export class Connection {
 }
 
 /**
+ * A received value in a message, quoted: its bytes above 0x7F as `\xNN`, since the field
+ * arrived as bytes (held one per character) and the message goes out as UTF-8, which would
+ * otherwise show `é` sent as UTF-8 as two wrong characters.
+ */
+function quoted(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\u00ff]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/**
  * The forms a request-target may take (RFC 9112 §3.2): origin-form `/path`, absolute-form
  * `http://host/path` (whose host then stands for the Host field, §3.2.2), and `*` for OPTIONS
  * only. CONNECT's authority-form is left to the handler.
@@ -404,14 +416,14 @@ function checkTargetForm(head: RequestHead): void {
   if (absolute === null)
     throw new Refusal(
       400,
-      `Invalid request target ${JSON.stringify(target.slice(0, 100))}: it must be /path or http://host/path`,
+      `Invalid request target ${quoted(target.slice(0, 100))}: it must be /path or http://host/path`,
     );
   const authority = absolute[1]!;
   // RFC 9110 §4.2.4: userinfo in an http URI is to be treated as an error.
   if (authority.includes('@'))
     throw new Refusal(400, 'A request target must not carry user:password@');
   if (!VALID_HOST.test(authority))
-    throw new Refusal(400, `Invalid host ${JSON.stringify(authority)} in the request target`);
+    throw new Refusal(400, `Invalid host ${quoted(authority)} in the request target`);
   // §3.2.2: the target's host is the one that counts; the handler sees it as Host.
   head.headers.set('host', authority);
 }
