@@ -191,8 +191,19 @@ describe('socketkit serve', () => {
   });
 
   test('--host 0.0.0.0 prints where other devices can connect', async () => {
-    const serve = startSocketkit(['serve', 'echo', '--base-port', '0', '--host', '0.0.0.0']);
-    await serve.waitForStderr(/Other devices on your network can connect to port \d+ at: \S+/);
+    const serve = startSocketkit([
+      'serve',
+      'echo',
+      'reverse',
+      '--base-port',
+      '0',
+      '--host',
+      '0.0.0.0',
+    ]);
+    // Every service's port, not only the first one's.
+    await serve.waitForStderr(
+      /Other devices on your network can connect to ports \d+, \d+ at: \S+/,
+    );
     serve.child.kill('SIGTERM');
     assert.equal(await serve.exited(), 0);
   });

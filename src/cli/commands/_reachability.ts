@@ -11,8 +11,14 @@ import { isLoopback } from '../../core/loopback.js';
 import { getHostName } from '../../names/hosts.js';
 import { interfaceAddresses } from './hostname.js';
 
-/** Loopback-only binds get `null`; others a sentence listing where to connect. */
-export function describeReachability(address: SocketAddress): string | null {
+/**
+ * Loopback-only binds get `null`; others a sentence listing where to connect: on `ports` when
+ * several services listen on the same host (serve), else on the address's own port.
+ */
+export function describeReachability(
+  address: SocketAddress,
+  ports: readonly number[] = [address.port],
+): string | null {
   if (isLoopback(address.host)) return null;
   const wildcard = address.host === '0.0.0.0' || address.host === '::';
   const candidates = wildcard
@@ -21,5 +27,7 @@ export function describeReachability(address: SocketAddress): string | null {
         .map((a) => a.address)
     : [address.host];
   const where = [getHostName(), ...candidates].join(', ');
-  return `Other devices on your network can connect to port ${address.port} at: ${where}`;
+  const unique = [...new Set(ports)];
+  const which = unique.length === 1 ? `port ${unique[0]}` : `ports ${unique.join(', ')}`;
+  return `Other devices on your network can connect to ${which} at: ${where}`;
 }

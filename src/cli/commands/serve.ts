@@ -327,7 +327,8 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   }
   if (tls) note(tls.describe);
   const first = listings[0]!.address;
-  const reach = first.family === 'AF_UNIX' ? null : describeReachability(first);
+  const ports = listings.flatMap((l) => (l.address.family === 'AF_UNIX' ? [] : [l.address.port]));
+  const reach = first.family === 'AF_UNIX' ? null : describeReachability(first, ports);
   if (reach) note(reach);
 
   // Until SIGINT or SIGTERM: stop accepting, let what is in flight finish (4 s at most), exit 0.
