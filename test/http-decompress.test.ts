@@ -38,6 +38,11 @@ const REPLIES: Record<string, Reply> = {
   '/plain': { data: BODY },
   '/unknown': { encoding: 'zstd', data: Buffer.from('not for us') },
   '/corrupt': { encoding: 'gzip', data: Buffer.from('this is not gzip data at all') },
+  // A good member, then garbage: what decoded before the garbage must still come out.
+  '/good-then-garbage': {
+    encoding: 'gzip',
+    data: Buffer.concat([gzipSync(BODY), Buffer.from('GARBAGE')]),
+  },
   // 64 MiB of zeros: about 64 KiB compressed.
   '/bomb': { encoding: 'gzip', data: gzipSync(Buffer.alloc(64 * 1024 * 1024)) },
 };
@@ -142,6 +147,23 @@ describe('request({ decompress })', () => {
       assert.equal(error.code, 'SOCKETKIT_ERR_CONTENT_DECODING');
       assert.match(error.message, /not valid gzip data/);
     }
+  });
+
+  test('bytes decoded before bad data are handed out, then the error', async () => {
+    cut = 'whole';
+    const response = await request(`${base}/good-then-garbage`, { decompress: true });
+    let received = 0;
+    const error = await (async () => {
+      for await (const piece of response.body) received += piece.length;
+    })().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ContentDecodingError, String(error));
+    // zlib drops the output of the write that meets the bad bytes: at most one 1 KiB slice's
+    // worth; everything decoded before it comes out.
+    assert.ok(received >= BODY.length * 0.9, `${received} of ${BODY.length} bytes came out`);
+    assert.ok(received <= BODY.length);
   });
 
   test('a decompression bomb past maxSize: too-large, with little of it ever held', async () => {

@@ -4,9 +4,18 @@
  * here wrote: Python's socket module, curl --unix-socket and netcat-openbsd's -U.
  */
 import assert from 'node:assert/strict';
-import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import { request, serve } from '../src/http/index.js';
@@ -119,7 +128,10 @@ print(s.recv(100).decode())`,
     assert.equal(result.code, 0, result.stderr);
     const [family, ...rest] = result.stdout.toString().trim().split('\n')[0]!.split(' ');
     assert.equal(family, 'AF_UNIX');
-    assert.equal(rest.join(' '), path);
+    // The kernel reports the name the server bound: a private one beside the path, which the
+    // path is linked to (so that close() can never remove a file that is not its own).
+    assert.match(rest.join(' '), /\/\.socketkit-[0-9a-f]{8}\.sock$/);
+    assert.equal(dirname(rest.join(' ')), dirname(path));
     assert.equal(result.stdout.toString().trim().split('\n')[1], 'thanks');
   });
 
@@ -197,6 +209,45 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1])`,
       name: 'TypeError',
       message: /Invalid mode 1023/,
     });
+  });
+
+  test('close() removes its own socket file only: a file or another server put there since stays', async () => {
+    const path = fresh('owner');
+    const first = await listen({ path });
+    unlinkSync(path);
+    writeFileSync(path, 'precious');
+    await first.close();
+    assert.equal(readFileSync(path, 'utf8'), 'precious', 'a regular file at the path survives');
+    unlinkSync(path);
+    const a = await listen({ path });
+    unlinkSync(path);
+    const b = await listen({ path });
+    await a.close();
+    await using sock = await connect({ path });
+    assert.equal(
+      sock.family,
+      'AF_UNIX',
+      'the second server is still reachable after the first closes',
+    );
+    await b.close();
+    assert.throws(() => lstatSync(path), { code: 'ENOENT' }, 'and its own file goes with it');
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.startsWith('.socketkit-')),
+      [],
+      'no private name left behind',
+    );
+  });
+
+  test('a symbolic link to a socket is followed, as connect(2) and curl follow it', async () => {
+    const path = fresh('target');
+    const link = join(dir, `link-${count}.lnk`);
+    await using server = await listen({ path });
+    symlinkSync(path, link);
+    const accepted = server.accept({ timeout: 5000 });
+    await using sock = await connect({ path: link });
+    const [conn] = await accepted;
+    await conn.close();
+    assert.equal(sock.family, 'AF_UNIX');
   });
 
   test('mode sets the socket file’s permission bits', async () => {

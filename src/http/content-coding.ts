@@ -137,8 +137,9 @@ class Inflater implements BodySource {
 
   #fail(error: ContentDecodingError): void {
     if (this.#error !== null) return;
+    // What decoded before the bad bytes is still handed out first, then the error: nothing
+    // that was good is dropped (curl writes it too).
     this.#error = error;
-    this.#out.length = 0;
     this.#zlib.destroy();
     this.#written?.();
     this.#notify();
@@ -185,12 +186,12 @@ class Inflater implements BodySource {
 
   async next(): Promise<Uint8Array | null> {
     for (;;) {
+      const piece = this.#out.shift();
+      if (piece !== undefined) return piece;
       if (this.#error !== null) {
         await this.#inner.cancel();
         throw this.#error;
       }
-      const piece = this.#out.shift();
-      if (piece !== undefined) return piece;
       if (this.#zlibDone) return null;
       if (this.#rest !== null) {
         const { piece: rest } = this.#rest;

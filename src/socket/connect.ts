@@ -5,7 +5,7 @@
  */
 
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { lstat } from 'node:fs/promises';
+import { stat as statPath } from 'node:fs/promises';
 import { isIP, Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import {
@@ -25,7 +25,7 @@ import {
 } from '../core/errors.js';
 import { DEFAULT_BUFFER_LIMIT } from '../core/receive-buffer.js';
 import { resolvePort } from '../core/service-table.js';
-import { setLongTimeout } from '../core/timers.js';
+import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { createDirectSocket } from './_direct-read.js';
 import { type ConnectAttempt, type ConnectTimings, StreamSocket } from './stream-socket.js';
 
@@ -317,11 +317,11 @@ function race(
     let running = 0;
     let settled = false;
     let lastError: unknown;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: LongTimer | undefined;
     const now = () => performance.now() - started;
     const finish = () => {
       settled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       signal.removeEventListener('abort', onAbort);
     };
     const onAbort = () => {
@@ -335,7 +335,7 @@ function race(
       reject(signal.reason);
     };
     const start = () => {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
       timer = undefined;
       if (settled || next >= addresses.length) return;
       const { address, family } = addresses[next++]!;
@@ -388,7 +388,7 @@ function race(
         resolve({ raw: socket, attempts });
       });
       if (next < addresses.length && Number.isFinite(settings.delay))
-        timer = setTimeout(start, settings.delay);
+        timer = setLongTimeout(start, settings.delay);
     };
     if (signal.aborted) {
       reject(signal.reason);
@@ -404,9 +404,10 @@ async function connectUnix(options: UnixConnectOptions): Promise<StreamSocket<Un
   const timeout = validateTimeout(options.timeout, 'connect timeout');
   const context = { syscall: 'connect', path };
   const started = performance.now();
-  // The kernel says ECONNREFUSED for a file that is not a socket: say what it is instead.
+  // The kernel says ECONNREFUSED for a file that is not a socket: say what it is instead. A
+  // symbolic link is followed, as connect(2) follows it.
   if (!path.startsWith('\0')) {
-    const stat = await lstat(path).catch(() => null);
+    const stat = await statPath(path).catch(() => null);
     if (stat !== null && !stat.isSocket()) {
       throw new SocketError(`${path} is not a socket: it is ${describeFileKind(stat)}`, {
         ...context,

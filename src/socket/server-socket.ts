@@ -8,8 +8,10 @@
  * @module
  */
 
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, lstat, unlink } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server, Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
@@ -211,7 +213,9 @@ async function listenUnix(options: UnixListenOptions): Promise<ServerSocket<Unix
     tls: options.tls !== undefined,
     unixPath: path,
   });
-  await startListening(server, { path, backlog }, context);
+  const own = path.startsWith('\0') ? null : await bindBeside(server, path, backlog);
+  if (own === null) await startListening(server, { path, backlog }, context);
+  serverSocket._ownFile(own);
   if (mode !== undefined && !path.startsWith('\0')) {
     try {
       await chmod(path, mode);
@@ -222,6 +226,41 @@ async function listenUnix(options: UnixListenOptions): Promise<ServerSocket<Unix
   }
   serverSocket._listening();
   return serverSocket;
+}
+
+/**
+ * Binds a socket file at `path` without letting the server delete someone else's file later.
+ * Node removes a Unix server's file by name when it closes, whatever is at that name by then.
+ * So the server binds a name of its own beside `path` and links `path` to it (a link never
+ * replaces what is there: EEXIST). Node later removes only that private name, and `close()`
+ * removes `path` only while it is still this socket (same device and inode). Returns the
+ * file's identity, or `null` when the private name would be too long (then it binds `path`).
+ */
+async function bindBeside(
+  server: Server,
+  path: string,
+  backlog: number,
+): Promise<{ path: string; dev: number; ino: number } | null> {
+  const temp = join(dirname(path), `.socketkit-${randomBytes(4).toString('hex')}.sock`);
+  if (Buffer.byteLength(temp) > 107) return null;
+  await startListening(server, { path: temp, backlog }, { path });
+  try {
+    await link(temp, path);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new AddressInUseError(`Cannot listen on ${path}: something appeared there meanwhile`, {
+        syscall: 'bind',
+        path,
+        errnoName: 'EADDRINUSE',
+      });
+    throw fromNodeError(error, { syscall: 'bind', path });
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+  const stat = await lstat(path);
+  return { path, dev: stat.dev, ino: stat.ino };
 }
 
 /**
@@ -313,6 +352,7 @@ export class ServerSocket<A extends Address = Address> implements AsyncIterable<
   #acceptWaiters: Waiter<StreamSocket>[] = [];
   #closed = false;
   #address: Address | null = null;
+  #ownFile: { path: string; dev: number; ino: number } | null = null;
   #timeout: number | null = null;
   #error: Error | null = null;
 
@@ -416,6 +456,18 @@ export class ServerSocket<A extends Address = Address> implements AsyncIterable<
       this.#server.close();
       setImmediate(resolve);
     });
+    const own = this.#ownFile;
+    if (own !== null) {
+      // Only while the name is still this socket: a file someone put there since stays.
+      const now = await lstat(own.path).catch(() => null);
+      if (now !== null && now.dev === own.dev && now.ino === own.ino)
+        await unlink(own.path).catch(() => {});
+    }
+  }
+
+  /** @internal The socket file this server made, removed at close while it is still this one. */
+  _ownFile(file: { path: string; dev: number; ino: number } | null): void {
+    this.#ownFile = file;
   }
 
   /** `await using server = await listen(…)` closes the server at the end of the block, as {@link close} does. */
