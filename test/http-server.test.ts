@@ -376,6 +376,12 @@ describe('serve(): what a handler returns is checked before it is written', () =
     for (const reply of [
       { headers: { 'X-Name': 'bob\u010d\u010aSet-Cookie: session=attacker' }, body: 'hi' },
       { status: 200, reason: 'OK\u010d\u010aX-Evil: 1', body: 'x' },
+      {
+        body: (async function* () {
+          yield new TextEncoder().encode('abc');
+        })(),
+        trailers: { 'X-T': 'v\u010d\u010aX-Evil: 1' },
+      },
     ]) {
       await using server = await serve(() => reply);
       const sock = await connect('127.0.0.1', server.address.port);

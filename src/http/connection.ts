@@ -21,7 +21,7 @@ import type { HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type RequestHead } from './parser.js';
 import { BodyTooLarge, RequestBody } from './request-body.js';
 import { errorResponse, type PlannedResponse, planResponse } from './response-head.js';
-import { type MessageBody, writeMessage } from './writer.js';
+import { fieldLines, type MessageBody, writeMessage } from './writer.js';
 
 /**
  * A request as a {@link Handler} gets it, whole: the head, and the body already read (up to
@@ -362,14 +362,18 @@ export class Connection {
     const keepAlive = head.keepAlive && !head.upgrade && !this.#settings.closing();
     this.#enter('write', this.#settings.writeTimeout);
     let planned: PlannedResponse;
+    let trailers = response.trailers;
     try {
       planned = planResponse(request, response, keepAlive);
+      // Checked with the head: a bad trailer is a 500, not a reply cut short after its body.
+      if (trailers !== undefined) fieldLines(trailers);
     } catch (error) {
       planned = planResponse(request, internalError(error), false);
+      trailers = undefined;
     }
     const sent = writeMessage(this.sock, planned.head, planned.body, planned.framing, {
       progressed: this.#progressed,
-      trailers: response.trailers,
+      trailers,
       declaredLength: planned.declaredLength,
     });
     if (typeof sent === 'number') return this.#sent(request, planned, sent, started);

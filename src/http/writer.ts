@@ -319,6 +319,9 @@ async function writeInParts(
   framing: BodyFraming,
   options: WriteOptions,
 ): Promise<number> {
+  // The trailers are checked before the head goes out: a bad one is an error while the message
+  // can still be answered otherwise, not a reply cut short after its body.
+  const last = framing === 'chunked' ? lastChunk(options.trailers) : null;
   await sock.sendAll(Buffer.from(head, 'latin1'));
   if (body.stream === null) {
     await sock.sendAll(body.text !== null ? Buffer.from(body.text, 'utf8') : body.bytes!);
@@ -342,6 +345,6 @@ async function writeInParts(
   if (limit !== undefined && sent < limit) {
     throw new RangeError(`The body ended after ${sent} of its Content-Length ${limit} bytes`);
   }
-  if (framing === 'chunked') await sock.sendAll(lastChunk(options.trailers));
+  if (last !== null) await sock.sendAll(last);
   return sent;
 }
