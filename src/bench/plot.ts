@@ -112,10 +112,11 @@ function ratePanel(report: BenchReport, top: number): string {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotTop = top + MARGIN.top;
   const bottom = top + PANEL - MARGIN.bottom;
-  // Requests that were in flight at the deadline complete a few milliseconds after it, in a
-  // slot of their own; they belong to the last second of the run, not to a second after it.
-  // (A 5.01 s run is drawn as five seconds.)
-  const seconds = Math.max(1, Math.ceil(report.duration - 0.05));
+  // Requests that were in flight at the deadline complete after it (milliseconds, or more on a
+  // busy machine), in a slot of their own; they belong to the last second of the run, not to a
+  // second after it. A last part-second under half a second is folded into the one before:
+  // a 5.01 s or 5.4 s run is drawn as five seconds, a 5.6 s one as six.
+  const seconds = Math.max(1, Math.ceil(report.duration - 0.5));
   const timeline = report.timeline.slice(0, seconds);
   for (const n of report.timeline.slice(seconds))
     timeline[timeline.length - 1] = (timeline.at(-1) ?? 0) + n;
