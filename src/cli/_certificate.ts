@@ -11,6 +11,7 @@ import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:cr
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFlagFile } from './_options.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 // ── DER, just what a certificate needs (ITU-T X.690) ──────────────────────
@@ -131,7 +132,7 @@ export interface ServerTls {
  *
  * @throws {Error} with a message naming the flag, for the CLI to report as bad usage.
  */
-export function serverTls(
+function serverTls(
   certFile: string | undefined,
   keyFile: string | undefined,
   read: (path: string, flag: string) => Buffer,
@@ -193,4 +194,29 @@ export function readCa(path: string): Buffer {
     }
   }
   return pem;
+}
+
+/**
+ * `--tls`, `--cert` and `--key` as a TLS server command takes them: the key pair to serve with,
+ * `undefined` without `--tls`; `--cert` or `--key` without `--tls`, or files that will not do,
+ * are bad usage (exit 2).
+ */
+export function tlsFromFlags(flags: {
+  tls?: boolean;
+  cert?: string;
+  key?: string;
+}): ServerTls | undefined {
+  if (!flags.tls) {
+    if (flags.cert !== undefined || flags.key !== undefined)
+      throw new CliError(
+        `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls`,
+        ExitCode.USAGE,
+      );
+    return undefined;
+  }
+  try {
+    return serverTls(flags.cert, flags.key, readFlagFile);
+  } catch (error) {
+    throw new CliError((error as Error).message, ExitCode.USAGE);
+  }
 }

@@ -13,8 +13,8 @@ import type { SocketAddress } from '../../core/address.js';
 import { udp } from '../../socket/datagram-socket.js';
 import { listen, type ServerSocket } from '../../socket/server-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
-import { type ServerTls, serverTls } from '../_certificate.js';
-import { parseHost, parsePort, readFlagFile } from '../_options.js';
+import { tlsFromFlags } from '../_certificate.js';
+import { parseHost, parsePort } from '../_options.js';
 import { hexDump, note, reportError, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
@@ -152,19 +152,7 @@ async function listenTcp(
   flags: ListenFlags,
   stop: Promise<void>,
 ): Promise<number> {
-  let tls: ServerTls | undefined;
-  if (flags.tls) {
-    try {
-      tls = serverTls(flags.cert, flags.key, readFlagFile);
-    } catch (error) {
-      throw new CliError((error as Error).message, ExitCode.USAGE);
-    }
-  } else if (flags.cert !== undefined || flags.key !== undefined) {
-    throw new CliError(
-      `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls`,
-      ExitCode.USAGE,
-    );
-  }
+  const tls = tlsFromFlags(flags);
   let server: ServerSocket;
   if ('path' in where) {
     server = await listen({ path: where.path, tls });

@@ -16,8 +16,8 @@ import { defaultContext, SERVICES, type Service } from '../../services/classic.j
 import { loadQuotes, PROVERBS } from '../../services/quotes.js';
 import { type RunningService, runTcp, runUdp } from '../../services/runner.js';
 import { webHandler } from '../../services/web.js';
-import { type ServerTls, serverTls } from '../_certificate.js';
-import { parseCount, parseHost, parsePort, parsePositiveInt, readFlagFile } from '../_options.js';
+import { type ServerTls, tlsFromFlags } from '../_certificate.js';
+import { parseCount, parseHost, parsePort, parsePositiveInt } from '../_options.js';
 import { LogWriter, note, table, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { describeReachability } from './_reachability.js';
@@ -111,11 +111,8 @@ Examples:
         );
       }
       if (flags.root !== undefined) checkRoot(flags.root);
-      if ((flags.cert !== undefined || flags.key !== undefined) && !flags.tls)
-        throw new CliError(
-          `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls`,
-          ExitCode.USAGE,
-        );
+      // --cert or --key without --tls is bad usage, said before anything starts.
+      if (!flags.tls) tlsFromFlags(flags);
       if (flags.unix !== undefined && (chosen.length !== 1 || chosen[0] !== 'http'))
         throw new CliError(
           '--unix is for the http service alone: socketkit serve http --unix PATH',
@@ -213,14 +210,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   const writer = flags.quiet ? null : new LogWriter();
   const log = writer === null ? undefined : (line: string) => writer.line(line);
   const listings: Listing[] = [];
-  let tls: ServerTls | undefined;
-  if (flags.tls) {
-    try {
-      tls = serverTls(flags.cert, flags.key, readFlagFile);
-    } catch (error) {
-      throw new CliError((error as Error).message, ExitCode.USAGE);
-    }
-  }
+  const tls = tlsFromFlags(flags);
   const started: RunningService[] = [];
   try {
     for (const name of names) {
