@@ -93,7 +93,7 @@ pre { background: #f4f4f4; padding: 1rem; overflow-x: auto; white-space: pre-wra
 </head>
 <body>
 <h1>Hello, world!</h1>
-<p>socketkit sent this page over a plain TCP socket: a status line, a few header lines, an empty line, then this HTML.</p>
+<p>socketkit sent this page by hand, over a socket: a status line, a few header lines, an empty line, then this HTML.</p>
 <p>Your browser asked for it with these bytes (each line ended by CR LF):</p>
 <pre id="request">${escapeHtml(request)}</pre>
 </body>
