@@ -29,10 +29,21 @@ export class Recorder {
   /** With a rate: latency from the actual send, beside the corrected one. */
   readonly #uncorrected: RecordableHistogram | null;
   readonly #measureFrom: number;
+  /** The last one-second slot of a timed run; `Infinity` for a run counted in requests. */
+  readonly #lastSlot: number;
   #lastCompletion: number;
 
-  constructor(measureFrom: number, paced: boolean) {
+  /**
+   * @param durationMs the measured window of a timed run, or `null`: exchanges that were in
+   *   flight at the deadline and finish after it (on a busy machine, up to a timeout later)
+   *   count in the window's last second, so a `-d 1` run has one second of timeline.
+   */
+  constructor(measureFrom: number, paced: boolean, durationMs: number | null = null) {
     this.#measureFrom = measureFrom;
+    this.#lastSlot =
+      durationMs === null
+        ? Number.POSITIVE_INFINITY
+        : Math.max(0, Math.ceil(durationMs / 1000) - 1);
     this.#lastCompletion = measureFrom;
     this.#uncorrected = paced ? newHistogram() : null;
   }
@@ -65,7 +76,10 @@ export class Recorder {
 
   #track(doneAt: number): void {
     this.completed++;
-    const second = Math.floor((doneAt - this.#measureFrom) / 1000);
+    const second = Math.min(
+      this.#lastSlot,
+      Math.max(0, Math.floor((doneAt - this.#measureFrom) / 1000)),
+    );
     while (this.#timeline.length <= second) this.#timeline.push(0);
     this.#timeline[second]!++;
     if (doneAt > this.#lastCompletion) this.#lastCompletion = doneAt;

@@ -138,7 +138,7 @@ class Reachability {
 export async function runEngine(spec: EngineSpec, hooks: EngineHooks = {}): Promise<EngineResult> {
   const { onProgress, signal } = hooks;
   const budget = new WorkBudget(spec);
-  const recorder = new Recorder(budget.measureFrom, spec.rate !== null);
+  const recorder = new Recorder(budget.measureFrom, spec.rate !== null, spec.durationMs);
   const sweeper = new TimeoutSweeper(Math.max(5, Math.min(100, spec.timeoutMs / 4)), () =>
     onProgress?.(recorder.completed),
   );
