@@ -70,7 +70,7 @@ export type { WaitOptions } from './core/waiter.js';
 export type { AddrInfo, AddrInfoOptions, HostEntry } from './names/hosts.js';
 export { getAddrInfo, getHostByName, getHostByNameEx, getHostName } from './names/hosts.js';
 export { getServByName, getServByPort } from './names/services.js';
-export type { ConnectOptions, TlsConnectOptions, UnixConnectOptions } from './socket/connect.js';
+export type { ConnectOptions, UnixConnectOptions } from './socket/connect.js';
 export { connect } from './socket/connect.js';
 export type { Datagram, UdpOptions } from './socket/datagram-socket.js';
 export {
@@ -79,12 +79,20 @@ export {
   MAX_DATAGRAM_IPV6,
   udp,
 } from './socket/datagram-socket.js';
-export type { ListenOptions, TlsListenOptions, UnixListenOptions } from './socket/server-socket.js';
+export type { ListenOptions, UnixListenOptions } from './socket/server-socket.js';
 export { listen, ServerSocket } from './socket/server-socket.js';
 export type {
   ConnectAttempt,
   ConnectTimings,
   ShutdownHow,
+  StartTlsOptions,
   StreamSocketOptions,
 } from './socket/stream-socket.js';
 export { StreamSocket } from './socket/stream-socket.js';
+export type {
+  PeerCertificate,
+  TlsCipher,
+  TlsConnectOptions,
+  TlsListenOptions,
+  TlsVersion,
+} from './socket/tls.js';

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +200,71 @@ export function readCa(path: string): Buffer {
     }
   }
   return pem;
+}
+
+/**
+ * A client's `--cert FILE` and `--key FILE` (both or neither): the certificate to show a server
+ * that asks for one. A file that cannot be read, or is not PEM, is curl's exit 58.
+ */
+export function clientCertificate(flags: { cert?: string; key?: string }): {
+  cert?: Buffer;
+  key?: Buffer;
+} {
+  if (flags.cert === undefined && flags.key === undefined) return {};
+  if (flags.cert === undefined || flags.key === undefined)
+    throw new CliError(
+      `${flags.cert === undefined ? '--key' : '--cert'} needs ${flags.cert === undefined ? '--cert' : '--key'} too: a client certificate is a certificate and its key`,
+      ExitCode.USAGE,
+    );
+  const read = (path: string, flag: string, kind: RegExp, what: string): Buffer => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliError(
+        `Cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+        ExitCode.CLIENT_CERTIFICATE,
+      );
+    }
+    if (!kind.test(bytes.toString('latin1')))
+      throw new CliError(`${flag} ${path} holds no PEM ${what}`, ExitCode.CLIENT_CERTIFICATE);
+    return bytes;
+  };
+  const cert = read(
+    flags.cert,
+    '--cert',
+    /-----BEGIN CERTIFICATE-----/,
+    'certificate (-----BEGIN CERTIFICATE-----)',
+  );
+  const key = read(
+    flags.key,
+    '--key',
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+    'private key (-----BEGIN PRIVATE KEY-----)',
+  );
+  try {
+    new X509Certificate(cert);
+  } catch {
+    throw new CliError(
+      `--cert ${flags.cert} is not a valid PEM certificate`,
+      ExitCode.CLIENT_CERTIFICATE,
+    );
+  }
+  try {
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key)))
+      throw new CliError(
+        `--key ${flags.key} is not the key of the certificate in --cert ${flags.cert}`,
+        ExitCode.CLIENT_CERTIFICATE,
+      );
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(
+      `--key ${flags.key} is not a usable private key (an encrypted key is not supported)`,
+      ExitCode.CLIENT_CERTIFICATE,
+    );
+  }
+  return { cert, key };
 }
 
 /**

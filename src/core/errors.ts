@@ -866,8 +866,8 @@ function oneLine(message: string): string {
  * The reason in an OpenSSL error string: `…:error:0A00010B:SSL routines:ssl3_get_record:wrong
  * version number:../deps/…:350:` is "wrong version number". Anything else comes back on one line.
  */
-function opensslReason(message: string): string {
-  const match = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message);
+export function opensslReason(message: string): string {
+  const match = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)(?::|$)/.exec(message);
   return match ? match[1]!.trim() : oneLine(message);
 }
 

@@ -25,6 +25,7 @@ import { VERSION } from '../core/version.js';
 import { connect } from '../socket/connect.js';
 import { type PullTarget, pull } from '../socket/pull.js';
 import type { ConnectAttempt, StreamSocket } from '../socket/stream-socket.js';
+import type { PeerCertificate, TlsCipher } from '../socket/tls.js';
 import { ACCEPT_ENCODING, decodingSource, parseContentEncoding } from './content-coding.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type ResponseHead } from './parser.js';
@@ -69,6 +70,10 @@ export interface RequestOptions {
   insecure?: boolean;
   /** Trusted CA certificates (PEM) instead of the system's. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** A client certificate chain (PEM) for servers that ask for one (curl's `--cert`); needs `key`. */
+  cert?: string | Buffer;
+  /** The client certificate's private key (PEM; curl's `--key`). */
+  key?: string | Buffer;
   /** Cancels the request at any point. */
   signal?: AbortSignal;
   /** The largest response head accepted, blank lines before it included. Default 64 KiB. */
@@ -101,6 +106,8 @@ export interface RequestOptions {
     head: Buffer;
     /** The addresses tried to connect for this hop, and how each ended (empty over a Unix socket). */
     attempts: readonly ConnectAttempt[];
+    /** For https, what the handshake settled (what `curl -v` prints); `null` for plain http. */
+    tls: TlsSummary | null;
   }) => void;
   /** Called with each 1xx interim response (`100 Continue`, `103 Early Hints`), which is otherwise skipped. */
   onInterim?: (head: ResponseHead) => void;
@@ -113,6 +120,22 @@ export interface RequestOptions {
     /** The redirect's status: 301, 302, 303, 307 or 308. */
     status: number;
   }) => void;
+}
+
+/** What a TLS handshake settled, for {@link RequestOptions.onRequest}: version, cipher, ALPN, the server's certificate. */
+export interface TlsSummary {
+  /** `TLSv1.3`, `TLSv1.2`. */
+  protocol: string;
+  /** The cipher in use. */
+  cipher: TlsCipher;
+  /** What ALPN agreed (`http/1.1`), or `null` when the server chose none. */
+  alpnProtocol: string | null;
+  /** The server's certificate and the issuers above it, its own first. */
+  chain: PeerCertificate[];
+  /** Whether the certificate was verified (`false` only with `insecure`). */
+  authorized: boolean;
+  /** With `insecure`, why it would have failed (OpenSSL's code), else `null`. */
+  authorizationError: string | null;
 }
 
 /** What every hop of one `request()` shares: its options, one signal, and how to explain an abort. */
@@ -288,6 +311,20 @@ function requestHead(
   return serializeRequestHead(hop.method, hop.target.path, headers);
 }
 
+function tlsSummary(sock: StreamSocket): TlsSummary | null {
+  const protocol = sock.tlsProtocol;
+  const cipher = sock.tlsCipher;
+  if (protocol === null || cipher === null) return null;
+  return {
+    protocol,
+    cipher,
+    alpnProtocol: sock.alpnProtocol,
+    chain: sock.peerCertificateChain(),
+    authorized: sock.authorized === true,
+    authorizationError: sock.authorizationError,
+  };
+}
+
 /** One request and its response on one connection. */
 async function send(hop: RequestHop, redirects: number, exchange: Exchange): Promise<HttpResponse> {
   const { options, signal } = exchange;
@@ -310,6 +347,10 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
                 ca: options.ca,
                 insecure: options.insecure,
                 servername: isIP(hop.target.host) === 0 ? hop.target.host : undefined,
+                // As curl does: say which protocol will follow, so a server that checks ALPN agrees.
+                alpnProtocols: ['http/1.1'],
+                ...(options.cert === undefined ? {} : { cert: options.cert }),
+                ...(options.key === undefined ? {} : { key: options.key }),
               }
             : undefined,
         });
@@ -323,7 +364,12 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
     await sock.close();
   };
   try {
-    options.onRequest?.({ url: hop.target.url, head, attempts: sock.timings?.attempts ?? [] });
+    options.onRequest?.({
+      url: hop.target.url,
+      head,
+      attempts: sock.timings?.attempts ?? [],
+      tls: tlsSummary(sock),
+    });
     const framing = body.stream !== null ? 'chunked' : body.length > 0 ? 'length' : 'none';
     // The body goes out while the reply is read: a server may answer before it has all of it.
     const sending = Promise.resolve(writeMessage(sock, head.toString('latin1'), body, framing));

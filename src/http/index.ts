@@ -13,7 +13,7 @@
  * @module
  */
 
-export type { HttpResponse, RequestOptions, Timings } from './client.js';
+export type { HttpResponse, RequestOptions, Timings, TlsSummary } from './client.js';
 export { ResponseBody, request } from './client.js';
 export type { HeadersInit } from './headers.js';
 export { HttpHeaders } from './headers.js';

@@ -22,8 +22,9 @@ import {
   type SocketAddress,
   type UnixAddress,
 } from '../core/address.js';
-import { listen, type ServerSocket, type TlsListenOptions } from '../socket/server-socket.js';
+import { listen, type ServerSocket } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
+import type { TlsListenOptions } from '../socket/tls.js';
 import { Connection, type Handler } from './connection.js';
 import { errorResponse } from './response-head.js';
 
@@ -47,7 +48,7 @@ export interface ServeOptions {
   mode?: number;
   /** Most accepted connections waiting for the server to take them. Default 511. */
   backlog?: number;
-  /** Serve https with this key and certificate. */
+  /** Serve https with this key and certificate. ALPN offers `http/1.1` unless `alpnProtocols` says otherwise. */
   tls?: TlsListenOptions;
   /** The most connections open at once. Default 1024. */
   maxConnections?: number;
@@ -146,19 +147,24 @@ export async function serve(
   };
   if (options.path !== undefined && (options.host !== undefined || options.port !== undefined))
     throw new TypeError('serve() takes a path or a host and port, not both');
+  // As nginx does: agree on HTTP/1.1 with a client that asks (curl offers h2 and http/1.1).
+  const tls =
+    options.tls === undefined || options.tls.alpnProtocols !== undefined
+      ? options.tls
+      : { ...options.tls, alpnProtocols: ['http/1.1'] };
   const listener: ServerSocket =
     options.path !== undefined
       ? await listen({
           path: options.path,
           mode: options.mode,
           backlog: options.backlog,
-          tls: options.tls,
+          tls,
         })
       : await listen({
           host: options.host,
           port: options.port ?? 0,
           backlog: options.backlog,
-          tls: options.tls,
+          tls,
         });
   const open = new Map<StreamSocket, Connection>();
   // Timeouts are deadlines that one sweeper checks, rather than a timer armed and cleared on

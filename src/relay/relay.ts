@@ -12,10 +12,11 @@
 
 import type { Address, SocketAddress, UnixAddress } from '../core/address.js';
 import { type LongTimer, setLongTimeout } from '../core/timers.js';
-import { connect, type TlsConnectOptions } from '../socket/connect.js';
+import { connect } from '../socket/connect.js';
 import { type DatagramSocket, udp } from '../socket/datagram-socket.js';
 import { listen, type ServerSocket } from '../socket/server-socket.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
+import type { TlsConnectOptions } from '../socket/tls.js';
 
 /** `>`: from the client to the target; `<`: back. */
 export type RelayDirection = '>' | '<';

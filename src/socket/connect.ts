@@ -7,7 +7,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { stat as statPath } from 'node:fs/promises';
 import { isIP, Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import {
   describeFileKind,
   type SocketAddress,
@@ -28,21 +28,7 @@ import { resolvePort } from '../core/service-table.js';
 import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { createDirectSocket } from './_direct-read.js';
 import { type ConnectAttempt, type ConnectTimings, StreamSocket } from './stream-socket.js';
-
-/**
- * TLS settings for {@link connect}; `tls: true` is all of them at their defaults: verify the
- * server's certificate against the system's CAs and its name, send SNI when the host is a name.
- */
-export interface TlsConnectOptions {
-  /** Name sent in SNI and checked against the certificate. Default: the host, when it is a name. */
-  servername?: string;
-  /** Trusted CA certificates (PEM) instead of the system's. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Skip certificate verification (curl's `-k`). Off by default; turn it on only for testing. */
-  insecure?: boolean;
-  /** ALPN protocols to offer, e.g. `['http/1.1']`. */
-  alpnProtocols?: string[];
-}
+import { checkTlsOptions, clientTlsOptions, handshake, type TlsConnectOptions } from './tls.js';
 
 /** Options for {@link connect}. Every duration is in milliseconds, every size in bytes. */
 export interface ConnectOptions {
@@ -194,6 +180,8 @@ async function connectTcp(
     tlsBase !== null && options.servername !== undefined && tlsBase.servername === undefined
       ? { ...tlsBase, servername: options.servername }
       : tlsBase;
+  if (tlsOptions !== null) checkTlsOptions(tlsOptions, 'client');
+  const tlsSettings = tlsOptions === null ? null : clientTlsOptions(name, tlsOptions);
   const started = performance.now();
   const deadline = timeout === null ? null : started + timeout;
   const target = { host: name, port: portNumber };
@@ -243,7 +231,7 @@ async function connectTcp(
     }
     let secure: TLSSocket;
     try {
-      secure = await handshake(raw, name, tlsOptions, signal);
+      secure = await handshake(raw, 'client', tlsSettings!, signal);
     } catch (error) {
       raw.destroy();
       throw error;
@@ -491,25 +479,6 @@ function resolve(host: string, family: 4 | 6 | undefined): Promise<LookupAddress
       else resolvePromise(addresses);
     });
   });
-}
-
-function handshake(
-  raw: Socket,
-  host: string,
-  options: TlsConnectOptions,
-  signal: AbortSignal,
-): Promise<TLSSocket> {
-  const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
-  const secure = tlsConnect({
-    socket: raw,
-    servername,
-    ca: options.ca,
-    rejectUnauthorized: options.insecure !== true,
-    ALPNProtocols: options.alpnProtocols,
-    // Node checks the certificate against `host`; with an IP and no SNI that is the IP.
-    host: servername ?? host,
-  });
-  return settleWith(secure, signal, 'secureConnect', () => {});
 }
 
 /**

@@ -37,16 +37,7 @@ import { resolvePort } from '../core/service-table.js';
 import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
 import { adoptAccepted } from './_direct-read.js';
 import { StreamSocket } from './stream-socket.js';
-
-/** TLS settings for {@link listen}: the server's key and certificate chain (PEM), and ALPN. */
-export interface TlsListenOptions {
-  /** The private key, PEM. */
-  key: string | Buffer;
-  /** The certificate chain, PEM, the server's own certificate first. */
-  cert: string | Buffer;
-  /** ALPN protocols to accept, e.g. `['http/1.1']`. */
-  alpnProtocols?: string[];
-}
+import { checkTlsOptions, serverTlsOptions, type TlsListenOptions } from './tls.js';
 
 /** Options for {@link listen}. */
 export interface ListenOptions {
@@ -150,13 +141,9 @@ function validateBacklog(backlog: unknown): number {
 }
 
 function createServerFor(tls: TlsListenOptions | undefined): Server {
+  if (tls !== undefined) checkTlsOptions(tls, 'server');
   return tls
-    ? createTlsServer({
-        key: tls.key,
-        cert: tls.cert,
-        ALPNProtocols: tls.alpnProtocols,
-        allowHalfOpen: true,
-      })
+    ? createTlsServer({ ...serverTlsOptions(tls), allowHalfOpen: true })
     : // Paused on connect, so each connection's handle can move to a direct-read socket.
       createTcpServer({ allowHalfOpen: true, pauseOnConnect: true });
 }
@@ -205,6 +192,7 @@ async function listenUnix(options: UnixListenOptions): Promise<ServerSocket<Unix
       `Invalid mode ${String(mode)}: it must be permission bits from 0 to 0o777, such as 0o660`,
     );
   const context = { path };
+  if (options.tls !== undefined) checkTlsOptions(options.tls, 'server');
   if (!path.startsWith('\0')) await clearStaleSocket(path);
   const server = createServerFor(options.tls);
   const serverSocket = new ServerSocket<UnixAddress>(server, {
@@ -507,6 +495,7 @@ export class ServerSocket<A extends Address = Address> implements AsyncIterable<
     const unixPath = this.#options.unixPath;
     const sock = new StreamSocket(source, {
       bufferLimit: this.#options.bufferLimit,
+      accepted: true,
       ...(unixPath === null ? {} : { unix: { local: unixPath, remote: '' } }),
     });
     if (sock.remoteAddress === null) {

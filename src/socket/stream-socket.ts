@@ -16,7 +16,7 @@
  */
 
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
   type Address,
@@ -32,8 +32,10 @@ import {
   BrokenPipeError,
   type ErrorContext,
   fromNodeError,
+  InvalidStateError,
   SocketAbortError,
   SocketClosedError,
+  SocketTimeoutError,
 } from '../core/errors.js';
 import {
   DEFAULT_BUFFER_LIMIT,
@@ -41,8 +43,22 @@ import {
   ReceiveBuffer,
   type RecvUntilOptions,
 } from '../core/receive-buffer.js';
+import { setLongTimeout } from '../core/timers.js';
 import { badWaitOptions, Waiter, type WaitOptions } from '../core/waiter.js';
 import { directReadOf } from './_direct-read.js';
+import {
+  certificateChain,
+  checkTlsOptions,
+  clientTlsOptions,
+  handshake,
+  type PeerCertificate,
+  serverTlsOptions,
+  type TlsCipher,
+  type TlsConnectOptions,
+} from './tls.js';
+
+/** A handshake's own deadline passed (as opposed to the caller's signal). */
+const TIMED_OUT = Symbol('timed out');
 
 /** How long `close()` lets queued bytes drain before dropping them. */
 const LINGER_MS = 5000;
@@ -89,6 +105,8 @@ export interface StreamSocketOptions {
   rawSocket?: Socket;
   /** Phase timings recorded by `connect()`. */
   timings?: ConnectTimings;
+  /** This end accepted the connection (`accept()` sets it): {@link StreamSocket.startTls} then plays the TLS server. */
+  accepted?: boolean;
   /**
    * For a Unix domain socket, the paths of its two ends (`''` for an unnamed one): Node reports
    * no address for these, so whoever made the connection says.
@@ -99,6 +117,21 @@ export interface StreamSocketOptions {
     /** The peer's path: the server's for a client, `''` for an accepted socket. */
     remote: string;
   };
+}
+
+/**
+ * Options for {@link StreamSocket.startTls}: on a socket you connected, the client's settings
+ * ({@link TlsConnectOptions}: `servername`, `ca`, a client `cert`…); on an accepted one, the
+ * server's (`key` and `cert` or `pfx`, `requestCert`, `ca` for client certificates). Plus how
+ * long the handshake may take and a signal to cancel it.
+ */
+export interface StartTlsOptions extends TlsConnectOptions {
+  /** Server side: ask the client for a certificate that `ca` trusts, and refuse one without. */
+  requestCert?: boolean;
+  /** Most ms the handshake may take. Default: the socket's {@link StreamSocket.setTimeout}, else none. */
+  timeout?: number | null;
+  /** Cancels the handshake (the socket is closed: TLS cannot be half set up). */
+  signal?: AbortSignal;
 }
 
 /** A `sendAll` or `drain` waiting for write number `seq` to reach the kernel. */
@@ -137,8 +170,12 @@ export class StreamSocket<A extends Address = Address> {
   /** When each phase of `connect()` finished, or `undefined` for accepted sockets. */
   readonly timings: ConnectTimings | undefined;
 
-  readonly #sock: Socket;
+  /** What bytes are read from and written to: the TCP socket, or the TLS socket over it. */
+  #sock: Socket;
   readonly #raw: Socket;
+  readonly #accepted: boolean;
+  /** Stops listening to {@link #sock} (before `startTls()` hands it to a TLS socket). */
+  #detach: () => void = () => {};
   readonly #input: ReceiveBuffer;
   // Kept without A: private fields count towards variance (see ServerSocket).
   readonly #local: Address | null;
@@ -162,6 +199,7 @@ export class StreamSocket<A extends Address = Address> {
   constructor(socket: Socket, options: StreamSocketOptions = {}) {
     this.#sock = socket;
     this.#raw = options.rawSocket ?? socket;
+    this.#accepted = options.accepted === true;
     this.timings = options.timings;
     if (options.unix) {
       const unix = (path: string): UnixAddress => ({ path, family: 'AF_UNIX' });
@@ -179,8 +217,8 @@ export class StreamSocket<A extends Address = Address> {
     }
     this.#input = new ReceiveBuffer({
       limit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
-      pause: () => socket.pause(),
-      resume: () => socket.resume(),
+      pause: () => this.#sock.pause(),
+      resume: () => this.#sock.resume(),
       target: () => this.#target(),
       context: () => this.#peer(),
     });
@@ -188,24 +226,42 @@ export class StreamSocket<A extends Address = Address> {
       if (socket.destroyed) resolve();
       else socket.once('close', () => resolve());
     });
+    this.#listen(socket);
+  }
 
+  /** Feeds what `socket` delivers into the receive buffer, until {@link #detach}. */
+  #listen(socket: Socket): void {
     // Sockets socketkit created read through `onread` (see _direct-read.ts); any other socket,
     // TLS included, through 'data' events.
     const input = this.#input;
     const direct = directReadOf(socket);
-    if (direct) direct.attach((shared, length) => input.feedShared(shared, length));
-    else socket.on('data', (chunk: Buffer) => input.feed(chunk));
-    socket.on('end', () => input.feedEof());
-    socket.on('error', (error: Error) => {
+    const onData = (chunk: Buffer) => input.feed(chunk);
+    let live = true;
+    if (direct) direct.attach((shared, length) => live && input.feedShared(shared, length));
+    else socket.on('data', onData);
+    const onEnd = () => input.feedEof();
+    const onError = (error: Error) => {
       this.#error ??= fromNodeError(error, this.#peer());
       input.feedError(this.#error);
-    });
-    socket.on('close', () => {
+    };
+    const onClose = () => {
       // Closed without 'end' (destroyed underneath us): the end, unless an error says why.
       if (this.#error === null) input.feedEof();
       // Node reports a write cut off by destruction as done; it was not.
       this.#failWaitingWrites('The connection closed before the kernel took these bytes');
-    });
+    };
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    this.#detach = () => {
+      live = false;
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onClose);
+      // Errors still have a listener, so one cannot crash the process; the TLS socket reports its own.
+      socket.off('error', onError);
+      socket.on('error', () => {});
+    };
   }
 
   // ── reading: the ReceiveBuffer's ──────────────────────────────────────
@@ -641,8 +697,188 @@ export class StreamSocket<A extends Address = Address> {
 
   /** The TLS protocol in use (`TLSv1.3`), or `null` for plain TCP. */
   get tlsProtocol(): string | null {
-    const tls = this.#sock as TLSSocket;
-    return typeof tls.getProtocol === 'function' ? tls.getProtocol() : null;
+    return this.#tls()?.getProtocol() ?? null;
+  }
+
+  /** The cipher the TLS connection uses, or `null` for plain TCP. */
+  get tlsCipher(): TlsCipher | null {
+    const cipher = this.#tls()?.getCipher();
+    return cipher
+      ? { name: cipher.name, standardName: cipher.standardName, version: cipher.version }
+      : null;
+  }
+
+  /** The protocol ALPN settled on (`'http/1.1'`), or `null`: plain TCP, or no ALPN agreed. */
+  get alpnProtocol(): string | null {
+    const alpn = this.#tls()?.alpnProtocol;
+    return typeof alpn === 'string' ? alpn : null;
+  }
+
+  /**
+   * Whether the peer's certificate was verified: `true` on every TLS connection made without
+   * `insecure` (an unverified one fails to connect), `false` with `insecure` or when a client
+   * showed none, `null` for plain TCP.
+   */
+  get authorized(): boolean | null {
+    const tls = this.#tls();
+    return tls === null ? null : tls.authorized;
+  }
+
+  /** Why the peer's certificate was not verified (OpenSSL's code, e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`), or `null`. */
+  get authorizationError(): string | null {
+    const error = this.#tls()?.authorizationError as unknown;
+    if (error === undefined || error === null) return null;
+    return error instanceof Error ? error.message : String(error);
+  }
+
+  /**
+   * The certificate the peer showed in the TLS handshake (Python's `getpeercert()`), or `null`
+   * on plain TCP or when the peer showed none (a client, unless the server asked).
+   *
+   * @example Who answered, and until when
+   * ```ts
+   * import { connect, listen } from 'socketkit';
+   * import { readFileSync } from 'node:fs';
+   * // The tour's throwaway certificate for localhost, signed by its throwaway CA.
+   * const [key, cert, ca] = ['localhost-key.pem', 'localhost.pem', 'ca.pem'].map((f) =>
+   *   readFileSync(`assets/tour/${f}`),
+   * );
+   * await using server = await listen({ tls: { key, cert } });
+   * const accepting = server.accept();
+   * await using sock = await connect('127.0.0.1', server.address.port, {
+   *   tls: { ca, servername: 'localhost' },
+   * });
+   * await using _conn = (await accepting)[0];
+   * const peer = sock.peerCertificate();
+   * console.log(peer?.subject.CN, peer?.issuer.CN); // localhost sockit tour stand-in CA
+   * console.log(peer?.validTo.toISOString()); // 2126-10-29T05:05:41.000Z
+   * ```
+   */
+  peerCertificate(): PeerCertificate | null {
+    return this.peerCertificateChain()[0] ?? null;
+  }
+
+  /**
+   * The peer's certificate and the issuers above it that the handshake saw, the peer's own
+   * first (Python's `get_verified_chain()` when verified); empty on plain TCP or when the peer
+   * showed none.
+   */
+  peerCertificateChain(): PeerCertificate[] {
+    const tls = this.#tls();
+    return tls === null ? [] : certificateChain(tls);
+  }
+
+  /**
+   * Upgrades this open plain connection to TLS, for protocols that start in the clear and
+   * switch on request (SMTP's and POP3's `STARTTLS`, IMAP's `STARTTLS`, LDAP's StartTLS).
+   * On a socket you connected it is the TLS client (`servername`, `ca`… as `connect()`'s `tls`);
+   * on an accepted one, the server (`key` and `cert`). Reads and writes go through TLS once
+   * it resolves; timings and addresses stay.
+   *
+   * Bytes that arrived before the handshake and are still unread make it refuse: they came
+   * in the clear, and reading them afterwards as if they were protected would be a hole
+   * (the STARTTLS command-injection attacks of RFC 3207 §6 and CVE-2011-0411). Read the reply to
+   * your STARTTLS command, then upgrade. Queued writes are drained first.
+   *
+   * @throws {InvalidStateError} the socket already speaks TLS, unread bytes wait, a read waits, or
+   *   either half is shut down.
+   * @throws {TlsError} the handshake failed (the socket is closed: a half-made TLS session cannot go on).
+   * @throws {SocketTimeoutError} the handshake took longer than `timeout` (the socket is closed).
+   * @throws {TypeError} bad settings: not PEM, a server side without `key` and `cert`.
+   *
+   * @example STARTTLS, both sides
+   * ```ts
+   * import { connect, listen } from 'socketkit';
+   * import { readFileSync } from 'node:fs';
+   * const key = readFileSync('assets/tour/localhost-key.pem');
+   * const cert = readFileSync('assets/tour/localhost.pem');
+   * await using server = await listen();
+   * const serving = (async () => {
+   *   const [conn] = await server.accept();
+   *   await using _conn = conn;
+   *   await conn.writeLine('220 ready');
+   *   if ((await conn.readLine()) === 'STARTTLS') {
+   *     await conn.writeLine('220 go ahead');
+   *     await conn.startTls({ key, cert });
+   *     await conn.writeLine(`hello over ${conn.tlsProtocol}`);
+   *   }
+   * })();
+   * await using sock = await connect('127.0.0.1', server.address.port);
+   * await sock.readLine(); // 220 ready
+   * await sock.writeLine('STARTTLS');
+   * await sock.readLine(); // 220 go ahead
+   * await sock.startTls({ servername: 'localhost', ca: readFileSync('assets/tour/ca.pem') });
+   * console.log(await sock.readLine()); // hello over TLSv1.3
+   * await serving;
+   * ```
+   */
+  async startTls(options: StartTlsOptions = {}): Promise<void> {
+    const side = this.#accepted ? 'server' : 'client';
+    const { timeout: wait, signal: outer, requestCert, ...tlsOptions } = options ?? {};
+    checkTlsOptions({ ...tlsOptions, requestCert }, side);
+    const bad = badWaitOptions({ timeout: wait, signal: outer }, 'startTls()');
+    if (bad !== null) throw bad;
+    const refuse = (why: string) =>
+      new InvalidStateError(`startTls() ${why}${this.#target()}`, this.#where('startTls'));
+    if (this.#closed) throw new SocketClosedError(`startTls() on a closed socket${this.#target()}`);
+    if (this.#tls() !== null) throw refuse(`on a socket that already speaks ${this.tlsProtocol}`);
+    if (this.#writeShut || this.#input.atEof)
+      throw refuse(`after ${this.#writeShut ? "shutdown('write')" : 'the peer ended its side'}`);
+    // Settings are built (and OpenSSL has read keys and certificates) before anything changes.
+    const settings =
+      side === 'client'
+        ? clientTlsOptions(this.#remoteHost(), tlsOptions)
+        : serverTlsOptions({ ...tlsOptions, requestCert });
+    // A hold refuses a read that is waiting, and any read that starts during the handshake.
+    const token = this.#input.hold('startTls()');
+    try {
+      if (this.#input.buffered > 0)
+        throw refuse(
+          `with ${this.#input.buffered} unread bytes that arrived in the clear; read them before upgrading`,
+        );
+      await this.drain({ signal: outer });
+      if (this.#input.buffered > 0)
+        throw refuse(
+          `with ${this.#input.buffered} unread bytes that arrived in the clear while writes drained; read them before upgrading`,
+        );
+      const timeout = wait === undefined ? this.#input.timeout : wait;
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(outer?.reason);
+      outer?.addEventListener('abort', onAbort, { once: true });
+      const timer =
+        timeout === null ? undefined : setLongTimeout(() => controller.abort(TIMED_OUT), timeout);
+      const plain = this.#sock;
+      this.#detach();
+      try {
+        const secure = await handshake(plain, side, settings, controller.signal);
+        this.#sock = secure;
+        this.#listen(secure);
+      } catch (error) {
+        // The plain socket belongs to the failed TLS socket now: the connection is over.
+        this.#error ??=
+          controller.signal.reason === TIMED_OUT
+            ? new SocketTimeoutError(
+                `The TLS handshake${this.#target()} timed out after ${timeout} ms`,
+                this.#where('startTls'),
+              )
+            : controller.signal.aborted
+              ? new SocketAbortError(`startTls() was aborted${this.#target()}`, {
+                  ...this.#where('startTls'),
+                  cause: controller.signal.reason,
+                })
+              : fromNodeError(error, { syscall: 'startTls', ...this.#peer() });
+        plain.destroy();
+        this.#closed = true;
+        this.#input.close(this.#error);
+        this.#failWaitingWrites('The TLS handshake failed');
+        throw this.#error;
+      } finally {
+        timer?.clear();
+        outer?.removeEventListener('abort', onAbort);
+      }
+    } finally {
+      this.#input.letGo(token);
+    }
   }
 
   /** True after `close()` or `abort()`. */
@@ -671,6 +907,16 @@ export class StreamSocket<A extends Address = Address> {
   }
 
   // ── internals ─────────────────────────────────────────────────────────
+
+  #tls(): TLSSocket | null {
+    return this.#sock instanceof TLSSocket ? this.#sock : null;
+  }
+
+  /** The peer's host, for SNI and name checks when `startTls()` is given no `servername`. */
+  #remoteHost(): string {
+    const remote = this.#remote;
+    return remote !== null && remote.family !== 'AF_UNIX' ? remote.host : 'localhost';
+  }
 
   #writeProblem(call: string): Error | null {
     if (this.#closed)

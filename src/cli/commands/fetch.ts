@@ -11,8 +11,8 @@ import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesRepr, reprBody } from '../../core/bytes.js';
 import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
-import { type HttpResponse, request } from '../../http/client.js';
-import { readCa } from '../_certificate.js';
+import { type HttpResponse, request, type TlsSummary } from '../../http/client.js';
+import { clientCertificate, readCa } from '../_certificate.js';
 import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, outputError, writeOut } from '../_output.js';
 import { Prompter } from '../_prompt.js';
@@ -47,6 +47,8 @@ interface FetchFlags {
   maxTime?: number;
   insecure?: boolean;
   cacert?: string;
+  cert?: string;
+  key?: string;
   fail?: boolean;
   compressed?: boolean;
   unixSocket?: string;
@@ -132,6 +134,11 @@ export function fetchCommand(): Command {
     )
     .option('-k, --insecure', 'do not verify the server certificate')
     .option('--cacert <file>', 'trust the CA certificates in this PEM file')
+    .option(
+      '-E, --cert <file>',
+      'show this client certificate (PEM) to a server that asks; needs --key',
+    )
+    .option('--key <file>', "the client certificate's private key (PEM)")
     .option(
       '-w, --write-out <format>',
       'after the transfer print FORMAT: %{http_code}, %{time_total}, %{size_download}, …, %{json} (all of them); @FILE reads it',
@@ -239,7 +246,48 @@ function checkConflicts(flags: FetchFlags): void {
   }
 }
 
-/** The CA certificates of --cacert, checked to be PEM certificates (curl's exit 77 otherwise). */
+/** `curl -v`'s account of a handshake: version and cipher, ALPN, the server's certificate, the verdict. */
+function tlsLines(tls: TlsSummary, host: string): string {
+  const name = (parts: Record<string, string>) =>
+    Object.entries(parts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+  const lines = [
+    '* ALPN: offers http/1.1',
+    `* TLS connection using ${tls.protocol} / ${tls.cipher.standardName}`,
+  ];
+  lines.push(
+    tls.alpnProtocol === null
+      ? '* ALPN: the server agreed on no protocol; HTTP/1.1 it is'
+      : `* ALPN: server accepted ${tls.alpnProtocol}`,
+  );
+  const cert = tls.chain[0];
+  if (cert !== undefined) {
+    lines.push('* Server certificate:');
+    lines.push(`*  subject: ${name(cert.subject)}`);
+    lines.push(`*  start date: ${certificateDate(cert.validFrom)}`);
+    lines.push(`*  expire date: ${certificateDate(cert.validTo)}`);
+    if (cert.subjectAltName.length > 0)
+      lines.push(`*  subjectAltName: ${cert.subjectAltName.join(', ')}`);
+    lines.push(`*  issuer: ${name(cert.issuer)}`);
+    lines.push(`*  SHA-256 fingerprint: ${cert.fingerprint256}`);
+  }
+  lines.push(
+    tls.authorized
+      ? `*  SSL certificate verify ok (${host} matches it, and it chains to a trusted CA).`
+      : `*  SSL certificate verify result: ${tls.authorizationError ?? 'not verified'}, continuing anyway (-k).`,
+  );
+  return lines.join('\n');
+}
+
+/** As OpenSSL and curl print a certificate's dates: `Nov 22 05:05:41 2026 GMT`. */
+function certificateDate(date: Date): string {
+  const month = date.toUTCString().slice(8, 11);
+  const day = String(date.getUTCDate()).padStart(2, ' ');
+  const time = date.toISOString().slice(11, 19);
+  return `${month} ${day} ${time} ${date.getUTCFullYear()} GMT`;
+}
+
 /** A flag's file as text (-w @FILE); a missing one is bad usage naming the flag. */
 function readFlagText(path: string, flag: string): string {
   try {
@@ -355,6 +403,12 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
   const { target, method, headers, body } = planned;
   if (flags.remoteName) flags.output = remoteName(target.url);
   const ca = flags.cacert === undefined ? undefined : readCa(flags.cacert);
+  const client = clientCertificate(flags);
+  if (client.cert !== undefined && target.url.protocol !== 'https:')
+    throw new CliError(
+      `--cert needs an https:// URL: a client certificate is shown in the TLS handshake, and ${target.url.href} has none`,
+      ExitCode.USAGE,
+    );
 
   const repr = flags.repr ? new ReprWriter() : null;
   const sample = flags.verbose ? new ReplySample() : null;
@@ -390,8 +444,9 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       decompress: flags.compressed ?? false,
       socketPath: flags.unixSocket,
       ca,
+      ...client,
       onRaw,
-      onRequest: ({ url, head, attempts }) => {
+      onRequest: ({ url, head, attempts, tls }) => {
         replyBytes = 0; // each request (a redirect too) has its own parser, counting from 0
         if (flags.verbose) {
           // As curl's "Trying": every address tried, and how it ended.
@@ -405,7 +460,9 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
                   : `abandoned after ${(a.ended - a.started).toFixed(1)} ms (another address connected first)`;
             note(`*   Trying ${where} at ${a.started.toFixed(1)} ms: ${how}`);
           }
-          note(`* Connected to ${url.host}\n${headLines('>', head)}\n>`);
+          note(`* Connected to ${url.host}`);
+          if (tls !== null) note(tlsLines(tls, url.hostname));
+          note(`${headLines('>', head)}\n>`);
         }
       },
       onInterim: (head) => {
