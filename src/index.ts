@@ -89,6 +89,7 @@ export type {
   StreamSocketOptions,
 } from './socket/stream-socket.js';
 export { StreamSocket } from './socket/stream-socket.js';
+export type { TcpSocketOptions } from './socket/tcp-options.js';
 export type {
   PeerCertificate,
   TlsCipher,

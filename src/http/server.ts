@@ -210,9 +210,8 @@ export async function serve(
         void refuse(sock);
         continue;
       }
-      // Each response goes out in one write; Nagle's algorithm would only hold back the
-      // last segment of a large one. node:http sets this too.
-      sock.setNoDelay(true);
+      // TCP_NODELAY is on (listen()'s default, as node:http sets it): each response goes out in
+      // one write, and Nagle's algorithm would only hold back the last segment of a large one.
       const connection = new Connection(sock, handler, settings);
       open.set(sock, connection);
       void connection.run().finally(() => {

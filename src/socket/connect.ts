@@ -28,10 +28,14 @@ import { resolvePort } from '../core/service-table.js';
 import { type LongTimer, setLongTimeout } from '../core/timers.js';
 import { createDirectSocket } from './_direct-read.js';
 import { type ConnectAttempt, type ConnectTimings, StreamSocket } from './stream-socket.js';
+import { type TcpSocketOptions, tcpSettings, withTcpSettings } from './tcp-options.js';
 import { checkTlsOptions, clientTlsOptions, handshake, type TlsConnectOptions } from './tls.js';
 
-/** Options for {@link connect}. Every duration is in milliseconds, every size in bytes. */
-export interface ConnectOptions {
+/**
+ * Options for {@link connect}. Every duration is in milliseconds, every size in bytes. TCP
+ * options (`noDelay`, default on, and `keepAlive`) are {@link TcpSocketOptions}.
+ */
+export interface ConnectOptions extends TcpSocketOptions {
   /** One deadline, in ms, for name lookup, TCP connect and TLS handshake together. Default: none. */
   timeout?: number | null;
   /** Speak TLS over the connection: `true` for the defaults, or the settings. */
@@ -44,8 +48,6 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Stop reading from the kernel above this many unread bytes. Default 64 KiB. */
   bufferLimit?: number;
-  /** Disable Nagle's algorithm (TCP_NODELAY). Default `false`, as in Python. */
-  noDelay?: boolean;
   /**
    * Happy Eyeballs (RFC 8305, Node's `autoSelectFamily`): when a name has addresses of both
    * families, they are tried alternately, a new attempt starting every `attemptDelay` ms (or at
@@ -175,6 +177,7 @@ async function connectTcp(
   if (options.family !== undefined && options.family !== 4 && options.family !== 6) {
     throw new TypeError(`Invalid family ${String(options.family)}: use 4 or 6`);
   }
+  const tcp = tcpSettings(options as Record<string, unknown>);
   const tlsBase = options.tls === true ? {} : options.tls || null;
   const tlsOptions =
     tlsBase !== null && options.servername !== undefined && tlsBase.servername === undefined
@@ -222,12 +225,12 @@ async function connectTcp(
       },
     );
     const connectDone = performance.now() - started;
-    if (options.noDelay) raw.setNoDelay(true);
     if (tlsOptions === null) {
-      return new StreamSocket<SocketAddress>(raw, {
+      const sock = new StreamSocket<SocketAddress>(raw, {
         bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
         timings: { lookup: lookupDone, connect: connectDone, attempts },
       });
+      return withTcpSettings(sock, tcp);
     }
     let secure: TLSSocket;
     try {
@@ -242,11 +245,12 @@ async function connectTcp(
       tls: performance.now() - started,
       attempts,
     };
-    return new StreamSocket<SocketAddress>(secure, {
+    const sock = new StreamSocket<SocketAddress>(secure, {
       rawSocket: raw,
       bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
       timings,
     });
+    return withTcpSettings(sock, tcp);
   } catch (error) {
     if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
     throw error instanceof SocketError

@@ -37,10 +37,20 @@ import { resolvePort } from '../core/service-table.js';
 import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
 import { adoptAccepted } from './_direct-read.js';
 import { StreamSocket } from './stream-socket.js';
+import {
+  reuseSettings,
+  type TcpSettings,
+  type TcpSocketOptions,
+  tcpSettings,
+  withTcpSettings,
+} from './tcp-options.js';
 import { checkTlsOptions, serverTlsOptions, type TlsListenOptions } from './tls.js';
 
-/** Options for {@link listen}. */
-export interface ListenOptions {
+/**
+ * Options for {@link listen}. `noDelay` (default on) and `keepAlive` apply to every accepted
+ * connection ({@link TcpSocketOptions}).
+ */
+export interface ListenOptions extends TcpSocketOptions {
   /** Address to bind. Default `127.0.0.1`: reachable only from this machine. `0.0.0.0` or `::` for every interface. */
   host?: string;
   /** Port to bind; `0` (the default) lets the OS choose. Service names work too. */
@@ -53,6 +63,18 @@ export interface ListenOptions {
   bufferLimit?: number;
   /** Accept only IPv6 on a `::` bind, no IPv4-mapped addresses. */
   ipv6Only?: boolean;
+  /**
+   * SO_REUSEADDR: always on for TCP listeners (Node sets it, so a restarted server binds while
+   * old connections sit in TIME_WAIT). Accepted as `true` for code ported from Python; `false`
+   * is refused, as it cannot be honoured.
+   */
+  reuseAddress?: boolean;
+  /**
+   * SO_REUSEPORT: several servers (processes or workers) listen on one port and the kernel
+   * spreads connections over them. Linux; needs Node.js 22.12 or later (older versions would
+   * ignore it, so it is refused there). Default `false`.
+   */
+  reusePort?: boolean;
 }
 
 /** Options for listening on a Unix domain socket: {@link listen}`({ path })`. */
@@ -167,16 +189,25 @@ async function listenTcp(options: ListenOptions): Promise<ServerSocket<SocketAdd
   const host = validateHost(options.host ?? '127.0.0.1');
   const port = resolvePort(options.port ?? 0, 'tcp');
   const backlog = validateBacklog(options.backlog ?? 511);
+  const tcp = tcpSettings(options as Record<string, unknown>);
+  const { reusePort } = reuseSettings(options);
   const server = createServerFor(options.tls);
   const serverSocket = new ServerSocket<SocketAddress>(server, {
     backlog,
     bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
     tls: options.tls !== undefined,
     unixPath: null,
+    tcp,
   });
   await startListening(
     server,
-    { host, port, backlog, ipv6Only: options.ipv6Only ?? false },
+    {
+      host,
+      port,
+      backlog,
+      ipv6Only: options.ipv6Only ?? false,
+      ...(reusePort ? { reusePort } : {}),
+    } as Parameters<Server['listen']>[0],
     { host, port },
   );
   serverSocket._listening();
@@ -200,6 +231,7 @@ async function listenUnix(options: UnixListenOptions): Promise<ServerSocket<Unix
     bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
     tls: options.tls !== undefined,
     unixPath: path,
+    tcp: null,
   });
   const own = path.startsWith('\0') ? null : await bindBeside(server, path, backlog);
   if (own === null) await startListening(server, { path, backlog }, context);
@@ -298,6 +330,8 @@ interface ServerSocketOptions {
   tls: boolean;
   /** The path of a Unix socket server, `null` for TCP. */
   unixPath: string | null;
+  /** TCP options for each accepted connection; `null` for a Unix socket server. */
+  tcp: TcpSettings | null;
 }
 
 /**
@@ -498,6 +532,8 @@ export class ServerSocket<A extends Address = Address> implements AsyncIterable<
       accepted: true,
       ...(unixPath === null ? {} : { unix: { local: unixPath, remote: '' } }),
     });
+    if (this.#options.tcp !== null && sock.remoteAddress !== null)
+      withTcpSettings(sock, this.#options.tcp);
     if (sock.remoteAddress === null) {
       // The client reset the connection before Node asked who it was (getpeername failed): it is
       // already gone, and accept() must give an address with every connection, so drop it here.

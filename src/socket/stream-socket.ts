@@ -187,6 +187,9 @@ export class StreamSocket<A extends Address = Address> {
   #waitingWrites: PendingWrite[] = [];
   #writeShut = false;
   #closed = false;
+  /** TCP_NODELAY as last set here (Node's own default is off). */
+  #noDelay = false;
+  #keepAlive: false | number = false;
   #error: Error | null = null;
 
   /**
@@ -669,9 +672,59 @@ export class StreamSocket<A extends Address = Address> {
     return this.#input.timeout;
   }
 
-  /** Turns Nagle's algorithm off (`true`) or on: TCP_NODELAY. */
+  /**
+   * Turns Nagle's algorithm off (`true`) or on: Python's `setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)`.
+   * `connect()` and `listen()` turn it off (`noDelay: true`) unless told otherwise.
+   *
+   * @throws {InvalidStateError} the socket is a Unix domain socket, which has no TCP options.
+   */
   setNoDelay(noDelay = true): void {
+    if (typeof noDelay !== 'boolean')
+      throw new TypeError(`Invalid noDelay ${describeType(noDelay)}: expected true or false`);
+    this.#tcpOnly('setNoDelay()', 'TCP_NODELAY');
     this.#sock.setNoDelay(noDelay);
+    this.#noDelay = noDelay;
+  }
+
+  /**
+   * Turns keep-alive probes on or off (SO_KEEPALIVE), and with them on, how long the connection
+   * may sit idle before the first probe (TCP_KEEPIDLE, in ms; Node rounds it to whole seconds;
+   * 0 keeps the system's default, usually 2 hours).
+   *
+   * @throws {InvalidStateError} the socket is a Unix domain socket, which has no TCP options.
+   *
+   * @example Probing an idle connection after a minute
+   * ```ts
+   * import { connect } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 7);
+   * sock.setKeepAlive(true, 60_000);
+   * console.log(sock.keepAlive, sock.noDelay); // 60000 true
+   * ```
+   */
+  setKeepAlive(enable = true, initialDelay = 0): void {
+    if (typeof enable !== 'boolean')
+      throw new TypeError(`Invalid keep-alive ${describeType(enable)}: expected true or false`);
+    if (typeof initialDelay !== 'number' || !Number.isFinite(initialDelay) || initialDelay < 0)
+      throw new TypeError(
+        `Invalid keep-alive delay ${typeof initialDelay === 'number' ? initialDelay : describeType(initialDelay)}: expected a number of ms ≥ 0`,
+      );
+    this.#tcpOnly('setKeepAlive()', 'SO_KEEPALIVE');
+    this.#sock.setKeepAlive(enable, initialDelay);
+    this.#keepAlive = enable ? initialDelay : false;
+  }
+
+  /**
+   * Whether Nagle's algorithm is off (TCP_NODELAY set), as this socket last set it; `null` for
+   * a Unix domain socket. Node cannot read the option back from the kernel, so this is the
+   * value socketkit set (and the tests check the kernel agrees).
+   */
+  get noDelay(): boolean | null {
+    return this.#family === 'AF_UNIX' ? null : this.#noDelay;
+  }
+
+  /** `false` without keep-alive probes, else the idle ms before the first (0: the system's); `null` for a Unix domain socket. */
+  get keepAlive(): false | number | null {
+    return this.#family === 'AF_UNIX' ? null : this.#keepAlive;
   }
 
   /** This end's address (Python's `getsockname()`). */
@@ -907,6 +960,15 @@ export class StreamSocket<A extends Address = Address> {
   }
 
   // ── internals ─────────────────────────────────────────────────────────
+
+  #tcpOnly(call: string, option: string): void {
+    if (this.#family === 'AF_UNIX')
+      throw new InvalidStateError(
+        `${call} on a Unix domain socket${this.#target()}: ${option} is a TCP option`,
+        this.#where(call),
+      );
+    if (this.#closed) throw new SocketClosedError(`${call} on a closed socket${this.#target()}`);
+  }
 
   #tls(): TLSSocket | null {
     return this.#sock instanceof TLSSocket ? this.#sock : null;
