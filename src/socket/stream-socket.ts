@@ -15,7 +15,8 @@
  * @module
  */
 
-import type { Socket } from 'node:net';
+import { Socket as NetSocket, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
@@ -187,6 +188,8 @@ export class StreamSocket<A extends Address = Address> {
   #waitingWrites: PendingWrite[] = [];
   #writeShut = false;
   #closed = false;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
   /** TCP_NODELAY as last set here (Node's own default is off). */
   #noDelay = false;
   #keepAlive: false | number = false;
@@ -386,6 +389,185 @@ export class StreamSocket<A extends Address = Address> {
   /** @internal Ends a {@link _hold}. */
   _letGo(token: object): void {
     this.#input.letGo(token);
+  }
+
+  /**
+   * The raw chunks as they arrive, until the peer ends its side: `for await (const chunk of
+   * sock)`, each chunk what one {@link recv} returns. Leaving the loop early (`break`) leaves the
+   * socket open and unread bytes in it.
+   *
+   * @example Every byte a chargen server sends in a moment
+   * ```ts
+   * import { connect } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 19); // chargen (RFC 864) never stops
+   * let total = 0;
+   * for await (const chunk of sock) {
+   *   total += chunk.length;
+   *   if (total >= 10_000) break;
+   * }
+   * console.log(total >= 10_000); // true
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Bytes, void, undefined> {
+    for (;;) {
+      const chunk = await this.#input.recv(DEFAULT_RECV_SIZE);
+      if (chunk.length === 0) return;
+      yield chunk;
+    }
+  }
+
+  /**
+   * The receiving half as a web `ReadableStream` (as `Deno.Conn.readable`): each read is one
+   * {@link recv}, made only when the stream's reader asks, so the bounded receive buffer and TCP
+   * flow control still slow a fast peer. It closes at the peer's end of stream; cancelling it
+   * shuts the read half (`shutdown('read')`). The same stream every time. While it is being
+   * read, other reads are refused with `ConcurrentReadError`, as any two reads are.
+   *
+   * @example Reading a whole reply with the Fetch API's helpers
+   * ```ts
+   * import { connect, encode } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862)
+   * await sock.sendAll(encode('round and round'));
+   * await sock.shutdown('write');
+   * console.log(await new Response(sock.readable).text()); // round and round
+   * ```
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    this.#readable ??= new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const chunk = await this.#input.recv(DEFAULT_RECV_SIZE);
+          if (chunk.length === 0) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel: () => {
+          if (!this.#closed) this.#input.shutdownRead();
+        },
+      },
+      // Nothing is read ahead of the reader: the receive buffer is the only buffer.
+      { highWaterMark: 0 },
+    );
+    return this.#readable;
+  }
+
+  /**
+   * The sending half as a web `WritableStream` (as `Deno.Conn.writable`): each chunk is one
+   * {@link sendAll}, so a write resolves once the kernel has the bytes and a slow peer holds
+   * the writer back. Closing it shuts the write half (`shutdown('write')`, a FIN) and leaves the
+   * socket readable; aborting it aborts the socket. Strings are refused, as by `sendAll`.
+   *
+   * @example Piping a web stream into a connection
+   * ```ts
+   * import { connect, encode } from 'socketkit';
+   * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862)
+   * const source = new Blob([encode('one, '), encode('two')]).stream();
+   * await source.pipeTo(sock.writable); // sends both, then shuts the write half
+   * console.log(await new Response(sock.readable).text()); // one, two
+   * ```
+   */
+  get writable(): WritableStream<Uint8Array> {
+    this.#writable ??= new WritableStream<Uint8Array>(
+      {
+        write: (chunk) => this.sendAll(chunk),
+        close: () => this.shutdown('write'),
+        abort: () => this.abort(),
+      },
+      { highWaterMark: 1 },
+    );
+    return this.#writable;
+  }
+
+  /**
+   * This socket as a Node `Duplex` stream, for code written for Node streams
+   * (`stream.pipeline`, `zlib`, parsers that take a stream): reads are {@link recv}s made as the
+   * Duplex asks for data, writes are {@link sendAll}s, `end()` shuts the write half, `destroy()`
+   * closes the socket. The StreamSocket stays the owner; use one or the other for reading.
+   *
+   * @example Through Node's pipeline
+   * ```ts
+   * import { connect, encode } from 'socketkit';
+   * import { pipeline } from 'node:stream/promises';
+   * import { Writable } from 'node:stream';
+   * await using sock = await connect('127.0.0.1', 7); // echo (RFC 862)
+   * const duplex = sock.toNodeStream();
+   * duplex.end(encode('through a Duplex'));
+   * const parts: Buffer[] = [];
+   * const sink = new Writable({
+   *   write(chunk: Buffer, _encoding, done) {
+   *     parts.push(chunk);
+   *     done();
+   *   },
+   * });
+   * await pipeline(duplex, sink);
+   * console.log(Buffer.concat(parts).toString()); // through a Duplex
+   * ```
+   */
+  toNodeStream(): Duplex {
+    let pending = false;
+    const input = this.#input;
+    return new Duplex({
+      allowHalfOpen: true,
+      read(this: Duplex) {
+        if (pending) return;
+        pending = true;
+        input.recv(DEFAULT_RECV_SIZE).then(
+          (chunk) => {
+            pending = false;
+            this.push(chunk.length === 0 ? null : chunk);
+          },
+          (error: Error) => this.destroy(error),
+        );
+      },
+      write: (chunk: Buffer, _encoding, done) => {
+        this.sendAll(chunk).then(() => done(), done);
+      },
+      final: (done) => {
+        this.shutdown('write').then(() => done(), done);
+      },
+      destroy: (error, done) => {
+        this.close().then(() => done(error));
+      },
+    });
+  }
+
+  /**
+   * Wraps a connected Node socket made elsewhere (`net.connect`, `tls.connect`, a server's
+   * `'connection'` event) so it reads and writes with socketkit's calls; from then on the
+   * StreamSocket owns it (do not read it as a Node stream too). Bytes Node already buffered
+   * come first. Create the socket with `allowHalfOpen: true` for `shutdown('write')` to keep
+   * the read half open; without it Node ends the write half when the peer ends.
+   *
+   * @throws {TypeError} `socket` is not a `net.Socket`, or is not connected (still connecting,
+   *   or destroyed).
+   *
+   * @example A socket from node:net
+   * ```ts
+   * import { decode, encode, listen, StreamSocket } from 'socketkit';
+   * import net from 'node:net';
+   * await using server = await listen();
+   * const accepting = server.accept();
+   * const raw = net.connect({ host: '127.0.0.1', port: server.address.port, allowHalfOpen: true });
+   * await new Promise((resolve) => raw.once('connect', resolve));
+   * await using sock = StreamSocket.from(raw);
+   * await using conn = (await accepting)[0];
+   * await conn.sendAll(encode('hello'));
+   * console.log(decode(await sock.recv())); // hello
+   * ```
+   */
+  static from(socket: Socket): StreamSocket {
+    if (!(socket instanceof NetSocket))
+      throw new TypeError(
+        `StreamSocket.from() takes a connected net.Socket or tls.TLSSocket, not ${describeType(socket)}`,
+      );
+    if (socket.destroyed || socket.connecting || socket.readyState === 'closed')
+      throw new TypeError(
+        `StreamSocket.from() takes a connected socket; this one is ${socket.destroyed ? 'destroyed' : 'still connecting (wait for its "connect" event)'}`,
+      );
+    const isUnix = socket.remoteAddress === undefined && socket.remotePort === undefined;
+    const sock = new StreamSocket(socket, isUnix ? { unix: { local: '', remote: '' } } : {});
+    // A socket its owner paused would never deliver; the receive buffer pauses it when full.
+    if (socket.isPaused()) socket.resume();
+    return sock;
   }
 
   /**
