@@ -29,6 +29,8 @@ import {
   SocketError,
 } from '../src/index.js';
 import {
+  FIXTURES,
+  fixture,
   requirePeer,
   run,
   runPython,
@@ -296,13 +298,41 @@ describe('HTTP over a Unix socket', () => {
       followRedirects: true,
     });
     assert.equal(await moved.body.text(), 'you asked for / at localhost\n');
-    await assert.rejects(request('https://localhost/', { socketPath: path }), {
-      name: 'TypeError',
-      message: /https over a Unix socket is not supported yet/,
-    });
     if (!requirePeer(t, 'curl', 'as an independent HTTP client')) return;
     const curl = await run('curl', ['-s', '--unix-socket', path, 'http://localhost/from-curl']);
     assert.equal(curl.stdout.toString(), 'you asked for /from-curl at localhost\n');
+  });
+
+  test('https over a Unix socket: serve({ path, tls }) answers request({ socketPath }) and curl, the certificate checked against the URL host', async (t) => {
+    const path = fresh('https');
+    const [key, cert, ca] = ['localhost-key.pem', 'localhost.pem', 'ca.pem'].map(fixture);
+    await using server = await serve((req) => ({ body: `secure ${req.path}\n` }), {
+      path,
+      tls: { key: key!, cert: cert! },
+    });
+    assert.equal(server.address.path, path);
+    const response = await request('https://localhost/over-unix', { socketPath: path, ca });
+    assert.equal(await response.body.text(), 'secure /over-unix\n');
+    // The certificate names localhost, not example.test: refused, as over TCP.
+    await assert.rejects(request('https://example.test/', { socketPath: path, ca }), {
+      code: 'SOCKETKIT_ERR_TLS',
+      message: /certificate/,
+    });
+    // The raw socket API too: connect({ path, tls }).
+    await using sock = await connect({ path, tls: { ca, servername: 'localhost' } });
+    assert.match(sock.tlsProtocol ?? '', /^TLSv1\.[23]$/);
+    assert.equal(sock.peerCertificate()?.subject.CN, 'localhost');
+    if (!requirePeer(t, 'curl', 'as an independent HTTPS client')) return;
+    const curl = await run('curl', [
+      '-s',
+      '--unix-socket',
+      path,
+      '--cacert',
+      join(FIXTURES, 'ca.pem'),
+      'https://localhost/from-curl',
+    ]);
+    assert.equal(curl.code, 0, curl.stderr);
+    assert.equal(curl.stdout.toString(), 'secure /from-curl\n');
   });
 });
 

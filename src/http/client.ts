@@ -52,8 +52,8 @@ export interface RequestOptions {
   family?: 4 | 6;
   /**
    * Send every request (redirects too) over this Unix domain socket instead of connecting to the
-   * URL's host, which still names the origin (`Host`, redirects): curl's `--unix-socket`. Plain
-   * http only for now; an `https://` URL with it is a `TypeError`.
+   * URL's host, which still names the origin (`Host`, redirects): curl's `--unix-socket`. With
+   * an `https://` URL, TLS runs over the socket and the certificate must carry the URL's host.
    */
   socketPath?: string;
   /** Bytes or text (sent with Content-Length), or a stream of bytes (sent chunked). */
@@ -331,28 +331,34 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
   const started = performance.now();
   const body = prepareBody(hop.body);
   const head = requestHead(hop, body, options.omitHeaders ?? [], Boolean(options.decompress));
-  if (options.socketPath !== undefined && hop.target.secure)
-    throw new TypeError(
-      `Cannot send ${hop.target.url.href} over the Unix socket ${options.socketPath}: https over a Unix socket is not supported yet`,
-    );
+  const tls = hop.target.secure
+    ? {
+        ca: options.ca,
+        insecure: options.insecure,
+        servername: isIP(hop.target.host) === 0 ? hop.target.host : undefined,
+        // As curl does: say which protocol will follow, so a server that checks ALPN agrees.
+        alpnProtocols: ['http/1.1'],
+        ...(options.cert === undefined ? {} : { cert: options.cert }),
+        ...(options.key === undefined ? {} : { key: options.key }),
+      }
+    : undefined;
   const sock: StreamSocket =
     options.socketPath !== undefined
-      ? await connect({ path: options.socketPath, timeout: options.timeout ?? null, signal })
+      ? await connect({
+          path: options.socketPath,
+          timeout: options.timeout ?? null,
+          signal,
+          // Over a Unix socket the URL's host is still the name the certificate must carry.
+          tls:
+            tls === undefined
+              ? undefined
+              : { ...tls, servername: hop.target.host.replace(/^\[|\]$/g, '') },
+        })
       : await connect(hop.target.host, hop.target.port, {
           timeout: options.timeout ?? null,
           family: options.family,
           signal,
-          tls: hop.target.secure
-            ? {
-                ca: options.ca,
-                insecure: options.insecure,
-                servername: isIP(hop.target.host) === 0 ? hop.target.host : undefined,
-                // As curl does: say which protocol will follow, so a server that checks ALPN agrees.
-                alpnProtocols: ['http/1.1'],
-                ...(options.cert === undefined ? {} : { cert: options.cert }),
-                ...(options.key === undefined ? {} : { key: options.key }),
-              }
-            : undefined,
+          tls,
         });
   // From here an abort (the caller's, or maxTime) closes the connection: whatever waits on it
   // fails and `translate` says why. No timer or listener is armed per read.

@@ -84,6 +84,12 @@ export interface UnixConnectOptions {
   signal?: AbortSignal;
   /** Stop reading from the kernel above this many unread bytes. Default 64 KiB. */
   bufferLimit?: number;
+  /**
+   * Speak TLS over the socket (a TLS server behind a Unix socket, as some proxies and
+   * databases run): `true` or the settings. The name checked against the certificate is
+   * `servername`, `localhost` unless given.
+   */
+  tls?: boolean | TlsConnectOptions;
 }
 
 /**
@@ -395,6 +401,9 @@ async function connectUnix(options: UnixConnectOptions): Promise<StreamSocket<Un
   const path = validateUnixPath(options.path);
   const timeout = validateTimeout(options.timeout, 'connect timeout');
   const context = { syscall: 'connect', path };
+  const tls = options.tls === true ? {} : options.tls || null;
+  if (tls !== null) checkTlsOptions(tls, 'client');
+  const tlsSettings = tls === null ? null : clientTlsOptions(tls.servername ?? 'localhost', tls);
   const started = performance.now();
   // The kernel says ECONNREFUSED for a file that is not a socket: say what it is instead. A
   // symbolic link is followed, as connect(2) follows it.
@@ -418,10 +427,25 @@ async function connectUnix(options: UnixConnectOptions): Promise<StreamSocket<Un
     const raw = await settleWith(socket, controller.signal, 'connect', (done) => {
       socket.connect({ path }, done);
     });
-    return new StreamSocket<UnixAddress>(raw, {
+    const connected = performance.now() - started;
+    let secure: TLSSocket | null = null;
+    if (tlsSettings !== null) {
+      try {
+        secure = await handshake(raw, 'client', tlsSettings, controller.signal);
+      } catch (error) {
+        raw.destroy();
+        throw error;
+      }
+    }
+    return new StreamSocket<UnixAddress>(secure ?? raw, {
       bufferLimit: options.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
-      timings: { lookup: 0, connect: performance.now() - started },
+      timings: {
+        lookup: 0,
+        connect: connected,
+        ...(secure === null ? {} : { tls: performance.now() - started }),
+      },
       unix: { local: '', remote: path },
+      ...(secure === null ? {} : { rawSocket: raw }),
     });
   } catch (error) {
     if (controller.signal.aborted) {

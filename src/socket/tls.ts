@@ -234,14 +234,15 @@ export function clientTlsOptions(
   host: string,
   options: TlsConnectOptions,
 ): ConnectionOptions & { servername?: string } {
-  const servername = options.servername ?? (isIP(host) === 0 ? host : undefined);
+  // The name checked against the certificate; SNI carries it only when it is a name (RFC 6066 §3).
+  const name = options.servername ?? host;
   return {
-    servername,
+    servername: isIP(name) === 0 ? name : undefined,
     secureContext: secureContext(options),
     rejectUnauthorized: options.insecure !== true,
     ALPNProtocols: options.alpnProtocols,
-    // Node checks the certificate against `host`; with an IP and no SNI that is the IP.
-    host: servername ?? host,
+    // Node checks the certificate against `host`.
+    host: name,
   };
 }
 
