@@ -28,6 +28,7 @@ import {
   listen,
   SocketError,
 } from '../src/index.js';
+import { qotd, runTcp } from '../src/services/index.js';
 import {
   FIXTURES,
   fixture,
@@ -398,6 +399,66 @@ describe('the command line', () => {
       { code: 'ENOENT' },
       'the socket file is gone after SIGTERM',
     );
+  });
+
+  test('serve echo --unix and serve daytime --unix: nc -U and Python reach them; two services on one path are refused', async (t) => {
+    const echoPath = fresh('echo');
+    const serving = startSocketkit(['serve', 'echo', '--unix', echoPath, '-q']);
+    try {
+      await serving.waitForStdout(
+        new RegExp(`echo +unix +${echoPath} +echo hello \\| .*connect -U`),
+      );
+      if (requirePeer(t, 'python3', 'as an AF_UNIX client nobody here wrote')) {
+        const python = await runPython(
+          `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(bytes(range(256)) * 40)
+s.shutdown(socket.SHUT_WR)
+got = b''
+while True:
+    data = s.recv(65536)
+    if not data: break
+    got += data
+print(got == bytes(range(256)) * 40, len(got))
+`,
+          [echoPath],
+        );
+        assert.equal(python.stdout.toString().trim(), 'True 10240', python.stderr);
+      }
+    } finally {
+      serving.child.kill('SIGTERM');
+      await serving.exited();
+    }
+    const daytimePath = fresh('daytime');
+    const daytime = startSocketkit(['serve', 'daytime', '--unix', daytimePath, '-q']);
+    try {
+      await daytime.waitForStdout(/connect -U/);
+      if (requirePeer(t, 'nc', 'as an AF_UNIX client nobody here wrote')) {
+        const nc = await run('nc', ['-U', daytimePath], { input: '', timeoutMs: 5000 });
+        assert.match(nc.stdout.toString(), /\d{2}:\d{2}:\d{2}/);
+      }
+    } finally {
+      daytime.child.kill('SIGTERM');
+      await daytime.exited();
+    }
+    const two = await socketkit(['serve', 'echo', 'daytime', '--unix', fresh('two')]);
+    assert.equal(two.code, 2);
+    assert.match(two.stderr, /needs exactly one service/);
+  });
+
+  test('runTcp(service, { path }): a library service on a Unix socket', async () => {
+    const path = fresh('qotd');
+    await using running = await runTcp(qotd, { path });
+    assert.deepEqual(running.address, { path, family: 'AF_UNIX' });
+    await using sock = await connect({ path });
+    const quote = decode(await sock.recv());
+    assert.ok(quote.length > 0 && quote.length <= 512, quote);
+    await assert.rejects(runTcp(qotd, { path: fresh(), port: 17 }), {
+      name: 'TypeError',
+      message: /a service listens on one or the other/,
+    });
   });
 
   test('bad -U use: one sentence each, with curl’s exit codes', async () => {

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { describeAddress, type SocketAddress } from '../core/address.js';
+import {
+  type Address,
+  describeAddress,
+  type SocketAddress,
+  type UnixAddress,
+} from '../core/address.js';
 import {
   BrokenPipeError,
   ConnectionResetError,
@@ -27,6 +32,13 @@ export interface RunOptions {
   host?: string;
   /** Default 0: the OS picks. */
   port?: number;
+  /**
+   * TCP services: listen on this Unix domain socket instead of a host and port (`\0name` for a
+   * Linux abstract name), as `listen({ path })` does. Not for UDP (Node has no Unix datagrams).
+   */
+  path?: string;
+  /** With `path`: the socket file's permission bits, e.g. `0o660`. */
+  mode?: number;
   /** TCP: the most connections served at once; more are closed at once. Default 1024 (as `serve()`). */
   maxConnections?: number;
   /** TCP: how long a connection may wait for the client (reading or writing), in ms. Default 60 s. */
@@ -39,14 +51,17 @@ export interface RunOptions {
   context?: ServiceContext;
 }
 
-/** A service that is listening; `await using` closes it at the end of the block. */
-export interface RunningService extends AsyncDisposable {
+/**
+ * A service that is listening; `await using` closes it at the end of the block. `A` is its
+ * address: host and port, or a Unix socket's path.
+ */
+export interface RunningService<A extends Address = SocketAddress> extends AsyncDisposable {
   /** The service it runs. */
   readonly service: Service;
   /** Which transport it runs on. */
   readonly protocol: 'tcp' | 'udp';
   /** Where it listens: with `port: 0`, this tells which port the OS chose. */
-  readonly address: SocketAddress;
+  readonly address: A;
   /** Connections being served (TCP); always 0 for UDP. */
   readonly active: number;
   /**
@@ -66,6 +81,8 @@ const describe = describeAddress;
  * @throws {AddressInUseError} the address and port are taken.
  * @throws {PermissionDeniedError} a port below 1024 without the privilege.
  *
+ * With `path`, it listens on a Unix domain socket instead (`address` is then `{ path }`).
+ *
  * @example Daytime on a port of its own
  * ```ts
  * import { connect } from 'socketkit';
@@ -75,8 +92,23 @@ const describe = describeAddress;
  * console.log(running.protocol, (await sock.readLine())?.endsWith('-UTC')); // tcp true
  * ```
  */
-export async function runTcp(service: Service, options: RunOptions = {}): Promise<RunningService> {
-  const server = await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+export async function runTcp(
+  service: Service,
+  options: RunOptions & { path: string },
+): Promise<RunningService<UnixAddress>>;
+export async function runTcp(service: Service, options?: RunOptions): Promise<RunningService>;
+export async function runTcp(
+  service: Service,
+  options: RunOptions = {},
+): Promise<RunningService<Address>> {
+  if (options.path !== undefined && (options.host !== undefined || options.port !== undefined))
+    throw new TypeError(
+      `Invalid options: path ${JSON.stringify(options.path)} with a host or port; a service listens on one or the other`,
+    );
+  const server =
+    options.path !== undefined
+      ? await listen({ path: options.path, mode: options.mode })
+      : await listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const context = options.context ?? defaultContext();
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const idleTimeout = options.idleTimeout ?? 60_000;

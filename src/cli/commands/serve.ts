@@ -68,7 +68,10 @@ export function serveCommand(): Command {
       7000,
     )
     .option('--root <dir>', 'http: serve the files in DIR instead of the hello page')
-    .option('--unix <path>', 'http: listen on this Unix domain socket instead of a port')
+    .option(
+      '--unix <path>',
+      'one service on this Unix domain socket instead of a port (TCP services and http; no UDP)',
+    )
     .option(
       '--tls',
       'http: speak HTTPS (with --cert/--key, or a throwaway self-signed certificate)',
@@ -113,9 +116,9 @@ Examples:
       if (flags.root !== undefined) checkRoot(flags.root);
       // --cert or --key without --tls is bad usage, said before anything starts.
       if (!flags.tls) tlsFromFlags(flags);
-      if (flags.unix !== undefined && (chosen.length !== 1 || chosen[0] !== 'http'))
+      if (flags.unix !== undefined && chosen.length !== 1)
         throw new CliError(
-          '--unix is for the http service alone: socketkit serve http --unix PATH',
+          `--unix ${flags.unix} needs exactly one service (one socket file serves one): socketkit serve echo --unix PATH`,
           ExitCode.USAGE,
         );
       if (flags.unix !== undefined && flags.port !== undefined)
@@ -199,6 +202,21 @@ function tryIt(
   }
 }
 
+/** How to reach a service on a Unix socket, with tools a user has (curl, nc -U, this CLI). */
+function tryItUnix(self: string, service: string, path: string, tls: unknown): string {
+  switch (service) {
+    case 'http':
+      return `curl --unix-socket ${path} http${tls ? 's' : ''}://localhost/ or: ${self} fetch --unix-socket ${path} http${tls ? 's' : ''}://localhost/`;
+    case 'daytime':
+    case 'qotd':
+      return `${self} connect -U ${path} < /dev/null`;
+    case 'chargen':
+      return `${self} connect -U ${path} < /dev/null | head -3`;
+    default:
+      return `echo hello | ${self} connect -U ${path}`;
+  }
+}
+
 async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   // Listen for SIGINT and SIGTERM before anything starts, so no moment is left where they kill.
   const stopSignal = new Promise<string>((resolve) => {
@@ -211,7 +229,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
   const log = writer === null ? undefined : (line: string) => writer.line(line);
   const listings: Listing[] = [];
   const tls = tlsFromFlags(flags);
-  const started: RunningService[] = [];
+  const started: RunningService<Address>[] = [];
   try {
     for (const name of names) {
       const port = flags.port ?? defaultPort(name, flags.basePort);
@@ -260,6 +278,18 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
         context,
         maxConnections: flags.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       };
+      if (flags.unix !== undefined) {
+        // A stream service over a Unix socket; there is no Unix UDP to go beside it.
+        const running = await runTcp(service, { log, context, path: flags.unix });
+        started.push(running);
+        listings.push({
+          service: name,
+          protocol: 'tcp',
+          address: running.address,
+          close: (g) => running.close(g),
+        });
+        continue;
+      }
       const tcp = await runTcp(service, options);
       started.push(tcp);
       // UDP on the same number as TCP (the OS's choice when it chose).
@@ -290,12 +320,7 @@ async function runServe(names: string[], flags: ServeFlags): Promise<number> {
       ...listings.map((l) => {
         const address = l.address;
         if (address.family === 'AF_UNIX')
-          return [
-            l.service,
-            'unix',
-            address.path,
-            `curl --unix-socket ${address.path} http${tls ? 's' : ''}://localhost/ or: ${self} fetch --unix-socket ${address.path} http://localhost/`,
-          ];
+          return [l.service, 'unix', address.path, tryItUnix(self, l.service, address.path, tls)];
         return [
           l.service,
           l.protocol,
