@@ -276,6 +276,22 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1])`,
     assert.equal(decode(await sock.recv(100)), 'abstract');
     await server.close();
     await assert.rejects(connect({ path: name }), ConnectionRefusedError);
+
+    // The longest abstract name uses all 108 bytes of sun_path; ss (iproute2) shows it whole.
+    const longest = `\0${'a'.repeat(90)}${process.pid}`.padEnd(108, 'z');
+    await using big = await listen({ path: longest });
+    const bigAccepted = big.accept({ timeout: 5000 });
+    await using bigSock = await connect({ path: longest });
+    await using _bigConn = (await bigAccepted)[0];
+    if (requirePeer(t, 'ss', 'to see the name the kernel holds')) {
+      const ss = await run('ss', ['-xlH']);
+      assert.ok(ss.stdout.toString().includes(`@${longest.slice(1)}`), ss.stdout.toString());
+    }
+    // One byte more, and Node would cut the name short without a word: refused.
+    await assert.rejects(
+      listen({ path: `${longest}z` }),
+      /an abstract name holds at most 107 bytes after its \\0, and this has 108/,
+    );
   });
 });
 

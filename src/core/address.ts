@@ -137,8 +137,14 @@ export function validateUnixPath(path: unknown): string {
     throw new TypeError('Invalid path "": it must name a socket file (or \\0name)');
   if (path.indexOf('\0', 1) !== -1)
     throw new TypeError(`Invalid path ${JSON.stringify(path)}: only its first byte may be NUL`);
+  // sun_path is 108 bytes: a file path needs its terminating NUL, an abstract name (leading NUL)
+  // may use all of them. Longer names Node would cut short without a word, so they are refused.
   const bytes = Buffer.byteLength(path);
-  if (bytes > 107)
+  if (path.startsWith('\0') && bytes > 108)
+    throw new RangeError(
+      `Invalid path "\\0${path.slice(1, 40)}…": an abstract name holds at most 107 bytes after its \\0, and this has ${bytes - 1}`,
+    );
+  if (!path.startsWith('\0') && bytes > 107)
     throw new RangeError(
       `Invalid path "${path.slice(0, 40)}…": ${bytes} bytes, and a Unix socket path holds at most 107`,
     );
