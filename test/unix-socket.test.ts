@@ -281,7 +281,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1])`,
     const longest = `\0${'a'.repeat(90)}${process.pid}`.padEnd(108, 'z');
     await using big = await listen({ path: longest });
     const bigAccepted = big.accept({ timeout: 5000 });
-    await using bigSock = await connect({ path: longest });
+    await using _bigSock = await connect({ path: longest });
     await using _bigConn = (await bigAccepted)[0];
     if (requirePeer(t, 'ss', 'to see the name the kernel holds')) {
       const ss = await run('ss', ['-xlH']);
