@@ -69,6 +69,46 @@ describe('connect()', () => {
     await listener.close();
   });
 
+  test('a lookup that returns anything but numeric addresses is a TypeError, and nothing is resolved or connected', async () => {
+    // Node, handed these, would look up "nope" in DNS or connect to localhost: neither may happen.
+    await using listener = await listen({ host: '127.0.0.1' });
+    const port = listener.address.port;
+    const bad: unknown[] = [
+      null,
+      'x',
+      [{}],
+      [{ address: 'nope', family: 4 }],
+      [{ address: '127.0.0.1', family: 6 }],
+      [{ address: '127.0.0.1' }],
+      [42],
+    ];
+    for (const result of bad) {
+      const error = await connect('bad-lookup.test', port, {
+        lookup: async () => result as never,
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof TypeError, `${JSON.stringify(result)}: ${String(error)}`);
+      assert.match(error.message, /^The lookup function returned .* for "bad-lookup\.test"/);
+    }
+    const wrongFamily = await connect('bad-lookup.test', port, {
+      family: 6,
+      lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+    }).catch((e: unknown) => e);
+    assert.match(String(wrongFamily), /an IPv4 address, though family 6 was asked for/);
+    const failing = await connect('bad-lookup.test', port, {
+      lookup: async () => {
+        throw new Error('no such zone');
+      },
+    }).catch((e: unknown) => e);
+    assert.ok(failing instanceof NameResolutionError);
+    assert.match(failing.message, /the lookup function failed: no such zone/);
+    await assert.rejects(connect('x.test', port, { lookup: 'dns' as never }), {
+      name: 'TypeError',
+      message: /Invalid lookup string: it must be a function/,
+    });
+    const none = await listener.accept({ timeout: 200 }).catch((e: unknown) => e);
+    assert.ok(none instanceof SocketTimeoutError, 'nothing connected to localhost');
+  });
+
   test('when every address refuses, the error is ConnectionRefusedError naming host and port', async () => {
     const port = await closedPort();
     await assert.rejects(connect('127.0.0.1', port), (error: unknown) => {

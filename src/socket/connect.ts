@@ -184,6 +184,10 @@ async function connectTcp(
     throw new TypeError(`Invalid family ${String(options.family)}: use 4 or 6`);
   }
   const tcp = tcpSettings(options as Record<string, unknown>);
+  if (options.lookup !== undefined && typeof options.lookup !== 'function')
+    throw new TypeError(
+      `Invalid lookup ${typeof options.lookup}: it must be a function (host, family) returning the addresses`,
+    );
   const tlsBase = options.tls === true ? {} : options.tls || null;
   const tlsOptions =
     tlsBase !== null && options.servername !== undefined && tlsBase.servername === undefined
@@ -211,7 +215,7 @@ async function connectTcp(
   try {
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     const addresses = await withSignal(
-      options.lookup ? options.lookup(name, options.family) : resolve(name, options.family),
+      options.lookup ? custom(options.lookup, name, options.family) : resolve(name, options.family),
       signal,
     );
     const lookupDone = performance.now() - started;
@@ -259,6 +263,8 @@ async function connectTcp(
     return withTcpSettings(sock, tcp);
   } catch (error) {
     if (signal.aborted) throw abortReason(signal, name, portNumber, timeout);
+    // Misuse (a lookup that returns nonsense) stays the TypeError it is.
+    if (error instanceof TypeError || error instanceof RangeError) throw error;
     throw error instanceof SocketError
       ? error
       : fromNodeError(error, { syscall: 'connect', ...target });
@@ -485,6 +491,46 @@ function abortReason(
     port,
     cause: signal.reason,
   });
+}
+
+/**
+ * The addresses a caller's `lookup` gives, checked: each must be a numeric address of the family
+ * it claims, since Node would resolve a name it was handed (a DNS query nobody asked for) and
+ * connect to localhost for a missing one. A lookup that throws is a failed lookup.
+ */
+async function custom(
+  lookup: NonNullable<ConnectOptions['lookup']>,
+  host: string,
+  family: 4 | 6 | undefined,
+): Promise<LookupAddress[]> {
+  let result: unknown;
+  try {
+    result = await lookup(host, family);
+  } catch (error) {
+    if (error instanceof SocketError) throw error;
+    throw new NameResolutionError(
+      `Could not resolve host "${host}": the lookup function failed: ${error instanceof Error ? error.message : String(error)}`,
+      { host, syscall: 'getaddrinfo', cause: error },
+    );
+  }
+  if (!Array.isArray(result))
+    throw new TypeError(
+      `The lookup function returned ${result === null ? 'null' : typeof result} for "${host}": it must return an array of { address, family }`,
+    );
+  for (const entry of result) {
+    const address = (entry as { address?: unknown } | null)?.address;
+    const claimed = (entry as { family?: unknown } | null)?.family;
+    const numeric = typeof address === 'string' ? isIP(address) : 0;
+    if (numeric === 0 || claimed !== numeric)
+      throw new TypeError(
+        `The lookup function returned ${JSON.stringify(entry) ?? String(entry)} for "${host}": each entry must be a numeric IPv4 or IPv6 address with its family, 4 or 6`,
+      );
+    if (family !== undefined && numeric !== family)
+      throw new TypeError(
+        `The lookup function returned ${address} for "${host}", an IPv${numeric} address, though family ${family} was asked for`,
+      );
+  }
+  return result as LookupAddress[];
 }
 
 /** Every address for `host`, in the resolver's order; numeric addresses skip the lookup. */
