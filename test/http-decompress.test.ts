@@ -201,6 +201,22 @@ describe('request({ decompress })', () => {
       name: 'RangeError',
       message: /Invalid decompress.maxSize -1/,
     });
+    // Wrong types are TypeErrors naming the option, not crashes or truthy guesses.
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ decompress: null }, /^Invalid decompress null: expected true, false or \{ maxSize \}$/],
+      [{ decompress: 'yes' }, /^Invalid decompress "yes"/],
+      [
+        { decompress: { maxSize: '1mb' } },
+        /^Invalid decompress\.maxSize "1mb": it must be a number/,
+      ],
+      [{ insecure: 'false' }, /^Invalid insecure "false": expected true or false$/],
+      [{ followRedirects: 1 }, /^Invalid followRedirects 1: expected true or false$/],
+    ];
+    for (const [options, message] of cases)
+      await assert.rejects(request(`${base}/gzip`, options as never), {
+        name: 'TypeError',
+        message,
+      });
   });
 });
 

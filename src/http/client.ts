@@ -207,7 +207,28 @@ export async function request(
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) {
     throw new RangeError(`Invalid maxRedirects ${String(maxRedirects)}: it must be an integer ≥ 0`);
   }
-  const maxSize = typeof options.decompress === 'object' ? options.decompress.maxSize : undefined;
+  // Flags are true or false, not truthy: `insecure: 'false'` must not turn verification off.
+  for (const name of ['followRedirects', 'insecure'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean')
+      throw new TypeError(
+        `Invalid ${name} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: expected true or false`,
+      );
+  }
+  const decompress = options.decompress;
+  if (
+    decompress !== undefined &&
+    typeof decompress !== 'boolean' &&
+    (typeof decompress !== 'object' || decompress === null || Array.isArray(decompress))
+  )
+    throw new TypeError(
+      `Invalid decompress ${typeof decompress === 'string' ? JSON.stringify(decompress) : String(decompress)}: expected true, false or { maxSize }`,
+    );
+  const maxSize = typeof decompress === 'object' ? decompress.maxSize : undefined;
+  if (maxSize !== undefined && typeof maxSize !== 'number')
+    throw new TypeError(
+      `Invalid decompress.maxSize ${JSON.stringify(maxSize)}: it must be a number of bytes`,
+    );
   if (maxSize !== undefined && (!Number.isInteger(maxSize) || maxSize < 0))
     throw new RangeError(
       `Invalid decompress.maxSize ${String(maxSize)}: it must be an integer ≥ 0`,
