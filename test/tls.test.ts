@@ -364,6 +364,66 @@ describe('TLS: client certificates', () => {
   });
 });
 
+describe('TLS: connect on the command line', () => {
+  test('connect --tls --alpn --cert --key against openssl s_server -Verify; -v tells the handshake', async (t) => {
+    if (!requirePeer(t, 'openssl', 'as a server that demands a client certificate')) return;
+    const { child, port } = await startSServer([
+      '-cert',
+      file('localhost.pem'),
+      '-key',
+      file('localhost-key.pem'),
+      '-alpn',
+      'h2',
+      '-Verify',
+      '1',
+      '-CAfile',
+      file('self-signed.pem'),
+      '-verify_return_error',
+    ]);
+    const arrived = waitForLine(child.stdout!, /hello from the command line/);
+    try {
+      const result = await socketkit(
+        [
+          'connect',
+          '-v',
+          '-q',
+          '0.5',
+          '--tls',
+          '--cacert',
+          file('ca.pem'),
+          '--servername',
+          'localhost',
+          '--alpn',
+          'h2,http/1.1',
+          '--cert',
+          file('self-signed.pem'),
+          '--key',
+          file('self-signed-key.pem'),
+          '127.0.0.1',
+          String(port),
+        ],
+        { input: 'hello from the command line\n', timeoutMs: 10_000 },
+      );
+      await arrived;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /using TLSv1\.3\./);
+      assert.match(result.stderr, /^TLS: TLS_[A-Z0-9_]+; ALPN: h2\.$/m);
+      assert.match(
+        result.stderr,
+        /^Certificate: CN=localhost, issued by CN=.+, valid until \d{4}-/m,
+      );
+    } finally {
+      child.kill();
+    }
+    const alone = await socketkit(['connect', '--cert', file('self-signed.pem'), '127.0.0.1', '1']);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /--cert needs --tls/);
+    const badAlpn = await socketkit(['connect', '--tls', '--alpn', 'h2,,x', '127.0.0.1', '1']);
+    assert.equal(badAlpn.code, 2);
+    assert.match(badAlpn.stderr, /Invalid --alpn "h2,,x"/);
+  });
+});
+
 describe('TLS: STARTTLS', () => {
   /** An SMTP-like greeting, EHLO, STARTTLS, then one line over TLS: what `openssl s_client -starttls smtp` speaks. */
   async function smtpLike(conn: StreamSocket): Promise<string | null> {

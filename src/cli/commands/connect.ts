@@ -15,7 +15,7 @@ import { type LongTimer, setLongTimeout } from '../../core/timers.js';
 import { connect } from '../../socket/connect.js';
 import { udp } from '../../socket/datagram-socket.js';
 import type { StreamSocket } from '../../socket/stream-socket.js';
-import { readCa } from '../_certificate.js';
+import { clientCertificate, readCa } from '../_certificate.js';
 import { parseHost, parseSeconds } from '../_options.js';
 import { hexDump, note, writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -42,6 +42,9 @@ interface ConnectFlags {
   listen?: boolean;
   shutdownOnEof?: boolean;
   cacert?: string;
+  cert?: string;
+  key?: string;
+  alpn?: string;
 }
 
 /** A port number or a service name, checked here so bad values exit 2. */
@@ -71,6 +74,12 @@ export function connectCommand(): Command {
     .option('--insecure', 'with --tls: do not verify the certificate')
     .option('--servername <name>', 'with --tls: the name for SNI and verification')
     .option('--cacert <file>', 'with --tls: trust the CA certificates in this PEM file')
+    .option('--cert <file>', 'with --tls: show this client certificate (PEM); needs --key')
+    .option('--key <file>', "with --tls: the client certificate's private key (PEM)")
+    .option(
+      '--alpn <protocols>',
+      'with --tls: offer these ALPN protocols, comma-separated (h2,http/1.1)',
+    )
     .option('-C, --crlf', 'send line ends as CRLF')
     .option(
       '-w, --wait <duration>',
@@ -107,12 +116,27 @@ Examples:
   $ echo hello | socketkit connect -U /tmp/echo.sock
 
 Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
-35/60 TLS failed, 56 reset by the peer.`,
+35/60 TLS failed, 56 reset by the peer, 58 bad client certificate.`,
     )
     .action(async (host: string | undefined, portText: string | undefined, flags: ConnectFlags) => {
       if (flags.listen)
         throw new CliError(
           'nc -l is socketkit listen: socketkit listen PORT (or listen -U PATH)',
+          ExitCode.USAGE,
+        );
+      const tlsOnly = (
+        [
+          [flags.insecure, '--insecure'],
+          [flags.cacert, '--cacert'],
+          [flags.servername, '--servername'],
+          [flags.cert, '--cert'],
+          [flags.key, '--key'],
+          [flags.alpn, '--alpn'],
+        ] as const
+      ).find(([given]) => given !== undefined && given !== false);
+      if (tlsOnly !== undefined && !flags.tls)
+        throw new CliError(
+          `${tlsOnly[1]} needs --tls: it is about the TLS handshake`,
           ExitCode.USAGE,
         );
       if (flags.unix !== undefined) {
@@ -125,7 +149,6 @@ Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
           [flags.udp, '--udp'],
           [flags.zero, '-z'],
           [flags.ipv4 || flags.ipv6, '-4/-6'],
-          [flags.tls, '--tls'],
         ] as const) {
           if (given)
             throw new CliError(
@@ -165,15 +188,7 @@ Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
       const port = parsePortOrService(portText);
       if (flags.udp && flags.tls)
         throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
-      if (
-        (flags.insecure || flags.servername !== undefined || flags.cacert !== undefined) &&
-        !flags.tls
-      ) {
-        throw new CliError(
-          `${flags.insecure ? '--insecure' : flags.cacert !== undefined ? '--cacert' : '--servername'} needs --tls: it is about the TLS handshake`,
-          ExitCode.USAGE,
-        );
-      }
+
       // 0 means no limit, as for curl's -m 0.
       if (flags.wait === 0) flags.wait = undefined;
       const code = flags.udp
@@ -225,8 +240,13 @@ async function runTcp(
 ): Promise<number> {
   let sock: StreamSocket;
   if ('path' in target) {
-    if (flags.verbose) note(`Connecting to the socket ${target.path}...`);
-    sock = await connect({ path: target.path, timeout: flags.wait ?? null });
+    if (flags.verbose)
+      note(`Connecting to the socket ${target.path}${flags.tls ? ' (TLS)' : ''}...`);
+    sock = await connect({
+      path: target.path,
+      timeout: flags.wait ?? null,
+      tls: flags.tls ? tlsSettings(flags) : undefined,
+    });
     if (flags.verbose) narrateConnected(target.path, sock);
   } else {
     const { host, port } = target;
@@ -235,13 +255,7 @@ async function runTcp(
     sock = await connect(host, port, {
       timeout: flags.wait ?? null,
       family,
-      tls: flags.tls
-        ? {
-            insecure: flags.insecure,
-            servername: flags.servername,
-            ca: flags.cacert === undefined ? undefined : readCa(flags.cacert),
-          }
-        : undefined,
+      tls: flags.tls ? tlsSettings(flags) : undefined,
     });
     if (flags.verbose) narrateConnected(host, sock);
   }
@@ -333,13 +347,42 @@ async function runTcp(
 function narrateConnected(host: string, sock: StreamSocket): void {
   const remote = sock.remoteAddress!;
   const local = sock.localAddress!;
-  if (remote.family === 'AF_UNIX' || local.family === 'AF_UNIX') {
-    note(`Connected to ${describeEndpoint(remote)}.`);
-    return;
-  }
   const tls = sock.tlsProtocol ? ` using ${sock.tlsProtocol}` : '';
-  const shown = remote.host === host ? host : `${host} (${remote.host})`;
-  note(`Connected to ${shown} port ${remote.port} from ${local.host} port ${local.port}${tls}.`);
+  if (remote.family === 'AF_UNIX' || local.family === 'AF_UNIX') {
+    note(`Connected to ${describeEndpoint(remote)}${tls}.`);
+  } else {
+    const shown = remote.host === host ? host : `${host} (${remote.host})`;
+    note(`Connected to ${shown} port ${remote.port} from ${local.host} port ${local.port}${tls}.`);
+  }
+  if (sock.tlsCipher === null) return;
+  note(`TLS: ${sock.tlsCipher.standardName}; ALPN: ${sock.alpnProtocol ?? 'none agreed'}.`);
+  const cert = sock.peerCertificate();
+  if (cert !== null) {
+    const name = (parts: Record<string, string>) =>
+      Object.entries(parts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
+    note(
+      `Certificate: ${name(cert.subject)}, issued by ${name(cert.issuer)}, valid until ${cert.validTo.toISOString()}, SHA-256 ${cert.fingerprint256}${sock.authorized ? '' : ` (not verified: ${sock.authorizationError ?? 'unknown'})`}.`,
+    );
+  }
+}
+
+/** --tls's companions, read and checked: the CA file (exit 77), a client certificate (58), ALPN. */
+function tlsSettings(flags: ConnectFlags) {
+  const alpn = flags.alpn?.split(',').map((p) => p.trim());
+  if (alpn !== undefined && alpn.some((p) => p === '' || Buffer.byteLength(p) > 255))
+    throw new CliError(
+      `Invalid --alpn "${flags.alpn}": comma-separated protocol names of 1 to 255 bytes, such as h2,http/1.1`,
+      ExitCode.USAGE,
+    );
+  return {
+    insecure: flags.insecure,
+    servername: flags.servername,
+    ca: flags.cacert === undefined ? undefined : readCa(flags.cacert),
+    ...clientCertificate(flags),
+    ...(alpn === undefined ? {} : { alpnProtocols: alpn }),
+  };
 }
 
 /** Splits stdin into lines, keeping each line's end. */

@@ -171,7 +171,7 @@ Examples:
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
 23 cannot write the output, 28 timed out, 35 TLS handshake failed, 47 too many redirects,
-52 empty reply, 56 reset, 60 certificate not trusted, 61 a --compressed body that does not decode,
+52 empty reply, 56 reset, 58 bad client certificate, 60 certificate not trusted, 61 a --compressed body that does not decode,
 77 --cacert is not a CA file.`,
     )
     .action(async (url: string | undefined, flags: FetchFlags) => {
