@@ -54,6 +54,7 @@ export {
   LimitOverrunError,
   NameResolutionError,
   PermissionDeniedError,
+  ProxyError,
   ServiceNotFoundError,
   SocketAbortError,
   SocketClosedError,

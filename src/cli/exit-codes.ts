@@ -14,6 +14,7 @@ import {
   HttpParseError,
   IncompleteReadError,
   NameResolutionError,
+  ProxyError,
   SocketError,
   SocketTimeoutError,
   TlsError,
@@ -24,6 +25,7 @@ export const ExitCode = {
   OK: 0,
   FAILURE: 1,
   USAGE: 2,
+  RESOLVE_PROXY: 5,
   RESOLVE: 6,
   CONNECT: 7,
   MALFORMED_REPLY: 8,
@@ -68,6 +70,9 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ConnectionResetError) return ExitCode.RESET;
   if (error instanceof EmptyReplyError) return ExitCode.EMPTY_REPLY;
   if (error instanceof ContentDecodingError) return ExitCode.BAD_CONTENT_ENCODING;
+  // curl: 5 for a proxy whose name does not resolve, 56 for a tunnel the proxy refused.
+  if (error instanceof ProxyError)
+    return error.reason === 'resolve' ? ExitCode.RESOLVE_PROXY : ExitCode.RESET;
   // No socket at a Unix path, or not a socket: curl's --unix-socket says "could not connect".
   if (error instanceof SocketError && error.syscall === 'connect' && error.path !== undefined)
     return ExitCode.CONNECT;

@@ -71,7 +71,8 @@ export type SockitErrorCode =
   | 'SOCKETKIT_ERR_HTTP_PARSE'
   | 'SOCKETKIT_ERR_EMPTY_REPLY'
   | 'SOCKETKIT_ERR_TOO_MANY_REDIRECTS'
-  | 'SOCKETKIT_ERR_CONTENT_DECODING';
+  | 'SOCKETKIT_ERR_CONTENT_DECODING'
+  | 'SOCKETKIT_ERR_PROXY';
 
 /**
  * The base of every error socketkit throws on purpose. `code` is a string literal per class;
@@ -718,6 +719,59 @@ export class ContentDecodingError extends SockitError {
   }
 }
 
+/**
+ * An HTTP proxy would not carry the request (curl's errors 5 and 56): its name did not resolve
+ * (`reason: 'resolve'`), it refused the `CONNECT` tunnel for https with a status
+ * (`'status'`, e.g. 407 when it wants credentials, 403 for a port it does not allow), or it
+ * closed the connection or sent something that is not HTTP instead of answering (`'closed'`).
+ *
+ * @example A proxy that wants a password
+ * ```ts
+ * import { encode, listen, ProxyError } from 'socketkit';
+ * import { request } from 'socketkit/http';
+ * // A stand-in proxy that refuses every tunnel until it is given credentials.
+ * await using proxy = await listen();
+ * const answering = (async () => {
+ *   const [conn] = await proxy.accept();
+ *   await conn.recvUntil('\r\n\r\n');
+ *   await conn.sendAll(encode('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n'));
+ *   await conn.close();
+ * })();
+ * const error = await request('https://localhost:8443/', {
+ *   proxy: `http://127.0.0.1:${proxy.address.port}`,
+ * }).catch((e: unknown) => e);
+ * if (error instanceof ProxyError) console.log(error.reason, error.status); // status 407
+ * await answering;
+ * ```
+ */
+export class ProxyError extends SockitError {
+  /** `'ProxyError'`, as stack traces show it. */
+  override name = 'ProxyError';
+  /** `'SOCKETKIT_ERR_PROXY'`. */
+  readonly code = 'SOCKETKIT_ERR_PROXY' as const;
+  /** What went wrong: the proxy's name, its answer, or its silence. */
+  readonly reason: 'resolve' | 'status' | 'closed';
+  /** The proxy's status for `'status'`, else `null`. */
+  readonly status: number | null;
+
+  /**
+   * @param message One sentence naming the proxy, the target and what the proxy said.
+   * @param reason Why: the proxy's name, its status, or its closing.
+   * @param status The status it answered with, for `'status'`.
+   * @param options The error underneath (`cause`).
+   */
+  constructor(
+    message: string,
+    reason: 'resolve' | 'status' | 'closed',
+    status: number | null = null,
+    options: SockitErrorOptions = {},
+  ) {
+    super(message, options);
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
 /** Each code and the class that carries it, for {@link isSockitError}. */
 export interface SockitErrorByCode {
   /** {@link SocketError} (the base class itself). */
@@ -766,6 +820,8 @@ export interface SockitErrorByCode {
   SOCKETKIT_ERR_TOO_MANY_REDIRECTS: TooManyRedirectsError;
   /** {@link ContentDecodingError}. */
   SOCKETKIT_ERR_CONTENT_DECODING: ContentDecodingError;
+  /** {@link ProxyError}. */
+  SOCKETKIT_ERR_PROXY: ProxyError;
 }
 
 /**

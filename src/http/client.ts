@@ -16,8 +16,11 @@ import {
   EmptyReplyError,
   HttpParseError,
   IncompleteReadError,
+  NameResolutionError,
+  ProxyError,
   SocketAbortError,
   SocketTimeoutError,
+  TlsError,
   TooManyRedirectsError,
 } from '../core/errors.js';
 import { type LongTimer, setLongTimeout } from '../core/timers.js';
@@ -29,9 +32,10 @@ import type { PeerCertificate, TlsCipher } from '../socket/tls.js';
 import { ACCEPT_ENCODING, decodingSource, parseContentEncoding } from './content-coding.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type ResponseHead } from './parser.js';
+import { bypassesProxy, openTunnel, type ProxyTarget, parseProxy } from './proxy.js';
 import { REDIRECT_STATUSES, type RequestHop, redirectHop } from './redirect.js';
 import { type BodySource, type HttpResponse, ResponseBody, type Timings } from './response.js';
-import { parseTarget } from './url.js';
+import { parseTarget, type RequestTarget } from './url.js';
 import { type MessageBody, prepareBody, serializeRequestHead, writeMessage } from './writer.js';
 
 export type { HttpResponse, Timings } from './response.js';
@@ -74,6 +78,18 @@ export interface RequestOptions {
   cert?: string | Buffer;
   /** The client certificate's private key (PEM; curl's `--key`). */
   key?: string | Buffer;
+  /**
+   * Go through this HTTP proxy (curl's `-x`): `http://[user:password@]host[:port]` (port 1080
+   * when none is given), or a function that picks one per URL (each redirect hop asks again),
+   * `null` for none. http requests go to the proxy in absolute form; https goes through a
+   * `CONNECT` tunnel, TLS running end to end with the origin, so the proxy sees neither the
+   * request nor the certificate check. The URL's credentials become `Proxy-Authorization`, sent
+   * to the proxy alone. The environment is not read: `proxy: (url) => proxyFromEnv(url)` does
+   * what curl does.
+   */
+  proxy?: string | URL | null | ((url: URL) => string | URL | null);
+  /** Hosts reached without the proxy, curl's `--noproxy` list (see {@link bypassesProxy}). */
+  noProxy?: string;
   /** Cancels the request at any point. */
   signal?: AbortSignal;
   /** The largest response head accepted, blank lines before it included. Default 64 KiB. */
@@ -108,6 +124,8 @@ export interface RequestOptions {
     attempts: readonly ConnectAttempt[];
     /** For https, what the handshake settled (what `curl -v` prints); `null` for plain http. */
     tls: TlsSummary | null;
+    /** The proxy this hop went through (credentials left out), or `null`. */
+    proxy: string | null;
   }) => void;
   /** Called with each 1xx interim response (`100 Continue`, `103 Early Hints`), which is otherwise skipped. */
   onInterim?: (head: ResponseHead) => void;
@@ -298,6 +316,7 @@ function requestHead(
   body: ReturnType<typeof prepareBody>,
   omit: readonly string[],
   decompress: boolean,
+  proxy: ProxyTarget | null = null,
 ): Buffer {
   const defaults: Array<[string, string]> = [
     ['Host', hop.target.hostHeader],
@@ -306,6 +325,10 @@ function requestHead(
     ['Connection', 'close'],
   ];
   if (decompress) defaults.push(['Accept-Encoding', ACCEPT_ENCODING]);
+  // Plain http through a proxy: the proxy is the one that reads this head, credentials and all.
+  const viaProxy = proxy !== null && !hop.target.secure;
+  if (viaProxy && proxy.authorization !== null)
+    defaults.push(['Proxy-Authorization', proxy.authorization]);
   // The caller's fields replace a default of the same name, in its place; every field the
   // caller gives is sent, repeated names included (two -H 'Cookie: …' are two fields, as curl).
   const headers = new HttpHeaders();
@@ -328,8 +351,70 @@ function requestHead(
   } else if (body.text !== null || body.bytes !== null) {
     headers.set('Content-Length', String(body.length));
   }
-  // Checked and serialized before connecting: a bad header sends nothing at all.
-  return serializeRequestHead(hop.method, hop.target.path, headers);
+  // Checked and serialized before connecting: a bad header sends nothing at all. Through a proxy,
+  // plain http names the whole URL (absolute form, RFC 9112 §3.2.2), never its fragment.
+  const target = viaProxy
+    ? `${hop.target.url.protocol}//${hop.target.hostHeader}${hop.target.path}`
+    : hop.target.path;
+  return serializeRequestHead(hop.method, target, headers);
+}
+
+/** The proxy this hop goes through, if any: the option (or what its function says), unless `noProxy` covers the host. */
+function proxyFor(hop: RequestHop, options: RequestOptions): ProxyTarget | null {
+  const given = typeof options.proxy === 'function' ? options.proxy(hop.target.url) : options.proxy;
+  if (given === undefined || given === null || given === '') return null;
+  if (options.noProxy !== undefined && bypassesProxy(options.noProxy, hop.target)) return null;
+  const proxy = parseProxy(given);
+  if (options.socketPath !== undefined)
+    throw new TypeError(
+      `Cannot use the proxy ${proxy.url.host} and the Unix socket ${options.socketPath} together: give one or the other`,
+    );
+  return proxy;
+}
+
+/**
+ * A TLS failure inside a tunnel names the origin, not the proxy whose address the socket has:
+ * the certificate that failed is the origin's.
+ */
+function throughProxy(error: unknown, target: RequestTarget, proxy: ProxyTarget): unknown {
+  if (!(error instanceof TlsError) || error.host === undefined) return error;
+  const message = error.message.replace(
+    `${error.host} port ${error.port}`,
+    `${target.host} port ${target.port} (through the proxy ${proxy.url.host})`,
+  );
+  return new TlsError(message, error.reason, {
+    host: target.host,
+    port: target.port,
+    syscall: error.syscall,
+    errnoName: error.errnoName,
+    cause: error,
+  });
+}
+
+/** A connection to the proxy; a proxy whose name does not resolve is curl's error 5, not 6. */
+async function connectProxy(
+  proxy: ProxyTarget,
+  options: RequestOptions,
+  signal: AbortSignal,
+): Promise<StreamSocket> {
+  try {
+    return await connect(proxy.host, proxy.port, {
+      timeout: options.timeout ?? null,
+      family: options.family,
+      signal,
+    });
+  } catch (error) {
+    if (error instanceof NameResolutionError)
+      throw new ProxyError(
+        `Could not resolve the proxy ${proxy.url.host}: ${error.message}`,
+        'resolve',
+        null,
+        {
+          cause: error,
+        },
+      );
+    throw error;
+  }
 }
 
 function tlsSummary(sock: StreamSocket): TlsSummary | null {
@@ -351,7 +436,14 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
   const { options, signal } = exchange;
   const started = performance.now();
   const body = prepareBody(hop.body);
-  const head = requestHead(hop, body, options.omitHeaders ?? [], Boolean(options.decompress));
+  const proxy = proxyFor(hop, options);
+  const head = requestHead(
+    hop,
+    body,
+    options.omitHeaders ?? [],
+    Boolean(options.decompress),
+    proxy,
+  );
   const tls = hop.target.secure
     ? {
         ca: options.ca,
@@ -364,23 +456,25 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
       }
     : undefined;
   const sock: StreamSocket =
-    options.socketPath !== undefined
-      ? await connect({
-          path: options.socketPath,
-          timeout: options.timeout ?? null,
-          signal,
-          // Over a Unix socket the URL's host is still the name the certificate must carry.
-          tls:
-            tls === undefined
-              ? undefined
-              : { ...tls, servername: hop.target.host.replace(/^\[|\]$/g, '') },
-        })
-      : await connect(hop.target.host, hop.target.port, {
-          timeout: options.timeout ?? null,
-          family: options.family,
-          signal,
-          tls,
-        });
+    proxy !== null
+      ? await connectProxy(proxy, options, signal)
+      : options.socketPath !== undefined
+        ? await connect({
+            path: options.socketPath,
+            timeout: options.timeout ?? null,
+            signal,
+            // Over a Unix socket the URL's host is still the name the certificate must carry.
+            tls:
+              tls === undefined
+                ? undefined
+                : { ...tls, servername: hop.target.host.replace(/^\[|\]$/g, '') },
+          })
+        : await connect(hop.target.host, hop.target.port, {
+            timeout: options.timeout ?? null,
+            family: options.family,
+            signal,
+            tls,
+          });
   // From here an abort (the caller's, or maxTime) closes the connection: whatever waits on it
   // fails and `translate` says why. No timer or listener is armed per read.
   const onAbort = () => void sock.close();
@@ -391,11 +485,23 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
     await sock.close();
   };
   try {
+    if (proxy !== null && tls !== undefined) {
+      // What is left of the connect timeout covers the tunnel and the handshake inside it.
+      const left =
+        options.timeout === undefined || options.timeout === null
+          ? null
+          : Math.max(1, options.timeout - (performance.now() - started));
+      await openTunnel(sock, hop.target, proxy, `socketkit/${VERSION}`, left);
+      await sock.startTls({ ...tls, servername: hop.target.host, timeout: left }).catch((error) => {
+        throw throughProxy(error, hop.target, proxy);
+      });
+    }
     options.onRequest?.({
       url: hop.target.url,
       head,
       attempts: sock.timings?.attempts ?? [],
       tls: tlsSummary(sock),
+      proxy: proxy === null ? null : proxy.url.href,
     });
     const framing = body.stream !== null ? 'chunked' : body.length > 0 ? 'length' : 'none';
     // The body goes out while the reply is read: a server may answer before it has all of it.

@@ -27,6 +27,8 @@ export type {
   ResponseHead,
 } from './parser.js';
 export { HttpParser } from './parser.js';
+export type { ProxyTarget } from './proxy.js';
+export { bypassesProxy, parseProxy, proxyFromEnv } from './proxy.js';
 export type { Handler, HttpServer, ServeOptions, ServerRequest, ServerResponse } from './server.js';
 export { DEFAULT_MAX_CONNECTIONS, serve } from './server.js';
 export { STATUS_TEXT } from './status.js';

@@ -371,7 +371,7 @@ function narrateConnected(host: string, sock: StreamSocket): void {
 /** --tls's companions, read and checked: the CA file (exit 77), a client certificate (58), ALPN. */
 function tlsSettings(flags: ConnectFlags) {
   const alpn = flags.alpn?.split(',').map((p) => p.trim());
-  if (alpn !== undefined && alpn.some((p) => p === '' || Buffer.byteLength(p) > 255))
+  if (alpn?.some((p) => p === '' || Buffer.byteLength(p) > 255))
     throw new CliError(
       `Invalid --alpn "${flags.alpn}": comma-separated protocol names of 1 to 255 bytes, such as h2,http/1.1`,
       ExitCode.USAGE,

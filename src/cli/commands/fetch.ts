@@ -11,7 +11,13 @@ import type { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { bytesRepr, reprBody } from '../../core/bytes.js';
 import { HttpParseError, SocketTimeoutError } from '../../core/errors.js';
-import { type HttpResponse, request, type TlsSummary } from '../../http/client.js';
+import {
+  type HttpResponse,
+  type RequestOptions,
+  request,
+  type TlsSummary,
+} from '../../http/client.js';
+import { parseProxy, proxyFromEnv } from '../../http/proxy.js';
 import { clientCertificate, readCa } from '../_certificate.js';
 import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, outputError, writeOut } from '../_output.js';
@@ -49,6 +55,9 @@ interface FetchFlags {
   cacert?: string;
   cert?: string;
   key?: string;
+  proxy?: string;
+  noproxy?: string;
+  proxyUser?: string;
   fail?: boolean;
   compressed?: boolean;
   unixSocket?: string;
@@ -140,6 +149,15 @@ export function fetchCommand(): Command {
     )
     .option('--key <file>', "the client certificate's private key (PEM)")
     .option(
+      '-x, --proxy <url>',
+      'go through this HTTP proxy ([http://][user:password@]host[:port], port 1080 by default); "" for none',
+    )
+    .option(
+      '--noproxy <hosts>',
+      'comma-separated hosts (and domains, CIDRs) to reach without the proxy',
+    )
+    .option('-U, --proxy-user <user:password>', "the proxy's credentials")
+    .option(
       '-w, --write-out <format>',
       'after the transfer print FORMAT: %{http_code}, %{time_total}, %{size_download}, …, %{json} (all of them); @FILE reads it',
     )
@@ -169,9 +187,9 @@ Examples:
   $ socketkit fetch -i --json '{"a":1}' 127.0.0.1:8080   (POST: the hello page answers 405)
 
 Exit codes (curl's): 0 a complete reply (any status, unless --fail), 2 bad URL or header,
-6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
+5 unknown proxy, 6 unknown host, 7 refused, 8 malformed reply, 18 body cut short, 22 status ≥ 400 with --fail,
 23 cannot write the output, 28 timed out, 35 TLS handshake failed, 47 too many redirects,
-52 empty reply, 56 reset, 58 bad client certificate, 60 certificate not trusted, 61 a --compressed body that does not decode,
+52 empty reply, 56 reset or tunnel refused, 58 bad client certificate, 60 certificate not trusted, 61 a --compressed body that does not decode,
 77 --cacert is not a CA file.`,
     )
     .action(async (url: string | undefined, flags: FetchFlags) => {
@@ -286,6 +304,46 @@ function certificateDate(date: Date): string {
   const day = String(date.getUTCDate()).padStart(2, ' ');
   const time = date.toISOString().slice(11, 19);
   return `${month} ${day} ${time} ${date.getUTCFullYear()} GMT`;
+}
+
+/**
+ * The proxy as curl chooses it: `-x` (with `-U` credentials put in), `-x ""` for none, else the
+ * environment (`http_proxy`, `https_proxy`, `all_proxy`, `no_proxy`; `--noproxy` replaces
+ * `no_proxy`).
+ */
+function proxyChoice(flags: FetchFlags): RequestOptions['proxy'] {
+  if (flags.proxyUser !== undefined && !flags.proxyUser.includes(':'))
+    throw new CliError(
+      `Invalid -U/--proxy-user "${flags.proxyUser}": expected user:password`,
+      ExitCode.USAGE,
+    );
+  const withUser = (proxy: string): string => {
+    if (flags.proxyUser === undefined) return proxy;
+    const [user, ...rest] = flags.proxyUser.split(':');
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
+    url.username = encodeURIComponent(user!);
+    url.password = encodeURIComponent(rest.join(':'));
+    return url.href;
+  };
+  let chosen: RequestOptions['proxy'];
+  if (flags.proxy !== undefined) {
+    if (flags.proxy === '') return null;
+    chosen = withUser(flags.proxy);
+  } else {
+    const env =
+      flags.noproxy === undefined ? process.env : { ...process.env, no_proxy: '', NO_PROXY: '' };
+    chosen = (url: URL) => {
+      const found = proxyFromEnv(url, env);
+      return found === null ? null : withUser(found);
+    };
+  }
+  try {
+    // A proxy that cannot be parsed is bad usage, said before anything is sent.
+    if (typeof chosen === 'string') parseProxy(chosen);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message} (-x/--proxy)`, ExitCode.USAGE);
+  }
+  return chosen;
 }
 
 /** A flag's file as text (-w @FILE); a missing one is bad usage naming the flag. */
@@ -404,6 +462,7 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
   if (flags.remoteName) flags.output = remoteName(target.url);
   const ca = flags.cacert === undefined ? undefined : readCa(flags.cacert);
   const client = clientCertificate(flags);
+  const proxy = proxyChoice(flags);
   if (client.cert !== undefined && target.url.protocol !== 'https:')
     throw new CliError(
       `--cert needs an https:// URL: a client certificate is shown in the TLS handshake, and ${target.url.href} has none`,
@@ -445,8 +504,10 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       socketPath: flags.unixSocket,
       ca,
       ...client,
+      proxy,
+      ...(flags.noproxy === undefined ? {} : { noProxy: flags.noproxy }),
       onRaw,
-      onRequest: ({ url, head, attempts, tls }) => {
+      onRequest: ({ url, head, attempts, tls, proxy: via }) => {
         replyBytes = 0; // each request (a redirect too) has its own parser, counting from 0
         if (flags.verbose) {
           // As curl's "Trying": every address tried, and how it ended.
@@ -460,6 +521,10 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
                   : `abandoned after ${(a.ended - a.started).toFixed(1)} ms (another address connected first)`;
             note(`*   Trying ${where} at ${a.started.toFixed(1)} ms: ${how}`);
           }
+          if (via !== null)
+            note(
+              `* Via the proxy ${via}${url.protocol === 'https:' ? ` (a CONNECT tunnel to ${url.host})` : ''}`,
+            );
           note(`* Connected to ${url.host}`);
           if (tls !== null) note(tlsLines(tls, url.hostname));
           note(`${headLines('>', head)}\n>`);
