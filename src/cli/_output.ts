@@ -5,7 +5,7 @@
  * @module
  */
 
-import pc from 'picocolors';
+import { colours } from './_colour.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /** Writes bytes or text to stdout and waits until it has taken them. */
@@ -48,9 +48,9 @@ export function note(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** `socketkit: <message>` on stderr, in red when stderr is a terminal and NO_COLOR is unset. */
+/** `socketkit: <message>` on stderr, in red when stderr itself is a terminal (see _colour.ts). */
 export function reportError(message: string): void {
-  process.stderr.write(`${pc.red('socketkit:')} ${message}\n`);
+  process.stderr.write(`${colours('stderr').red('socketkit:')} ${message}\n`);
 }
 
 /**

@@ -18,7 +18,7 @@ import type { StreamSocket } from '../../socket/stream-socket.js';
 import { clientCertificate, readCa } from '../_certificate.js';
 import { parseHost, parseSeconds } from '../_options.js';
 import { hexDump, note, writeOut } from '../_output.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { CliError, ExitCode, exitCodeFor } from '../exit-codes.js';
 import { checkPorts, portRange } from './_port-check.js';
 
 interface ConnectFlags {
@@ -100,7 +100,10 @@ export function connectCommand(): Command {
       '-z, --zero',
       'only check which ports accept a connection (PORT may be LOW-HIGH, at most 1024)',
     )
-    .option('--json', 'with -z: the result as JSON')
+    .option(
+      '--json',
+      'with -z: the result as JSON; otherwise a summary of the session on stderr as one JSON line',
+    )
     .option('--allow-remote', 'with -z: allow a host that is not this machine (only one you run)')
     .option('-n, --numeric', 'HOST must be an address: no name lookup (nc -n)')
     .option('-N', "shut the write half down at the end of stdin (nc -N): socketkit's default")
@@ -179,12 +182,13 @@ Exit codes: 0 the peer closed, 6 unknown host, 7 refused, 28 timed out,
         process.exitCode = await checkPorts(host, portRange(portText), flags);
         return;
       }
-      if (flags.json || flags.allowRemote) {
+      if (flags.allowRemote)
+        throw new CliError('--allow-remote goes with -z (a port check)', ExitCode.USAGE);
+      if (flags.json && flags.udp)
         throw new CliError(
-          `${flags.json ? '--json' : '--allow-remote'} goes with -z (a port check)`,
+          '--json summarises a TCP session, or a -z port check; with --udp each reply is already a line',
           ExitCode.USAGE,
         );
-      }
       const port = parsePortOrService(portText);
       if (flags.udp && flags.tls)
         throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
@@ -238,6 +242,7 @@ async function runTcp(
   target: { host: string; port: number } | { path: string },
   flags: ConnectFlags,
 ): Promise<number> {
+  const started = performance.now();
   let sock: StreamSocket;
   if ('path' in target) {
     if (flags.verbose)
@@ -272,6 +277,28 @@ async function runTcp(
       idle?.stop();
       if (quiet !== undefined) clearTimeout(quiet);
       if (flags.verbose) note(`Sent ${sentBytes} bytes, received ${receivedBytes} bytes.`);
+      if (flags.json) {
+        const ended = error
+          ? code === ExitCode.TIMEOUT
+            ? 'idle timeout'
+            : 'error'
+          : peerEnded
+            ? 'the peer closed'
+            : 'stdin ended';
+        note(
+          JSON.stringify({
+            remote: sock.remoteAddress,
+            local: sock.localAddress,
+            tls: sock.tlsProtocol,
+            sent: sentBytes,
+            received: receivedBytes,
+            timings: { ...sock.timings, attempts: undefined, total: performance.now() - started },
+            ended,
+            ...(error ? { error: (error as Error).message } : {}),
+            exitCode: error ? exitCodeFor(error) : code,
+          }),
+        );
+      }
       void sock.close();
       if (error) reject(error);
       else resolve(code);

@@ -34,6 +34,7 @@ interface ListenFlags {
   hex?: boolean;
   unix?: string;
   port?: number;
+  json?: boolean;
 }
 
 export function listenCommand(): Command {
@@ -60,6 +61,7 @@ export function listenCommand(): Command {
     .option('--key <file>', 'with --tls: its private key (PEM)')
     .option('-v, --verbose', 'narrate on stderr (the address, each connection)')
     .option('--hex', 'hex-dump both directions on stderr (> sent, < received)')
+    .option('--json', 'after each connection, a summary of it on stderr as one JSON line')
     .addHelpText(
       'after',
       `
@@ -109,8 +111,11 @@ Examples:
         );
       }
       const host = flags.host ?? (flags.ipv6 ? '::1' : '127.0.0.1');
-      if (flags.udp && flags.tls)
-        throw new CliError('--tls cannot be used with --udp', ExitCode.USAGE);
+      if (flags.udp && (flags.tls || flags.json))
+        throw new CliError(
+          `${flags.tls ? '--tls' : '--json'} cannot be used with --udp`,
+          ExitCode.USAGE,
+        );
       process.exitCode = flags.udp
         ? await listenUdp(host, port, flags, stop)
         : await listenTcp({ host, port }, flags, stop);
@@ -179,10 +184,30 @@ async function listenTcp(
             : `Connection from ${peer.host} port ${peer.port}.`,
         );
       let stopping = false;
-      const serving = serveConnection(sock, stdin, convert, flags).then(
-        () => 'closed' as const,
+      const counts = { sent: 0, received: 0, started: performance.now() };
+      const summary = (ended: string, error?: unknown) => {
+        if (!flags.json) return;
+        note(
+          JSON.stringify({
+            remote: peer,
+            local: sock.localAddress,
+            tls: sock.tlsProtocol,
+            sent: counts.sent,
+            received: counts.received,
+            ms: Math.round((performance.now() - counts.started) * 10) / 10,
+            ended,
+            ...(error === undefined ? {} : { error: (error as Error).message }),
+          }),
+        );
+      };
+      const serving = serveConnection(sock, stdin, convert, flags, counts).then(
+        () => {
+          summary('the peer closed');
+          return 'closed' as const;
+        },
         (error: unknown) => {
           if (stopping) return 'closed' as const; // the close below cut it short, on purpose
+          summary('error', error);
           // One connection failing is the end of the command only when it serves one (no -k).
           if (!flags.keepOpen) throw error;
           reportError(error instanceof Error ? error.message : String(error));
@@ -192,6 +217,7 @@ async function listenTcp(
       const outcome = await Promise.race([serving, stopped]);
       if (outcome === 'stopped') {
         stopping = true;
+        summary('stopped (Ctrl-C)');
         await sock.close();
         return ExitCode.OK;
       }
@@ -213,6 +239,7 @@ async function serveConnection(
   stdin: StdinReader,
   convert: ((chunk: Buffer) => Buffer) | null,
   flags: ListenFlags,
+  counts: { sent: number; received: number },
 ): Promise<void> {
   let received = 0;
   let sent = 0;
@@ -223,6 +250,7 @@ async function serveConnection(
       if (chunk.length === 0) break;
       if (flags.hex) process.stderr.write(hexDump('<', chunk, received));
       received += chunk.length;
+      counts.received = received;
       await writeOut(chunk);
     }
     peerDone = true;
@@ -245,6 +273,7 @@ async function serveConnection(
       const data = convert ? convert(next.value) : next.value;
       if (flags.hex) process.stderr.write(hexDump('>', data, sent));
       sent += data.length;
+      counts.sent = sent;
       await sock.sendAll(data);
     }
     if (stdin.ended && flags.shutdown && !peerDone) await sock.shutdown('write');

@@ -7,10 +7,10 @@
  */
 
 import { Command } from 'commander';
-import pc from 'picocolors';
 import { bytesRepr } from '../../core/bytes.js';
 import type { WireExchange } from '../../tour/recorder.js';
 import { runTour, type StepResult, selectSteps } from '../../tour/run.js';
+import { colours } from '../_colour.js';
 import { defaultToEmpty } from '../_options.js';
 import { writeOut } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -36,7 +36,7 @@ export function tourCommand(): Command {
     .description('run every tutorial program against stand-ins on loopback and show what happens')
     .option('--only <name>', 'only this step (repeatable, or comma-separated); see --list', collect)
     .option('--list', 'list the steps and exit')
-    .option('--json', 'print the results as JSON')
+    .option('--json', 'print the results (with --list: the steps) as JSON')
     .addHelpText(
       'after',
       `
@@ -88,6 +88,7 @@ function outputLines(text: string, mark: string, max = 4): string[] {
 }
 
 function describe(result: StepResult): string {
+  const pc = colours('stdout');
   const mark = result.ok ? pc.green('✔') : pc.red('✘');
   const lines = [
     `${mark} ${pc.bold(`[${result.tutorial}] ${result.title}`)} ${pc.dim(`(${result.name}, ${result.ms} ms)`)}`,
@@ -113,6 +114,11 @@ function describe(result: StepResult): string {
 
 async function run(flags: TourFlags): Promise<void> {
   const steps = selectSteps(flags.only);
+  if (flags.list && flags.json) {
+    const list = steps.map((s) => ({ tutorial: s.tutorial, name: s.name, title: s.title }));
+    await writeOut(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
   if (flags.list) {
     const width = Math.max(...steps.map((s) => s.name.length));
     for (const step of steps) {
@@ -141,6 +147,7 @@ async function run(flags: TourFlags): Promise<void> {
     }));
     await writeOut(`${JSON.stringify({ ok: failed.length === 0, steps: json }, null, 2)}\n`);
   } else {
+    const pc = colours('stdout');
     const checks = results.reduce((n, r) => n + r.checks.length, 0);
     await writeOut(
       failed.length === 0
