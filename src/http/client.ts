@@ -10,9 +10,12 @@
  * @module
  */
 
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { validateTimeout } from '../core/address.js';
 import {
+  BrokenPipeError,
+  ConnectionResetError,
   EmptyReplyError,
   HttpParseError,
   IncompleteReadError,
@@ -29,6 +32,7 @@ import { connect } from '../socket/connect.js';
 import { type PullTarget, pull } from '../socket/pull.js';
 import type { ConnectAttempt, StreamSocket } from '../socket/stream-socket.js';
 import type { PeerCertificate, TlsCipher } from '../socket/tls.js';
+import type { Agent, Lease } from './agent.js';
 import { ACCEPT_ENCODING, decodingSource, parseContentEncoding } from './content-coding.js';
 import { type HeadersInit, HttpHeaders } from './headers.js';
 import { HttpParser, type ResponseHead } from './parser.js';
@@ -90,6 +94,19 @@ export interface RequestOptions {
   proxy?: string | URL | null | ((url: URL) => string | URL | null);
   /** Hosts reached without the proxy, curl's `--noproxy` list (see {@link bypassesProxy}). */
   noProxy?: string;
+  /**
+   * Lend the connection from this {@link Agent} and give it back when the response has been
+   * read to its end, for the next request to the same origin (HTTP/1.1 keep-alive). Without
+   * one, the request has a connection of its own and says `Connection: close`. Not with
+   * `proxy` or `socketPath`, which always open their own.
+   */
+  agent?: Agent;
+  /**
+   * How long the body may wait for its reader, in ms: a body nobody reads further within this
+   * time is cancelled and its connection closed (a pooled one is not lent again), so a forgotten
+   * response never pins a socket. Reset at each read. Default 30 000; `null` for none.
+   */
+  bodyTimeout?: number | null;
   /** Cancels the request at any point. */
   signal?: AbortSignal;
   /** The largest response head accepted, blank lines before it included. Default 64 KiB. */
@@ -317,12 +334,13 @@ function requestHead(
   omit: readonly string[],
   decompress: boolean,
   proxy: ProxyTarget | null = null,
+  pooled = false,
 ): Buffer {
   const defaults: Array<[string, string]> = [
     ['Host', hop.target.hostHeader],
     ['User-Agent', `socketkit/${VERSION}`],
     ['Accept', '*/*'],
-    ['Connection', 'close'],
+    ['Connection', pooled ? 'keep-alive' : 'close'],
   ];
   if (decompress) defaults.push(['Accept-Encoding', ACCEPT_ENCODING]);
   // Plain http through a proxy: the proxy is the one that reads this head, credentials and all.
@@ -432,17 +450,28 @@ function tlsSummary(sock: StreamSocket): TlsSummary | null {
 }
 
 /** One request and its response on one connection. */
-async function send(hop: RequestHop, redirects: number, exchange: Exchange): Promise<HttpResponse> {
+async function send(
+  hop: RequestHop,
+  redirects: number,
+  exchange: Exchange,
+  retry = false,
+): Promise<HttpResponse> {
   const { options, signal } = exchange;
+  let lease: Lease | null = null;
   const started = performance.now();
   const body = prepareBody(hop.body);
   const proxy = proxyFor(hop, options);
+  const agent =
+    options.agent !== undefined && proxy === null && options.socketPath === undefined
+      ? options.agent
+      : null;
   const head = requestHead(
     hop,
     body,
     options.omitHeaders ?? [],
     Boolean(options.decompress),
     proxy,
+    agent !== null,
   );
   const tls = hop.target.secure
     ? {
@@ -469,20 +498,34 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
                 ? undefined
                 : { ...tls, servername: hop.target.host.replace(/^\[|\]$/g, '') },
           })
-        : await connect(hop.target.host, hop.target.port, {
-            timeout: options.timeout ?? null,
-            family: options.family,
-            signal,
-            tls,
-          });
+        : agent !== null
+          ? (lease = await agent.lease(
+              poolKey(hop.target, options),
+              () =>
+                connect(hop.target.host, hop.target.port, {
+                  timeout: options.timeout ?? null,
+                  family: options.family,
+                  signal,
+                  tls,
+                }),
+              { fresh: retry, signal },
+            )).socket
+          : await connect(hop.target.host, hop.target.port, {
+              timeout: options.timeout ?? null,
+              family: options.family,
+              signal,
+              tls,
+            });
   // From here an abort (the caller's, or maxTime) closes the connection: whatever waits on it
   // fails and `translate` says why. No timer or listener is armed per read.
   const onAbort = () => void sock.close();
   signal.addEventListener('abort', onAbort, { once: true });
-  const finish = async (): Promise<void> => {
+  const finish = async (reuse?: { idleMs?: number }): Promise<void> => {
     signal.removeEventListener('abort', onAbort);
     exchange.release();
-    await sock.close();
+    if (lease === null) await sock.close();
+    else if (reuse !== undefined) lease.release(reuse.idleMs);
+    else await lease.discard();
   };
   try {
     if (proxy !== null && tls !== undefined) {
@@ -507,11 +550,74 @@ async function send(hop: RequestHop, redirects: number, exchange: Exchange): Pro
     // The body goes out while the reply is read: a server may answer before it has all of it.
     const sending = Promise.resolve(writeMessage(sock, head.toString('latin1'), body, framing));
     sending.catch(() => {});
-    return await receive(sock, hop, redirects, started, sending, finish, exchange);
+    return await receive(sock, hop, redirects, started, sending, finish, exchange, head);
   } catch (error) {
     await finish();
+    // A reused connection the server had closed (or closed as the request arrived): once more on
+    // a new one, when the request is idempotent and can be sent again (RFC 9112 §9.3.1).
+    if (
+      lease?.reused === true &&
+      !retry &&
+      !signal.aborted &&
+      IDEMPOTENT.has(hop.method) &&
+      body.stream === null &&
+      (error instanceof EmptyReplyError ||
+        error instanceof ConnectionResetError ||
+        error instanceof BrokenPipeError)
+    )
+      return send(hop, redirects, exchange, true);
     throw error;
   }
+}
+
+/** Methods a client may send again after a connection failed under them (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** Which pooled connections can carry a request: same scheme, host, port, and TLS settings. */
+function poolKey(target: RequestTarget, options: RequestOptions): string {
+  if (!target.secure) return `http://${target.hostHeader}|${options.family ?? ''}`;
+  // Connections verified differently (another CA, -k, a client certificate) are not shared.
+  const identity = [options.insecure === true, options.ca, options.cert, options.key].map(
+    (value) =>
+      value === undefined ? '' : typeof value === 'boolean' ? String(value) : digest(value),
+  );
+  return `https://${target.hostHeader}|${options.family ?? ''}|${identity.join('|')}`;
+}
+
+function digest(value: string | Buffer | Array<string | Buffer>): string {
+  const hash = createHash('sha256');
+  for (const part of Array.isArray(value) ? value : [value]) hash.update(part);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The idle time a response's `Keep-Alive: timeout=N` allows, a second short of it so that this
+ * side closes first (as undici does); `undefined` when it says nothing.
+ */
+function keepAliveHint(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const match = /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(header);
+  if (match === null) return undefined;
+  return Math.max(0, Number(match[1]) * 1000 - 1000);
+}
+
+/**
+ * Whether the connection may carry another exchange after this response (RFC 9112 §9.3):
+ * HTTP/1.1 without `Connection: close` (1.0 only with `keep-alive`), a body framed by length or
+ * chunks, and a request that did not ask to close either.
+ */
+function persistent(method: string, head: ResponseHead, requestHead: Buffer): boolean {
+  const tokens = (head.headers.get('connection') ?? '').toLowerCase().split(/\s*,\s*/);
+  if (tokens.includes('close')) return false;
+  if (head.version === '1.0' && !tokens.includes('keep-alive')) return false;
+  if (/\r\nconnection:[^\r]*close/i.test(requestHead.toString('latin1'))) return false;
+  const bodiless =
+    method === 'HEAD' || head.status === 204 || head.status === 304 || head.status < 200;
+  if (bodiless) return true;
+  const te = (head.headers.get('transfer-encoding') ?? '').toLowerCase();
+  return (
+    te.split(/\s*,\s*/).at(-1) === 'chunked' || (te === '' && head.headers.has('content-length'))
+  );
 }
 
 /** The pull loop's decoder for responses: the parser, the raw hook, the body pieces. */
@@ -594,8 +700,9 @@ async function receive(
   redirects: number,
   started: number,
   sending: Promise<unknown>,
-  finish: () => Promise<void>,
+  finish: (reuse?: { idleMs?: number }) => Promise<void>,
   exchange: Exchange,
+  requestHead: Buffer,
 ): Promise<HttpResponse> {
   const reader = new ResponseReader(hop.method, exchange.options, started);
   const target = hop.target;
@@ -641,14 +748,48 @@ async function receive(
   };
 
   let ended = false;
-  const end = async (): Promise<void> => {
+  /** Whether the connection can carry another exchange, now that this one is over. */
+  const reusable = async (): Promise<{ idleMs?: number } | undefined> => {
+    if (
+      !(await sending.then(
+        () => true,
+        () => false,
+      ))
+    )
+      return undefined;
+    if (!persistent(hop.method, head, requestHead)) return undefined;
+    if (sock.closed || sock.atEof || sock.bufferedAmount > 0) return undefined;
+    return { idleMs: keepAliveHint(head.headers.get('keep-alive')) };
+  };
+  const end = async (clean = false): Promise<void> => {
     if (ended) return;
     ended = true;
-    await finish();
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    forgotten.unregister(token);
+    await finish(clean ? await reusable() : undefined);
   };
+  // A body nobody reads further within bodyTimeout is cancelled: it must not pin its connection.
+  const bodyTimeout = validateTimeout(exchange.options.bodyTimeout ?? 30_000, 'bodyTimeout');
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
+  const waitForReader = () => {
+    if (bodyTimeout === null || ended) return;
+    idleTimer = setTimeout(() => {
+      expired = true;
+      void end();
+    }, bodyTimeout);
+    idleTimer.unref();
+  };
+  const token = {};
   const wanted = () => reader.pending.length > 0 || reader.complete || reader.rawPending !== null;
   const source: BodySource = {
     async next(into) {
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      if (expired)
+        throw new SocketTimeoutError(
+          `The body of ${target.url.href} waited over ${bodyTimeout} ms for its reader and was cancelled (bodyTimeout)`,
+          { host: target.host, port: target.port, syscall: 'bodyTimeout' },
+        );
       try {
         for (;;) {
           const piece = reader.pending.shift();
@@ -668,14 +809,16 @@ async function receive(
           response.trailers = reader.trailers;
         }
         await reader.rawPending;
-        await end();
+        await end(reader.complete);
         return null;
       } catch (error) {
         await end();
         throw exchange.translate(error);
+      } finally {
+        waitForReader();
       }
     },
-    cancel: end,
+    cancel: () => end(),
   };
   const response: HttpResponse = {
     status: head.status,
@@ -696,9 +839,21 @@ async function receive(
     timings.total = performance.now() - started;
     response.trailers = reader.trailers;
     await reader.rawPending;
-    await end();
+    await end(true);
+  } else {
+    // A response dropped unread gives its connection up when it is collected.
+    forgotten.register(response, releaser(finish), token);
+    waitForReader();
   }
   return response;
+}
+
+/** Closes the connections of responses that were dropped with their bodies unread. */
+const forgotten = new FinalizationRegistry<() => void>((release) => release());
+
+/** The cleanup for one response, made here so that it holds its connection and not the response. */
+function releaser(finish: () => Promise<void>): () => void {
+  return () => void finish();
 }
 
 /** The body with its content codings undone, when asked to and they are ones it knows. */

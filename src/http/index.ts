@@ -13,6 +13,8 @@
  * @module
  */
 
+export type { AgentOptions, AgentStats, Lease } from './agent.js';
+export { Agent } from './agent.js';
 export type { HttpResponse, RequestOptions, Timings, TlsSummary } from './client.js';
 export { ResponseBody, request } from './client.js';
 export type { HeadersInit } from './headers.js';
@@ -27,6 +29,7 @@ export type {
   ResponseHead,
 } from './parser.js';
 export { HttpParser } from './parser.js';
+export { Client } from './pooled-client.js';
 export type { ProxyTarget } from './proxy.js';
 export { bypassesProxy, parseProxy, proxyFromEnv } from './proxy.js';
 export type { Handler, HttpServer, ServeOptions, ServerRequest, ServerResponse } from './server.js';

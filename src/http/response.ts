@@ -120,6 +120,40 @@ export class ResponseBody implements AsyncIterable<Uint8Array> {
     return Buffer.from(await this.bytes()).toString('utf8');
   }
 
+  /**
+   * The whole body parsed as JSON (`JSON.parse` of its UTF-8 text).
+   *
+   * @throws {SyntaxError} the body is not JSON.
+   * @throws {TypeError} the body was already read (or cancelled).
+   */
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  /**
+   * Reads the body and throws it away, so that a kept-alive connection can carry the next
+   * request (`cancel()` would close it). Past `limit` bytes (default 128 KiB, as undici's
+   * `dump()`) it stops and closes the connection instead: reading a large body only to drop it
+   * costs more than a new connection. Resolves with the bytes read.
+   *
+   * @throws {TypeError} the body was already read (or cancelled).
+   */
+  async dump(limit = 128 * 1024): Promise<number> {
+    if (typeof limit !== 'number' || !(limit >= 0))
+      throw new RangeError(`Invalid dump limit ${String(limit)}: it must be a number of bytes ≥ 0`);
+    let read = 0;
+    const iterator = this.chunks();
+    for (;;) {
+      if (read > limit) {
+        await iterator.return?.();
+        return read;
+      }
+      const { done, value } = await iterator.next();
+      if (done) return read;
+      read += value.length;
+    }
+  }
+
   /** Stops reading and closes the connection; the rest of the body is never read. */
   cancel(): Promise<void> {
     this.#taken = true;

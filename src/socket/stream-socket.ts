@@ -821,6 +821,20 @@ export class StreamSocket<A extends Address = Address> {
     return this.#closedPromise;
   }
 
+  /**
+   * Lets the process exit while this socket is open and idle (Node's `socket.unref()`,
+   * `Deno.Conn.unref()`): for a connection kept for later, such as a pooled one. A read that
+   * waits does not keep the process alive either until {@link ref}.
+   */
+  unref(): void {
+    this.#raw.unref();
+  }
+
+  /** Undoes {@link unref}: the open socket keeps the process alive again (the default). */
+  ref(): void {
+    this.#raw.ref();
+  }
+
   /** `await using sock = await connect(…)` closes the socket at the end of the block, as {@link close} does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

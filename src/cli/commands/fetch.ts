@@ -506,6 +506,8 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       ...client,
       proxy,
       ...(flags.noproxy === undefined ? {} : { noProxy: flags.noproxy }),
+      // The body is read as fast as the output takes it: a pager held for minutes is no reason to cut it.
+      bodyTimeout: null,
       onRaw,
       onRequest: ({ url, head, attempts, tls, proxy: via }) => {
         replyBytes = 0; // each request (a redirect too) has its own parser, counting from 0
