@@ -484,6 +484,18 @@ async function send(
         ...(options.key === undefined ? {} : { key: options.key }),
       }
     : undefined;
+  if (agent !== null)
+    lease = await agent.lease(
+      poolKey(hop.target, options),
+      () =>
+        connect(hop.target.host, hop.target.port, {
+          timeout: options.timeout ?? null,
+          family: options.family,
+          signal,
+          tls,
+        }),
+      { fresh: retry, signal },
+    );
   const sock: StreamSocket =
     proxy !== null
       ? await connectProxy(proxy, options, signal)
@@ -498,18 +510,8 @@ async function send(
                 ? undefined
                 : { ...tls, servername: hop.target.host.replace(/^\[|\]$/g, '') },
           })
-        : agent !== null
-          ? (lease = await agent.lease(
-              poolKey(hop.target, options),
-              () =>
-                connect(hop.target.host, hop.target.port, {
-                  timeout: options.timeout ?? null,
-                  family: options.family,
-                  signal,
-                  tls,
-                }),
-              { fresh: retry, signal },
-            )).socket
+        : lease !== null
+          ? lease.socket
           : await connect(hop.target.host, hop.target.port, {
               timeout: options.timeout ?? null,
               family: options.family,
