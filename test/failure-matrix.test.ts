@@ -734,6 +734,7 @@ const NO_PEER: Record<string, string> = {
 /** CLI commands that talk to no peer, or are tested as servers elsewhere. */
 const NOT_IN_MATRIX: Record<string, string> = {
   hostname: "it lists this machine's own interfaces",
+  completion: 'it prints a shell script and talks to no peer (test/completion.test.ts)',
   serve: 'its servers meet bad clients in test/cli-serve.test.ts and test/http-server.test.ts',
   tour: 'it runs the examples, which are rows here',
   relay:

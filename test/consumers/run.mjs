@@ -10,8 +10,9 @@
 //              tools/api-docs (TypeScript 7 no longer has that resolver), then run; skipLibCheck
 //              on there, since esm-ts already checks the .d.ts themselves and TypeScript 5 takes
 //              40 s over @types/node on this machine
-//   global     `npm install -g` into a temporary prefix: socketkit --version, --help, a tour
-//              excerpt (examples and certificates as shipped), serve + fetch
+//   global     `npm install -g` into a temporary prefix: the man pages linked, socketkit
+//              --version, --help, a tour excerpt (examples and certificates as shipped), serve +
+//              fetch
 //
 // Every program talks to 127.0.0.1 only. The tarball is installed from its file; only its
 // dependencies (and @types/node for the TypeScript projects) come from npm, from its cache when
@@ -123,6 +124,8 @@ await check('npm pack builds the tarball, and it holds what the package needs an
     'package/dist/examples/003-reverse-server.js',
     'package/assets/tour/README.md',
     'package/assets/tour/ca.pem',
+    // The man pages npm links on a global install (scripts/build-man.ts makes them at build).
+    ...manifest.man.map((page) => `package/${page.replace(/^\.\//, '')}`),
     ...Object.values(manifest.exports)
       .flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)))
       .map((path) => `package/${path.replace(/^\.\//, '')}`),
@@ -187,6 +190,11 @@ await check('global: npm install -g puts socketkit on the PATH', () => {
     env: globalEnv,
   }).trim();
   if (where !== join(prefix, 'bin', 'socketkit')) throw new Error(`socketkit is ${where}`);
+  // `man socketkit` finds its page: npm links each page of "man" into the prefix's share/man.
+  const unlinked = manifest.man
+    .map((page) => join(prefix, 'share', 'man', 'man1', page.split('/').at(-1)))
+    .filter((page) => !existsSync(page));
+  if (unlinked.length > 0) throw new Error(`npm install -g did not link ${unlinked.join(', ')}`);
 });
 
 await check('global: socketkit --version and --help', () => {

@@ -8,7 +8,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import { type Address, describeAddress } from '../../core/address.js';
 import { VERSION } from '../../core/version.js';
 import { DEFAULT_MAX_CONNECTIONS, type HttpServer, serve } from '../../http/server.js';
@@ -53,7 +53,13 @@ export function serveCommand(): Command {
     .description(
       'run the classic services (echo, discard, daytime, qotd, chargen, reverse) and the web page',
     )
-    .argument('[service...]', `which ones: ${NAMES.join(', ')} (default: all)`)
+    .addArgument(
+      new Argument('[service...]', 'which ones (default: all)')
+        .choices(NAMES)
+        // The action checks the names, to say which one is unknown; the choices are for --help,
+        // shell completion and the man page.
+        .argParser((name: string, previous: string[] = []) => [...previous, name]),
+    )
     .option(
       '--host <host>',
       'the address to bind (0.0.0.0: every interface)',
