@@ -1,8 +1,12 @@
 /**
  * Echo round trips per second: socketkit's recv/sendAll server against plain node:net and Python
  * asyncio, 50 connections ping-ponging 1 KiB, 10 KiB and 100 KiB messages, all driven by the
- * same node:net load client in its own process.
+ * same node:net load client in its own process; then socketkit against node:net again, both
+ * listening on a Unix domain socket, in the same interleaved rounds.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   BENCH_DIR,
@@ -17,6 +21,22 @@ import {
   startServer,
   TSX,
 } from './_lib.js';
+
+/** A server under test, running: where the load client connects, and how to stop it. */
+interface Running {
+  /** A TCP port on 127.0.0.1, or a Unix socket's path: echo-load.ts's first argument. */
+  target: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** One contender: a server program, over TCP or over a Unix socket. */
+interface Contender {
+  name: string;
+  transport: 'tcp' | 'unix';
+  command: string;
+  args: string[];
+}
 
 interface LoadResult {
   roundTrips: number;
@@ -33,89 +53,177 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2000);
 const WARMUP_MS = 500;
 
+/**
+ * Starts a server that takes a Unix socket path as its last argument and prints `path PATH` once
+ * it listens; its output is drained from then on. Stopping it is SIGTERM, then SIGKILL 3 s later.
+ */
+function startUnixServer(command: string, args: string[], path: string): Promise<Running> {
+  const child = spawn(command, [...args, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`${command} ${args.join(' ')} did not listen on ${path} in 15 s: ${output}`),
+      );
+    }, 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!output.includes(`path ${path}`)) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      child.stderr!.removeAllListeners('data');
+      child.stderr!.resume();
+      child.removeAllListeners('exit');
+      resolve({ target: path, child, stop });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${command} ${args.join(' ')} exited with ${code} before listening: ${output}`),
+      );
+    });
+  });
+}
+
 export async function echoBenchmark(): Promise<Section> {
-  const servers: Array<{ name: string; command: string; args: string[] }> = [
+  const socketkitServer = [...TSX.slice(1), join(BENCH_DIR, 'servers/echo-socketkit.ts')];
+  const netServer = [...TSX.slice(1), join(BENCH_DIR, 'servers/echo-net.ts')];
+  const servers: Contender[] = [
     {
       name: 'socketkit (recv + sendAll)',
+      transport: 'tcp',
       command: TSX[0],
-      args: [...TSX.slice(1), join(BENCH_DIR, 'servers/echo-socketkit.ts')],
+      args: socketkitServer,
     },
-    {
-      name: 'node:net (data → write)',
-      command: TSX[0],
-      args: [...TSX.slice(1), join(BENCH_DIR, 'servers/echo-net.ts')],
-    },
+    { name: 'node:net (data → write)', transport: 'tcp', command: TSX[0], args: netServer },
   ];
-  if (await hasCommand('python3')) {
+  const python = await hasCommand('python3');
+  if (python) {
     servers.push({
       name: 'Python asyncio streams',
+      transport: 'tcp',
       command: 'python3',
       args: [join(BENCH_DIR, 'servers/echo_asyncio.py')],
     });
   } else {
     log('python3 not found: the asyncio column is left out');
   }
+  // The same two servers on a Unix socket, in the same rounds as the TCP ones.
+  servers.push(
+    { name: 'socketkit, Unix socket', transport: 'unix', command: TSX[0], args: socketkitServer },
+    { name: 'node:net, Unix socket', transport: 'unix', command: TSX[0], args: netServer },
+  );
+  const [skTcp, netTcp] = servers;
+  const pyTcp = python ? servers[2] : undefined;
+  const [skUnix, netUnix] = servers.slice(-2);
 
   const pin = await corePinning();
   const results = new Map<string, number[]>(); // `${server}|${size}` → round trips/s per round
   const cpuPerTrip = new Map<string, number[]>(); // `${server}|${size}` → server µs CPU per round trip
-  for (const size of SIZES) {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const server of servers) {
-        const served = await startServer(...pinned(pin.server, server.command, server.args));
-        try {
-          const load = await runJson<LoadResult>(
-            ...pinned(pin.client, TSX[0], [
-              ...TSX.slice(1),
-              join(BENCH_DIR, 'clients/echo-load.ts'),
-              String(served.port),
-              String(CONNECTIONS),
-              String(size),
-              String(DURATION_MS),
-              String(WARMUP_MS),
-              String(served.child.pid),
-            ]),
-          );
-          if (load.mismatches > 0) throw new Error(`${server.name} echoed wrong bytes`);
-          const key = `${server.name}|${size}`;
-          results.set(key, [...(results.get(key) ?? []), load.perSecond]);
-          const cpu =
-            load.serverCpuSeconds === null ? null : (load.serverCpuSeconds / load.roundTrips) * 1e6;
-          if (cpu !== null) cpuPerTrip.set(key, [...(cpuPerTrip.get(key) ?? []), cpu]);
-          log(
-            `echo ${size} B round ${round + 1}/${ROUNDS} ${server.name}: ${formatNumber(load.perSecond)} round trips/s, server ${cpu?.toFixed(1) ?? '?'} µs CPU/round trip`,
-          );
-        } finally {
-          await served.stop();
+  // Each Unix server gets a fresh path in one folder, removed at the end.
+  const socketDir = mkdtempSync(join(tmpdir(), 'socketkit-bench-echo-'));
+  let started = 0;
+  try {
+    for (const size of SIZES) {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const server of servers) {
+          const served: Running =
+            server.transport === 'tcp'
+              ? await startServer(...pinned(pin.server, server.command, server.args)).then((s) => ({
+                  ...s,
+                  target: String(s.port),
+                }))
+              : await startUnixServer(
+                  ...pinned(pin.server, server.command, server.args),
+                  join(socketDir, `echo-${++started}.sock`),
+                );
+          try {
+            const load = await runJson<LoadResult>(
+              ...pinned(pin.client, TSX[0], [
+                ...TSX.slice(1),
+                join(BENCH_DIR, 'clients/echo-load.ts'),
+                served.target,
+                String(CONNECTIONS),
+                String(size),
+                String(DURATION_MS),
+                String(WARMUP_MS),
+                String(served.child.pid),
+              ]),
+            );
+            if (load.mismatches > 0) throw new Error(`${server.name} echoed wrong bytes`);
+            const key = `${server.name}|${size}`;
+            results.set(key, [...(results.get(key) ?? []), load.perSecond]);
+            const cpu =
+              load.serverCpuSeconds === null
+                ? null
+                : (load.serverCpuSeconds / load.roundTrips) * 1e6;
+            if (cpu !== null) cpuPerTrip.set(key, [...(cpuPerTrip.get(key) ?? []), cpu]);
+            log(
+              `echo ${size} B round ${round + 1}/${ROUNDS} ${server.name}: ${formatNumber(load.perSecond)} round trips/s, server ${cpu?.toFixed(1) ?? '?'} µs CPU/round trip`,
+            );
+          } finally {
+            await served.stop();
+          }
         }
       }
     }
+  } finally {
+    rmSync(socketDir, { recursive: true, force: true });
   }
+
+  /** The median and the round-by-round spread of `a` / `b`, and their CPU per round trip. */
+  const compare = (a: Contender, b: Contender, size: number) => {
+    const ours = results.get(`${a.name}|${size}`)!;
+    const theirs = results.get(`${b.name}|${size}`)!;
+    // Round by round (the contenders of a round ran back to back), how the ratio moved.
+    const perRound = ours.map((value, i) => value / theirs[i]!);
+    const oursCpu = cpuPerTrip.get(`${a.name}|${size}`);
+    const theirsCpu = cpuPerTrip.get(`${b.name}|${size}`);
+    return {
+      ours: median(ours),
+      theirs: median(theirs),
+      ratio: median(ours) / median(theirs),
+      spread: `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`,
+      cpu:
+        oursCpu && theirsCpu
+          ? `${median(oursCpu).toFixed(1)} / ${median(theirsCpu).toFixed(1)} µs (${(median(theirsCpu) / median(oursCpu)).toFixed(2)}×)`
+          : 'n/a',
+    };
+  };
 
   const rows: string[] = [];
   const verdicts: string[] = [];
+  const unixRows: string[] = [];
+  const unixVerdicts: string[] = [];
+  const verdict = (size: number, ratio: number) =>
+    `${size / 1024} KiB ${ratio >= 0.95 ? 'meets' : 'misses'} the 0.95× target (${ratio.toFixed(3)}×)`;
   for (const size of SIZES) {
-    const socketkit = median(results.get(`${servers[0]!.name}|${size}`)!);
-    const net = median(results.get(`${servers[1]!.name}|${size}`)!);
-    const python = servers[2] ? median(results.get(`${servers[2].name}|${size}`)!) : undefined;
-    const ratio = socketkit / net;
-    // Round by round (the contenders of a round ran back to back), how the ratio moved.
-    const perRound = results
-      .get(`${servers[0]!.name}|${size}`)!
-      .map((value, i) => value / results.get(`${servers[1]!.name}|${size}`)![i]!);
-    const spread = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`;
-    const socketkitCpu = cpuPerTrip.get(`${servers[0]!.name}|${size}`);
-    const netCpu = cpuPerTrip.get(`${servers[1]!.name}|${size}`);
-    const cpu =
-      socketkitCpu && netCpu
-        ? `${median(socketkitCpu).toFixed(1)} / ${median(netCpu).toFixed(1)} µs (${(median(netCpu) / median(socketkitCpu)).toFixed(2)}×)`
-        : 'n/a';
+    const tcp = compare(skTcp!, netTcp!, size);
+    const py = pyTcp === undefined ? undefined : median(results.get(`${pyTcp.name}|${size}`)!);
     rows.push(
-      `| ${size / 1024} KiB | ${formatNumber(socketkit)} | ${formatNumber(net)} | ${python === undefined ? 'n/a' : formatNumber(python)} | **${ratio.toFixed(2)}×** (rounds ${spread}) | ${cpu} | ${python === undefined ? 'n/a' : `${(socketkit / python).toFixed(2)}×`} |`,
+      `| ${size / 1024} KiB | ${formatNumber(tcp.ours)} | ${formatNumber(tcp.theirs)} | ${py === undefined ? 'n/a' : formatNumber(py)} | **${tcp.ratio.toFixed(2)}×** (rounds ${tcp.spread}) | ${tcp.cpu} | ${py === undefined ? 'n/a' : `${(tcp.ours / py).toFixed(2)}×`} |`,
     );
-    verdicts.push(
-      `${size / 1024} KiB ${ratio >= 0.95 ? 'meets' : 'misses'} the 0.95× target (${ratio.toFixed(3)}×)`,
+    verdicts.push(verdict(size, tcp.ratio));
+    const unix = compare(skUnix!, netUnix!, size);
+    const skOverTcp = unix.ours / tcp.ours;
+    const netOverTcp = unix.theirs / tcp.theirs;
+    unixRows.push(
+      `| ${size / 1024} KiB | ${formatNumber(unix.ours)} | ${formatNumber(unix.theirs)} | **${unix.ratio.toFixed(2)}×** (rounds ${unix.spread}) | ${unix.cpu} | ${skOverTcp.toFixed(2)}× / ${netOverTcp.toFixed(2)}× |`,
     );
+    unixVerdicts.push(verdict(size, unix.ratio));
   }
   const markdown = `## Echo round trips per second
 
@@ -130,6 +238,18 @@ then \`sendAll\`.
 ${rows.join('\n')}
 
 Target: socketkit ≥ 0.95× node:net at every size. ${verdicts.join('; ')}.
+
+### Over a Unix domain socket
+
+The same two servers listening on a Unix socket path (a fresh one in one temporary folder for
+each start), the same load client connecting to it, in the same interleaved rounds as the rows
+above, with the same pinning and the same CPU measure.
+
+| message | socketkit rt/s | node:net rt/s | socketkit / node:net | server CPU per round trip, socketkit / node:net (node:net's ÷ socketkit's) | Unix socket / TCP, socketkit / node:net |
+|---|---|---|---|---|---|
+${unixRows.join('\n')}
+
+Target: socketkit ≥ 0.95× node:net at every size. ${unixVerdicts.join('; ')}.
 
 The CPU column is each server's own user + system time (from \`/proc\`) over the measured
 window, divided by its round trips: what one echo costs the server. On this shared machine it

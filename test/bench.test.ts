@@ -1,20 +1,24 @@
 /**
  * `socketkit bench` and `socketkit/bench` against servers in their own processes (node:http, node:net,
- * node:dgram and the tutorial's Python asyncio server): exact counts, latency accuracy,
- * coordinated-omission correction, errors counted by kind, bad input.
+ * node:dgram and the tutorial's Python asyncio server), over TCP and Unix domain sockets: exact
+ * counts, latency accuracy, coordinated-omission correction, errors counted by kind, bad input.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { bench, formatReport, plotReport } from '../src/bench/index.js';
 import type { BenchReport } from '../src/bench/report.js';
-import { ConnectionRefusedError } from '../src/core/errors.js';
+import { ConnectionRefusedError, SocketError } from '../src/core/errors.js';
 import { listen } from '../src/socket/server-socket.js';
 import {
+  CLI,
+  collect,
+  missing,
   ROOT,
   Running,
   requirePeer,
@@ -620,6 +624,373 @@ describe('socketkit bench: the command line', () => {
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('socketkit bench --unix-socket', () => {
+  /** A fresh folder for socket files, removed with everything in it by `cleanup`. */
+  function socketDir(): { dir: string; path: (name: string) => string; cleanup: () => void } {
+    const dir = mkdtempSync(join(tmpdir(), 'socketkit-bench-unix-'));
+    return {
+      dir,
+      path: (name) => join(dir, name),
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+
+  /** node:http on a Unix socket, counting what it was asked and on how many connections. */
+  async function nodeHttpOnPath(path: string): Promise<{
+    seen: { requests: number; connections: number; hosts: Set<string>; urls: Set<string> };
+    close: () => Promise<void>;
+  }> {
+    const seen = { requests: 0, connections: 0, hosts: new Set<string>(), urls: new Set<string>() };
+    const server = createHttpServer((req, res) => {
+      seen.requests++;
+      seen.hosts.add(req.headers.host ?? '');
+      seen.urls.add(req.url ?? '');
+      res.end('hello');
+    });
+    server.on('connection', () => {
+      seen.connections++;
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, resolve);
+    });
+    return {
+      seen,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  test('against socketkit serve http --unix: the report and the server count the same requests', async () => {
+    const sockets = socketDir();
+    const path = sockets.path('web.sock');
+    // Not --quiet: the server logs one line per request it answered, which the test counts.
+    const serving = startSocketkit(['serve', 'http', '--unix', path]);
+    try {
+      await serving.waitForStdout(/curl --unix-socket/);
+      const { code, report } = await benchJson([
+        '--unix-socket',
+        path,
+        '-n',
+        '300',
+        '-c',
+        '5',
+        'http://localhost/',
+      ]);
+      assert.equal(code, 0);
+      assert.equal(report.requests, 300);
+      assert.equal(report.ok, 300);
+      assert.deepEqual(report.statuses, { 200: 300 });
+      assert.equal(report.socketPath, path);
+      assert.equal(report.address, path);
+      assert.equal(report.port, 0);
+      assert.equal(report.target, 'http://localhost/');
+      const logged = () =>
+        (serving.stderr.match(/ http unix "GET \/ HTTP\/1\.1" 200 /g) ?? []).length;
+      await until(() => logged() >= 300, 'the server logged 300 requests', 10_000);
+
+      // The table says where the load went.
+      const table = await socketkit([
+        'bench',
+        '--unix-socket',
+        path,
+        '-n',
+        '20',
+        '-c',
+        '2',
+        'http://localhost/',
+      ]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(
+        table.stdout.toString(),
+        new RegExp(
+          `^http http://localhost/ via ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, 2 connections, 1 thread\n20 requests in [\\d.]+s: 20 ok, 0 non-2xx, 0 errors\n`,
+        ),
+      );
+      await until(() => logged() >= 320, 'the server logged 320 requests', 10_000);
+      assert.equal(logged(), 320, 'the server answered more requests than the reports counted');
+    } finally {
+      serving.child.kill('SIGTERM');
+      await serving.exited();
+      sockets.cleanup();
+    }
+  });
+
+  test('against node:http on a Unix path: exact -n, the URL gives Host and path, no --allow-remote', async () => {
+    const sockets = socketDir();
+    const path = sockets.path('node-http.sock');
+    const server = await nodeHttpOnPath(path);
+    try {
+      const { code, report } = await benchJson([
+        '--unix-socket',
+        path,
+        '-n',
+        '500',
+        '-c',
+        '8',
+        // Not a loopback address (TEST-NET-1, numeric: no lookup): over a Unix socket the load
+        // stays on this machine, so no --allow-remote is needed, and nothing is sent to it.
+        'http://192.0.2.1:8080/status?full=1',
+      ]);
+      assert.equal(code, 0);
+      assert.equal(report.requests, 500);
+      assert.equal(report.ok, 500);
+      assert.equal(server.seen.requests, report.requests);
+      // Keep-alive: one connection per bench connection, plus the reachability probe.
+      assert.equal(server.seen.connections, 9);
+      assert.deepEqual([...server.seen.hosts], ['192.0.2.1:8080']);
+      assert.deepEqual([...server.seen.urls], ['/status?full=1']);
+    } finally {
+      await server.close();
+      sockets.cleanup();
+    }
+  });
+
+  test('-t 2 -d 1 over a Unix socket: both workers connect to the path, every request counted', async () => {
+    const sockets = socketDir();
+    const path = sockets.path('threads.sock');
+    const server = await nodeHttpOnPath(path);
+    try {
+      const { code, report } = await benchJson([
+        '--unix-socket',
+        path,
+        '-t',
+        '2',
+        '-c',
+        '4',
+        '-d',
+        '1',
+        'http://localhost/',
+      ]);
+      assert.equal(code, 0);
+      assert.equal(report.workers, 2);
+      assert.equal(report.socketPath, path);
+      assert.ok(report.requests > 0, 'no request was made');
+      assert.equal(report.ok, report.requests);
+      assert.equal(server.seen.requests, report.requests);
+      // Four connections from the two workers, plus the probe: none went anywhere else.
+      assert.equal(server.seen.connections, 5);
+    } finally {
+      await server.close();
+      sockets.cleanup();
+    }
+  });
+
+  test('--mode echo over a Unix socket: no host:port, every byte the server read came back', async () => {
+    const sockets = socketDir();
+    const path = sockets.path('echo.sock');
+    let received = 0;
+    const server = createNetServer((sock) => {
+      sock.on('data', (chunk) => {
+        received += chunk.length;
+        sock.write(chunk);
+      });
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const result = await socketkit([
+        'bench',
+        '--mode',
+        'echo',
+        '--size',
+        '1000',
+        '--unix-socket',
+        path,
+        '-n',
+        '200',
+        '-c',
+        '4',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const text = result.stdout.toString();
+      assert.ok(
+        text.startsWith(`echo ${path} (a Unix socket), 4 connections, 1 thread\n200 requests in `),
+        text,
+      );
+      assert.match(text, /: 200 ok, 0 errors\n/);
+      assert.equal(received, 200 * 1000);
+
+      // The library: the same run, the report naming the socket.
+      const report = await bench({
+        mode: 'echo',
+        socketPath: path,
+        size: 10,
+        requests: 20,
+        connections: 2,
+      });
+      assert.equal(report.ok, 20);
+      assert.equal(report.errors.mismatch ?? 0, 0);
+      assert.equal(report.target, path);
+      assert.equal(report.bytesReceived, 200);
+      assert.equal(received, 200 * 1000 + 200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      sockets.cleanup();
+    }
+  });
+
+  test('bad paths: the sentences and exit codes of connect -U, no report, no load', async (t) => {
+    const sockets = socketDir();
+    const file = sockets.path('file.txt');
+    writeFileSync(file, 'not a socket');
+    // A socket file nobody listens on any more: its server was killed before it could unlink it.
+    const stale = sockets.path('stale.sock');
+    const owner = spawn(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`,
+    ]);
+    try {
+      await new Running(owner).waitForStdout(/up/);
+      owner.kill('SIGKILL');
+      await until(() => owner.exitCode !== null || owner.signalCode !== null, 'the owner is gone');
+      const cases: Array<[string, RegExp]> = [
+        [
+          sockets.path('missing.sock'),
+          /^socketkit: No socket at \S+missing\.sock: the file does not exist \(ENOENT\)\n$/,
+        ],
+        [file, /^socketkit: \S+file\.txt is not a socket: it is a regular file\n$/],
+        [sockets.dir, /^socketkit: \S+ is not a socket: it is a folder\n$/],
+        [
+          stale,
+          /^socketkit: Connection refused by the socket \S+stale\.sock during connect \(ECONNREFUSED\)\n$/,
+        ],
+      ];
+      for (const [path, sentence] of cases) {
+        const ours = await socketkit([
+          'bench',
+          '-n',
+          '10',
+          '--unix-socket',
+          path,
+          'http://localhost/',
+        ]);
+        assert.equal(ours.code, 7, `${path}: ${ours.stderr}`);
+        assert.match(ours.stderr, sentence);
+        assert.equal(ours.stdout.length, 0, `${path}: a report was printed`);
+        const threads = await socketkit([
+          'bench',
+          '-t',
+          '2',
+          '-c',
+          '2',
+          '-n',
+          '10',
+          '--unix-socket',
+          path,
+          'http://localhost/',
+        ]);
+        assert.equal(threads.code, 7);
+        assert.equal(threads.stderr, ours.stderr);
+        const echo = await socketkit([
+          'bench',
+          '--mode',
+          'echo',
+          '-n',
+          '10',
+          '--unix-socket',
+          path,
+        ]);
+        assert.equal(echo.code, 7);
+        assert.equal(echo.stderr, ours.stderr);
+        const nc = await socketkit(['connect', '-U', path]);
+        assert.equal(nc.code, ours.code);
+        assert.equal(nc.stderr, ours.stderr, 'connect -U says it otherwise');
+        // The library throws what connect({ path }) throws.
+        const thrown = await bench({
+          target: 'http://localhost/',
+          socketPath: path,
+          requests: 1,
+        }).catch((e: unknown) => e);
+        assert.ok(thrown instanceof SocketError, String(thrown));
+        assert.equal(`socketkit: ${thrown.message}\n`, ours.stderr);
+      }
+    } finally {
+      owner.kill('SIGKILL');
+      sockets.cleanup();
+    }
+
+    // Usage: each a sentence naming the flag, exit 2.
+    const usage: Array<[string[], RegExp]> = [
+      [
+        ['--unix-socket', '/tmp/x.sock'],
+        /--unix-socket still needs the URL: it gives the Host header and the path/,
+      ],
+      [
+        ['--mode', 'echo', '--unix-socket', '/tmp/x.sock', '127.0.0.1:7'],
+        /--unix-socket connects to a Unix socket: the target "127\.0\.0\.1:7" cannot be given too in echo mode/,
+      ],
+      [
+        ['--mode', 'udp', '--unix-socket', '/tmp/x.sock', '127.0.0.1:7'],
+        /--unix-socket \(a Unix stream socket\) cannot be used with --mode udp/,
+      ],
+      [['--unix-socket', '', 'http://localhost/'], /Invalid path "": it must name a socket file/],
+      [
+        ['--mode', 'echo'],
+        /bench needs a TARGET in echo mode: host:port \(or --unix-socket PATH\)/,
+      ],
+      [[], /bench needs a TARGET in http mode: a URL/],
+    ];
+    for (const [args, sentence] of usage) {
+      const result = await socketkit(['bench', ...args]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, sentence, args.join(' '));
+      assert.equal(result.stdout.length, 0);
+    }
+
+    // No permission to the socket file: EACCES, exit 7, as connect -U. Root may open any file,
+    // so as root the commands run as nobody (uid 65534).
+    const locked = mkdtempSync(join(tmpdir(), 'socketkit-bench-perm-'));
+    const server = await nodeHttpOnPath(join(locked, 'locked.sock'));
+    try {
+      chmodSync(locked, 0o755);
+      chmodSync(join(locked, 'locked.sock'), 0o000);
+      const asRoot = process.getuid?.() === 0;
+      const cli = (args: string[]) =>
+        collect(
+          spawn(process.execPath, [CLI, ...args], {
+            cwd: ROOT,
+            env: { ...process.env, NO_COLOR: '1' },
+            stdio: ['pipe', 'pipe', 'pipe'],
+            ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+          }),
+        );
+      let ours: Awaited<ReturnType<typeof cli>>;
+      try {
+        ours = await cli([
+          'bench',
+          '-n',
+          '5',
+          '--unix-socket',
+          join(locked, 'locked.sock'),
+          'http://localhost/',
+        ]);
+      } catch (error) {
+        if (asRoot && (error as NodeJS.ErrnoException).code === 'EPERM') {
+          missing(t, 'running a process as nobody (uid 65534), to check the permission case');
+          return;
+        }
+        throw error;
+      }
+      assert.equal(ours.code, 7, ours.stderr);
+      assert.match(
+        ours.stderr,
+        /^socketkit: Permission denied during connect on the socket \S+locked\.sock \(EACCES\)\n$/,
+      );
+      const nc = await cli(['connect', '-U', join(locked, 'locked.sock')]);
+      assert.equal(nc.code, 7);
+      assert.equal(nc.stderr, ours.stderr);
+      assert.equal(server.seen.connections, 0);
+    } finally {
+      await server.close();
+      rmSync(locked, { recursive: true, force: true });
     }
   });
 });

@@ -1,15 +1,25 @@
 // The load client every echo server is measured with: N connections, each sending a message
 // of SIZE bytes and waiting for all of it to come back before sending the next (ping-pong).
 // Written on plain node:net so it costs the same whoever the server is.
-// Usage: echo-load.ts PORT CONNECTIONS SIZE DURATION_MS WARMUP_MS [SERVER_PID] → prints JSON.
+// Usage: echo-load.ts PORT|PATH CONNECTIONS SIZE DURATION_MS WARMUP_MS [SERVER_PID] → prints
+// JSON. PORT is a TCP port on 127.0.0.1; anything else is the path of a Unix domain socket.
 // With SERVER_PID, it also reports the server's CPU time (user + system, from /proc) over the
 // measured window, for the cost of one round trip to the server.
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
-const [port, connections, size, durationMs, warmupMs, serverPid] = process.argv
-  .slice(2)
-  .map(Number) as [number, number, number, number, number, number | undefined];
+const [target = '', ...numbers] = process.argv.slice(2);
+const [connections, size, durationMs, warmupMs, serverPid] = numbers.map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number | undefined,
+];
+// The same socket options either way: Nagle off on TCP (a Unix socket has no Nagle to turn off).
+const endpoint = /^\d+$/.test(target)
+  ? { port: Number(target), host: '127.0.0.1', noDelay: true }
+  : { path: target };
 
 /** The server's user + system CPU seconds so far, or null without a pid. */
 function serverCpu(): number | null {
@@ -31,7 +41,7 @@ let dataEvents = 0;
 
 function open(): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(socket));
+    const socket = connect(endpoint, () => resolve(socket));
     socket.once('error', reject);
   });
 }

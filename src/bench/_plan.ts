@@ -1,11 +1,12 @@
 /**
  * Checking a run's options and turning them into an engine spec: limits,
- * the target resolved once and vetted (loopback unless allowed), the
- * request or payload built once.
+ * the target resolved once and vetted (loopback unless allowed; a Unix
+ * socket is local by nature), the request or payload built once.
  *
  * @module
  */
 
+import { validateUnixPath } from '../core/address.js';
 import { asBuffer } from '../core/bytes.js';
 import { isLoopback } from '../core/loopback.js';
 import { VERSION } from '../core/version.js';
@@ -96,7 +97,7 @@ export function parseHostPort(target: string): {
 /** Everything about a run that does not depend on the thread running it. */
 export interface Plan {
   spec: EngineSpec;
-  /** The target as given, and the address used. */
+  /** The target as given (the socket's path for echo over a Unix socket), and the address used. */
   target: string;
   address: string;
   workers: number;
@@ -149,6 +150,22 @@ export async function plan(options: BenchOptions): Promise<Plan> {
     );
   }
 
+  // A Unix socket replaces the host and port: the URL still names the site (Host, the path).
+  const path = options.socketPath === undefined ? null : validateUnixPath(options.socketPath);
+  if (path !== null && mode === 'udp') {
+    throw new TypeError(
+      `Invalid option socketPath in udp mode: the Unix socket ${path} is a stream socket; use echo mode`,
+    );
+  }
+
+  if (options.target === undefined && !(path !== null && mode === 'echo')) {
+    throw new TypeError(
+      mode === 'http' || mode === 'oneshot'
+        ? `bench() needs a target in ${mode} mode: a URL${path === null ? '' : ' (over a Unix socket too: it gives the Host header and the path)'}`
+        : `bench() needs a target in ${mode} mode: host:port${mode === 'echo' ? ', or a socketPath' : ''}`,
+    );
+  }
+
   // Where to connect, and what to send.
   let host: string;
   let port: number;
@@ -162,7 +179,7 @@ export async function plan(options: BenchOptions): Promise<Plan> {
         `Invalid option size in ${mode} mode: it sets the echo and udp payload; use body for HTTP`,
       );
     }
-    const target = parseTarget(options.target);
+    const target = parseTarget(options.target as string);
     host = target.host;
     port = target.port;
     tls = target.secure;
@@ -202,7 +219,15 @@ export async function plan(options: BenchOptions): Promise<Plan> {
         `Invalid options for ${mode} mode: method, headers and body are for http and oneshot; use size`,
       );
     }
-    ({ host, port } = parseHostPort(options.target));
+    if (path === null) ({ host, port } = parseHostPort(options.target as string));
+    else if (options.target !== undefined) {
+      throw new TypeError(
+        `Invalid target ${JSON.stringify(options.target)} with socketPath ${path}: an echo run over a Unix socket takes no host:port; give one or the other`,
+      );
+    } else {
+      host = '';
+      port = 0;
+    }
     const size = positiveInteger(
       options.size ?? 64,
       'size',
@@ -213,23 +238,30 @@ export async function plan(options: BenchOptions): Promise<Plan> {
     for (let i = 0; i < size; i++) payload[i] = 33 + ((i * 7 + (i >> 8)) % 94);
   }
 
-  // Resolve once; every address must be loopback unless the user owns the target and says so.
-  const found = await lookupHost(host);
-  const remote = found.addresses.filter((a) => !isLoopback(a.address));
-  if (remote.length > 0 && options.allowRemote !== true) {
-    throw new RangeError(
-      `Refusing to load-test ${host} (${remote.map((a) => a.address).join(', ')}): it is not a loopback address; allow it explicitly (--allow-remote) only for a server you run`,
-    );
+  let address: string;
+  if (path !== null) {
+    // A Unix socket is on this machine by nature: nothing to resolve, nothing to vet.
+    address = path;
+  } else {
+    // Resolve once; every address must be loopback unless the user owns the target and says so.
+    const found = await lookupHost(host);
+    const remote = found.addresses.filter((a) => !isLoopback(a.address));
+    if (remote.length > 0 && options.allowRemote !== true) {
+      throw new RangeError(
+        `Refusing to load-test ${host} (${remote.map((a) => a.address).join(', ')}): it is not a loopback address; allow it explicitly (--allow-remote) only for a server you run`,
+      );
+    }
+    address = found.addresses[0]!.address;
   }
-  const address = found.addresses[0]!.address;
   return {
-    target: options.target,
+    target: options.target ?? address,
     address,
     workers,
     spec: {
       mode,
-      host: address,
-      port,
+      host: path === null ? address : '',
+      port: path === null ? port : 0,
+      path,
       tls,
       servername,
       insecure: options.insecure === true,

@@ -1,8 +1,8 @@
 /**
- * One TCP connection's loop: claim work, connect when there is no
- * connection, send, read the reply, count the exchange. http keeps the
- * connection while the server does; oneshot opens one per request; echo
- * checks that the bytes come back exactly.
+ * One stream connection's loop (TCP, or a Unix domain socket): claim work,
+ * connect when there is no connection, send, read the reply, count the
+ * exchange. http keeps the connection while the server does; oneshot opens
+ * one per request; echo checks that the bytes come back exactly.
  *
  * @module
  */
@@ -15,16 +15,21 @@ import { waitUntil } from './_budget.js';
 import { classify, ExchangeError } from './_exchange-error.js';
 import type { Recorder } from './_recorder.js';
 import { ResponseReader } from './_response-reader.js';
-import type { EngineRun } from './engine.js';
+import type { EngineRun, EngineSpec } from './engine.js';
+
+/**
+ * One connection to the run's target: its Unix socket when `spec.path` is set, else its host and
+ * port (Nagle off); TLS over either when the target is https.
+ */
+export function openConnection(spec: EngineSpec, signal?: AbortSignal): Promise<StreamSocket> {
+  const tls = spec.tls ? { insecure: spec.insecure, servername: spec.servername } : undefined;
+  if (spec.path !== null) return connect({ path: spec.path, timeout: spec.timeoutMs, tls, signal });
+  return connect(spec.host, spec.port, { timeout: spec.timeoutMs, tls, noDelay: true, signal });
+}
 
 export async function streamLoop(run: EngineRun): Promise<void> {
   const { spec, budget, recorder, reachability } = run;
   const payload = spec.payload;
-  const connectOptions = {
-    timeout: spec.timeoutMs,
-    tls: spec.tls ? { insecure: spec.insecure, servername: spec.servername } : undefined,
-    noDelay: true,
-  };
   const reader = spec.mode === 'echo' ? null : new ResponseReader(spec, recorder);
   let sock: StreamSocket | null = null;
   let firstTry = true;
@@ -46,7 +51,7 @@ export async function streamLoop(run: EngineRun): Promise<void> {
     try {
       if (sock === null) {
         connecting = true;
-        sock = await connect(spec.host, spec.port, connectOptions);
+        sock = await openConnection(spec);
         connecting = false;
         reachability.connected();
         reader?.attach();

@@ -5,7 +5,7 @@
  * The pieces, each in its own file: the {@link WorkBudget} (exact `-n`
  * counts, the `-d` deadline, `-R` rate slots with coordinated-omission
  * correction), the {@link Recorder} (histograms, timeline, errors by kind,
- * statuses), the connection loops (TCP for http, oneshot and echo; UDP),
+ * statuses), the connection loops (TCP or a Unix socket for http, oneshot and echo; UDP),
  * and the {@link TimeoutSweeper} (one timer for every request's deadline).
  *
  * @module
@@ -35,9 +35,12 @@ export type ErrorKind = 'connect' | 'reset' | 'timeout' | 'parse' | 'mismatch';
 /** Everything an engine needs, plain data so it can cross to a worker thread. */
 export interface EngineSpec {
   mode: BenchMode;
-  /** The address to connect to (resolved once, up front). */
+  /** The address to connect to (resolved once, up front); `''` over a Unix socket. */
   host: string;
+  /** The port to connect to; 0 over a Unix socket. */
   port: number;
+  /** A Unix domain socket to connect to instead of `host` and `port`, or `null`. */
+  path: string | null;
   tls: boolean;
   /** With `tls`: the name for SNI and the certificate check. */
   servername?: string;

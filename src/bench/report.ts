@@ -6,6 +6,7 @@
  */
 
 import type { RecordableHistogram } from 'node:perf_hooks';
+import { describeUnixPath } from '../core/address.js';
 import { valueAtPercentile } from './_histogram.js';
 import type { BenchMode, EngineResult, EngineSpec, ErrorKind } from './engine.js';
 
@@ -45,12 +46,14 @@ export interface LatencyStats {
  * ```
  */
 export interface BenchReport {
-  /** The target as given. */
+  /** The target as given; for echo over a Unix socket, which takes none, the socket's path. */
   target: string;
-  /** The address the load went to. */
+  /** The address the load went to: an IP address, or the Unix socket's path. */
   address: string;
-  /** The port the load went to. */
+  /** The port the load went to; 0 over a Unix socket. */
   port: number;
+  /** The Unix domain socket the load went to (the `socketPath` option), or `null` over TCP and UDP. */
+  socketPath: string | null;
   /** What was sent. */
   mode: BenchMode;
   /** Connections (or UDP sockets) kept busy at once. */
@@ -132,6 +135,7 @@ export function buildReport(
     target: run.target,
     address: run.address,
     port: run.spec.port,
+    socketPath: run.spec.path,
     mode: run.spec.mode,
     connections: run.spec.connections,
     workers: run.workers,
@@ -211,7 +215,8 @@ function latencyRows(label: string, s: LatencyStats): string[] {
 }
 
 /**
- * The report as a table for people, in the spirit of wrk's and ab's: what ran, the counts, the
+ * The report as a table for people, in the spirit of wrk's and ab's: what ran (and where: the
+ * address and port, or `http://localhost/ via /tmp/web.sock` over a Unix socket), the counts, the
  * latency percentiles (corrected and uncorrected when a rate was set), rates, and the errors and
  * non-2xx statuses when there were any. Ends with a newline.
  *
@@ -231,9 +236,15 @@ export function formatReport(report: BenchReport): string {
     `${report.workers} thread${report.workers === 1 ? '' : 's'}`,
     report.rate === null ? null : `${report.rate} req/s asked`,
   ].filter((x) => x !== null);
-  lines.push(
-    `${report.mode} ${report.target} (${report.address} port ${report.port}), ${shape.join(', ')}`,
-  );
+  // Where the load went: `(127.0.0.1 port 8080)`, or `via /tmp/web.sock` for a URL over a Unix
+  // socket; an echo run over one names only the socket.
+  const where =
+    report.socketPath === null
+      ? `${report.target} (${report.address} port ${report.port})`
+      : report.mode === 'echo'
+        ? `${describeUnixPath(report.socketPath)} (a Unix socket)`
+        : `${report.target} via ${describeUnixPath(report.socketPath)}`;
+  lines.push(`${report.mode} ${where}, ${shape.join(', ')}`);
   const failures = Object.values(report.errors).reduce((a, b) => a + b, 0);
   const http = report.mode === 'http' || report.mode === 'oneshot';
   lines.push(

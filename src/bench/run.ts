@@ -9,8 +9,8 @@
 import type { Bytes } from '../core/bytes.js';
 import { ConnectionResetError } from '../core/errors.js';
 import type { HeadersInit } from '../http/headers.js';
-import { connect } from '../socket/connect.js';
 import { plan } from './_plan.js';
+import { openConnection } from './_stream-loop.js';
 import { mergeResults, runWorkers } from './_workers.js';
 import { type BenchMode, runEngine } from './engine.js';
 import { type BenchReport, buildReport } from './report.js';
@@ -21,9 +21,18 @@ export { BENCH_LIMITS, parseHostPort } from './_plan.js';
 export interface BenchOptions {
   /**
    * http/oneshot: a URL (`http://127.0.0.1:8080/`, `https://…`, or
-   * `host:port/path`). echo/udp: `host:port` or `[v6]:port`.
+   * `host:port/path`). echo/udp: `host:port` or `[v6]:port`. Required, but for echo with a
+   * `socketPath`, which takes none.
    */
-  target: string;
+  target?: string;
+  /**
+   * Connect to this Unix domain socket instead of the target's host and port (curl's
+   * `--unix-socket`, as `request()`'s `socketPath`). http/oneshot: the URL still gives the `Host`
+   * header and the path, and with `https://` TLS runs over the socket, the certificate checked
+   * against the URL's host. echo: give no `target`. Not for udp. A Unix socket is on this
+   * machine, so it needs no `allowRemote`; every worker connects to it too.
+   */
+  socketPath?: string;
   /** Default `'http'`. */
   mode?: BenchMode;
   /** Connections (or UDP sockets) kept busy at once. Default 10. */
@@ -51,7 +60,7 @@ export interface BenchOptions {
   size?: number;
   /** Worker threads, each running its share of the connections. Default 1 (this thread). */
   workers?: number;
-  /** Allow a target that is not a loopback address. Default `false`. */
+  /** Allow a target that is not a loopback address (a `socketPath` never needs it). Default `false`. */
   allowRemote?: boolean;
   /** https: skip certificate verification. */
   insecure?: boolean;
@@ -82,9 +91,31 @@ export interface BenchOptions {
  * console.log(report.ok, report.errors.mismatch, report.bytesReceived); // 200 0 204800
  * ```
  *
+ * @example Over a Unix domain socket: the URL gives Host and path, the socket file the connection
+ * ```ts
+ * import { mkdtempSync, rmSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { bench } from 'socketkit/bench';
+ * import { serve } from 'socketkit/http';
+ * const dir = mkdtempSync(join(tmpdir(), 'socketkit-doc-'));
+ * const socketPath = join(dir, 'web.sock');
+ * let seen = 0;
+ * const server = await serve(() => {
+ *   seen++;
+ *   return { body: 'hello' };
+ * }, { path: socketPath });
+ * const report = await bench({ target: 'http://localhost/', socketPath, connections: 4, requests: 200 });
+ * console.log(report.ok, seen, report.socketPath === socketPath); // 200 200 true
+ * await server.close();
+ * rmSync(dir, { recursive: true });
+ * ```
+ *
  * @throws {TypeError|RangeError} an option is of the wrong type or out of range (the message names it).
  * @throws {RangeError} the target is not a loopback address and `allowRemote` was not given.
- * @throws {SocketError} the target cannot be reached (a first connection, made before the load, failed).
+ * @throws {SocketError} the target cannot be reached (a first connection, made before the load,
+ * failed); for a `socketPath`, the messages and errors of {@link socketkit!connect}`({ path })`:
+ * nothing at the path, not a socket, nobody listening, no permission.
  */
 export async function bench(options: BenchOptions): Promise<BenchReport> {
   const { spec, target, address, workers } = await plan(options);
@@ -92,11 +123,7 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
     // One connection first, so an unreachable target or a bad certificate is an error, not a count.
     // A reset is neither: something accepted the connection, and the run counts its resets (when
     // the RST beats the end of the handshake, connect() reports it, so the probe sees it too).
-    const probe = await connect(spec.host, spec.port, {
-      timeout: spec.timeoutMs,
-      tls: spec.tls ? { insecure: spec.insecure, servername: spec.servername } : undefined,
-      signal: options.signal,
-    }).catch((error: unknown) => {
+    const probe = await openConnection(spec, options.signal).catch((error: unknown) => {
       if (error instanceof ConnectionResetError) return null;
       throw error;
     });

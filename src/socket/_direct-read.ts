@@ -75,7 +75,12 @@ export function createDirectSocket(options: SocketConstructorOpts = {}): Socket 
 }
 
 interface InternalSocket {
-  _handle: { readStart?: unknown; readStop?: unknown; getpeername?: unknown } | null;
+  _handle: {
+    readStart?: unknown;
+    readStop?: unknown;
+    getpeername?: unknown;
+    constructor?: { name?: string };
+  } | null;
 }
 
 /**
@@ -91,7 +96,8 @@ export function adoptAccepted(accepted: Socket, server: Server): Socket | null {
     handle === null ||
     typeof handle !== 'object' ||
     typeof handle.readStart !== 'function' ||
-    typeof handle.getpeername !== 'function' ||
+    // A TCP handle (getpeername) or a Unix domain one (a Pipe: no peer name, reads the same way).
+    (typeof handle.getpeername !== 'function' && handle.constructor?.name !== 'Pipe') ||
     accepted.destroyed ||
     !accepted.isPaused()
   ) {

@@ -1,8 +1,8 @@
 /**
  * `socketkit bench TARGET`: the load generator (ab, wrk, autocannon). Keep-alive
- * HTTP, a connection per request, TCP echo or UDP; a report as a table,
- * JSON or an SVG plot; a progress bar on a terminal; Ctrl-C ends the run
- * early and still reports.
+ * HTTP, a connection per request, TCP echo or UDP, over TCP or a Unix socket
+ * (`--unix-socket`, curl's flag); a report as a table, JSON or an SVG plot; a
+ * progress bar on a terminal; Ctrl-C ends the run early and still reports.
  *
  * @module
  */
@@ -38,6 +38,7 @@ interface BenchFlags {
   plot?: string;
   allowRemote?: boolean;
   insecure?: boolean;
+  unixSocket?: string;
   progress: boolean;
 }
 
@@ -80,6 +81,27 @@ const FLAG_WORDS: Array<[RegExp, string]> = [
   [/^Invalid rate /, 'Invalid -R/--rate '],
   [/ the connections \((\d+)\)/, ' -c/--connections ($1)'],
   [/\(--allow-remote\)/, 'with --allow-remote'],
+  [
+    /^Invalid option socketPath in udp mode: .*$/,
+    '--unix-socket (a Unix stream socket) cannot be used with --mode udp; use --mode echo',
+  ],
+  [
+    /^Invalid target ("[^"]*") with socketPath .*$/,
+    '--unix-socket connects to a Unix socket: the target $1 cannot be given too in echo mode',
+  ],
+  [
+    /^bench\(\) needs a target in (http|oneshot) mode: a URL \(over a Unix socket too: .*$/,
+    '--unix-socket still needs the URL: it gives the Host header and the path (socketkit bench --unix-socket PATH http://localhost/)',
+  ],
+  [
+    /^bench\(\) needs a target in (\w+) mode: (.*), or a socketPath$/,
+    'bench needs a TARGET in $1 mode: $2 (or --unix-socket PATH)',
+  ],
+  [
+    /^bench\(\) needs a target in (http|oneshot) mode: a URL$/,
+    'bench needs a TARGET in $1 mode: a URL (socketkit bench http://127.0.0.1:8080/)',
+  ],
+  [/^bench\(\) needs a target in (\w+) mode: (.*)$/, 'bench needs a TARGET in $1 mode: $2'],
 ];
 
 function inFlagWords(message: string): string {
@@ -89,7 +111,10 @@ function inFlagWords(message: string): string {
 export function benchCommand(): Command {
   return defaultToEmpty(new Command('bench'), 'header')
     .description('load-test a server on this machine and report latency percentiles (ab, wrk)')
-    .argument('<target>', 'http/oneshot: a URL (http://127.0.0.1:8080/); echo/udp: host:port')
+    .argument(
+      '[target]',
+      'http/oneshot: a URL (http://127.0.0.1:8080/); echo/udp: host:port (echo over --unix-socket: none)',
+    )
     .addOption(
       new Option('--mode <mode>', 'what one request is')
         .choices(['http', 'oneshot', 'echo', 'udp'])
@@ -131,6 +156,10 @@ export function benchCommand(): Command {
     .option('--plot <file.svg>', 'also draw latency by percentile and requests/s over time')
     .option('--allow-remote', 'allow a target that is not on this machine (only one you run)')
     .option('-k, --insecure', 'https: do not verify the certificate')
+    .option(
+      '--unix-socket <path>',
+      "connect to this Unix domain socket instead of the target's host (the URL still gives Host and path)",
+    )
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addHelpText(
       'after',
@@ -142,16 +171,18 @@ Examples:
   $ socketkit bench --mode echo --size 1024 127.0.0.1:7007
   $ socketkit bench --mode udp -n 10000 127.0.0.1:7007
   $ socketkit bench -t 2 -c 50 -d 10s --latency http://127.0.0.1:8080/   wrk's spelling
+  $ socketkit bench --unix-socket /tmp/web.sock -c 50 -d 10 http://localhost/   as curl --unix-socket
+  $ socketkit bench --mode echo --unix-socket /tmp/echo.sock --size 1024
 
 -k is --insecure, as in curl, not ab's keep-alive: keep-alive is the default here (--mode http),
 and --mode oneshot is ab without -k.`,
     )
-    .action(async (target: string, flags: BenchFlags) => {
+    .action(async (target: string | undefined, flags: BenchFlags) => {
       await run(target, flags);
     });
 }
 
-async function run(target: string, flags: BenchFlags): Promise<void> {
+async function run(target: string | undefined, flags: BenchFlags): Promise<void> {
   if (flags.threads !== undefined) {
     if (flags.workers !== 1 && flags.workers !== flags.threads)
       throw new CliError(
@@ -221,6 +252,7 @@ async function run(target: string, flags: BenchFlags): Promise<void> {
 
   const options: BenchOptions = {
     target,
+    socketPath: flags.unixSocket,
     mode: flags.mode,
     connections: flags.connections,
     requests: flags.requests,
@@ -267,7 +299,7 @@ async function run(target: string, flags: BenchFlags): Promise<void> {
   await writeOut(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   if (report.latency === null) {
     throw new CliError(
-      `No request to ${target} was answered (${report.requests} failed)`,
+      `No request to ${report.target}${report.socketPath === null || report.target === report.socketPath ? '' : ` via ${report.socketPath}`} was answered (${report.requests} failed)`,
       ExitCode.FAILURE,
     );
   }
