@@ -994,3 +994,118 @@ describe('socketkit bench --unix-socket', () => {
     }
   });
 });
+
+describe('bench -P: HTTP/1.1 pipelining', () => {
+  /** A server that counts how many requests arrive in each chunk, and answers each in order; closes after `closeAfter` responses on a connection. */
+  async function pipelineCounter(closeAfter = Number.POSITIVE_INFINITY) {
+    let most = 0;
+    let requests = 0;
+    let connections = 0;
+    const server = createNetServer((socket) => {
+      connections++;
+      let pending = '';
+      let answered = 0;
+      socket.on('data', (chunk) => {
+        pending += chunk.toString('latin1');
+        let inChunk = 0;
+        for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+          pending = pending.slice(end + 4);
+          inChunk++;
+          requests++;
+          answered++;
+          const last = answered >= closeAfter;
+          socket.write(
+            `HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${last ? 'Connection: close\r\n' : ''}\r\nok`,
+          );
+          if (last) {
+            socket.end();
+            break;
+          }
+        }
+        most = Math.max(most, inChunk);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+      stats: () => ({ most, requests, connections }),
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  test('-P 8: requests go out eight at a time, every one answered and counted', async () => {
+    const peer = await pipelineCounter();
+    try {
+      const report = await bench({
+        target: peer.url,
+        connections: 2,
+        requests: 400,
+        pipelining: 8,
+      });
+      assert.equal(report.ok, 400);
+      assert.equal(report.pipelining, 8);
+      const seen = peer.stats();
+      assert.equal(seen.requests, 400);
+      assert.equal(seen.most, 8, 'a batch arrives in one piece');
+      assert.match(formatReport(report), /pipelining 8/);
+      // And against node:http, which answers pipelined requests in order.
+      let served = 0;
+      const node = createHttpServer((_req, res) => {
+        served++;
+        res.end('hello');
+      });
+      await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (node.address() as { port: number }).port;
+        const again = await bench({
+          target: `http://127.0.0.1:${port}/`,
+          connections: 2,
+          requests: 300,
+          pipelining: 4,
+        });
+        assert.equal(again.ok, 300);
+        assert.equal(served, 300);
+      } finally {
+        node.closeAllConnections();
+        await new Promise<void>((resolve) => node.close(() => resolve()));
+      }
+    } finally {
+      await peer.close();
+    }
+  });
+
+  test('a server that closes inside a batch: the unanswered requests count as resets, the run goes on', async () => {
+    const peer = await pipelineCounter(3);
+    try {
+      const report = await bench({ target: peer.url, connections: 1, requests: 40, pipelining: 5 });
+      // Each batch of 5: three answered, the connection closed, two resets.
+      assert.equal(report.ok, 24);
+      assert.equal(report.errors.reset, 16);
+      assert.equal(report.requests, 40);
+      assert.ok(peer.stats().connections >= 8);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  test('-P is refused where it cannot mean anything', async () => {
+    const withRate = await socketkit([
+      'bench',
+      '-P',
+      '4',
+      '-R',
+      '100',
+      '-d',
+      '1',
+      'http://127.0.0.1:1/',
+    ]);
+    assert.equal(withRate.code, 2);
+    assert.match(withRate.stderr, /pipelining depth 4 with a rate/);
+    const echo = await socketkit(['bench', '--mode', 'echo', '-P', '2', '127.0.0.1:7']);
+    assert.equal(echo.code, 2);
+    assert.match(echo.stderr, /only http keeps a connection to pipeline on/);
+    const zero = await socketkit(['bench', '-P', '0', 'http://127.0.0.1:1/']);
+    assert.equal(zero.code, 2);
+  });
+});

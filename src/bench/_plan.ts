@@ -138,6 +138,15 @@ export async function plan(options: BenchOptions): Promise<Plan> {
     }
     rate = options.rate;
   }
+  const pipelining = positiveInteger(options.pipelining ?? 1, 'pipelining depth', 256);
+  if (pipelining > 1 && mode !== 'http')
+    throw new RangeError(
+      `Invalid pipelining depth ${pipelining} in ${mode} mode: only http keeps a connection to pipeline on`,
+    );
+  if (pipelining > 1 && rate !== null)
+    throw new RangeError(
+      `Invalid pipelining depth ${pipelining} with a rate: requests sent in batches cannot keep a constant rate (as in wrk2, which does not pipeline)`,
+    );
   const workers = positiveInteger(options.workers ?? 1, 'worker count', BENCH_LIMITS.workers);
   if (workers > connections) {
     throw new RangeError(
@@ -273,6 +282,7 @@ export async function plan(options: BenchOptions): Promise<Plan> {
       timeoutMs,
       payload,
       method,
+      pipelining,
     },
   };
 }

@@ -28,6 +28,7 @@ export function openConnection(spec: EngineSpec, signal?: AbortSignal): Promise<
 }
 
 export async function streamLoop(run: EngineRun): Promise<void> {
+  if (run.spec.pipelining > 1) return pipelinedLoop(run);
   const { spec, budget, recorder, reachability } = run;
   const payload = spec.payload;
   const reader = spec.mode === 'echo' ? null : new ResponseReader(spec, recorder);
@@ -100,6 +101,100 @@ export async function streamLoop(run: EngineRun): Promise<void> {
         reachability.connectFailed(error, firstTry);
         firstTry = false;
         // A refused connection would otherwise spin: pause a moment before trying again.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+  if (sock !== null) await sock.close().catch(() => {});
+}
+
+/**
+ * http with pipelining: claim up to `spec.pipelining` requests, send them in one write, then
+ * read their responses in order (RFC 9112 §9.3.2). Each latency runs from the batch's send to
+ * its own response; a server that closes with requests unanswered fails those, as resets.
+ */
+async function pipelinedLoop(run: EngineRun): Promise<void> {
+  const { spec, budget, recorder, reachability } = run;
+  const reader = new ResponseReader(spec, recorder);
+  const full = Buffer.concat(Array.from({ length: spec.pipelining }, () => spec.payload));
+  const batch: number[] = [];
+  let sock: StreamSocket | null = null;
+  let firstTry = true;
+  const entry = run.sweeper.watch(() => void sock?.abort());
+  for (;;) {
+    batch.length = 0;
+    for (let i = 0; i < spec.pipelining; i++) {
+      const claimed = budget.claim();
+      if (claimed === null) break;
+      batch.push(claimed);
+    }
+    if (batch.length === 0 || budget.stopped) break;
+    entry.deadline = performance.now() + spec.timeoutMs;
+    entry.timedOut = false;
+    entry.active = true;
+    let answered = 0;
+    let connecting = false;
+    try {
+      if (sock === null) {
+        connecting = true;
+        sock = await openConnection(spec);
+        connecting = false;
+        reachability.connected();
+        reader.attach();
+        if (entry.timedOut) throw new ExchangeError('timeout', 'timed out');
+      }
+      firstTry = false;
+      const sentAt = performance.now();
+      const bytes =
+        batch.length === spec.pipelining
+          ? full
+          : full.subarray(0, batch.length * spec.payload.length);
+      sock.send(bytes);
+      recorder.bytesSent += bytes.length;
+      let keep = true;
+      for (const intended of batch) {
+        if (!keep)
+          throw new ExchangeError(
+            'reset',
+            'the server closed the connection with pipelined requests unanswered',
+          );
+        reader.begin();
+        if (await pull(sock, reader, reader.ready)) keep = reader.keepAlive;
+        else {
+          reader.ended();
+          keep = false;
+        }
+        if (entry.timedOut) throw new ExchangeError('timeout', 'timed out');
+        const measured = intended >= budget.measureFrom;
+        let good = true;
+        if (reader.status !== 0) {
+          if (measured) recorder.status(reader.status);
+          good = reader.status < 300;
+        }
+        if (measured) recorder.answered(intended, sentAt, performance.now(), good);
+        answered++;
+        // Each response has the timeout from the one before it, not from the batch's send.
+        entry.deadline = performance.now() + spec.timeoutMs;
+      }
+      entry.active = false;
+      if (!keep) {
+        void sock.close().catch(() => {});
+        sock = null;
+      }
+    } catch (error) {
+      entry.active = false;
+      const seen = classify(error);
+      const notConnected = connecting && !(error instanceof ConnectionResetError);
+      const kind =
+        entry.timedOut || seen === 'timeout' ? 'timeout' : notConnected ? 'connect' : seen;
+      if (!budget.stopped)
+        for (const intended of batch.slice(answered))
+          if (intended >= budget.measureFrom) recorder.failed(kind);
+      if (sock !== null) void sock.abort();
+      sock = null;
+      if (kind === 'connect') {
+        reachability.connectFailed(error, firstTry);
+        firstTry = false;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }

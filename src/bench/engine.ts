@@ -57,6 +57,8 @@ export interface EngineSpec {
   payload: Uint8Array;
   /** http mode: the method (responses to HEAD have no body). */
   method: string;
+  /** http mode: requests sent at once on a connection before their responses are read (1: none). */
+  pipelining: number;
 }
 
 /** What an engine measured; it crosses threads in `postMessage` (Node clones histograms). */

@@ -62,6 +62,8 @@ export interface BenchReport {
   workers: number;
   /** The requested rate (requests/s), or `null`. */
   rate: number | null;
+  /** http: requests in flight per connection (1: no pipelining). */
+  pipelining: number;
   /** When the run started, as an ISO 8601 date. */
   startedAt: string;
   /** Seconds from the end of warm-up to the last completion. */
@@ -140,6 +142,7 @@ export function buildReport(
     connections: run.spec.connections,
     workers: run.workers,
     rate: run.spec.rate,
+    pipelining: run.spec.pipelining,
     startedAt: run.startedAt.toISOString(),
     duration: seconds,
     requests: result.completed,
@@ -235,6 +238,7 @@ export function formatReport(report: BenchReport): string {
     `${report.connections} ${unit}${report.connections === 1 ? '' : 's'}`,
     `${report.workers} thread${report.workers === 1 ? '' : 's'}`,
     report.rate === null ? null : `${report.rate} req/s asked`,
+    report.pipelining > 1 ? `pipelining ${report.pipelining}` : null,
   ].filter((x) => x !== null);
   // Where the load went: `(127.0.0.1 port 8080)`, or `via /tmp/web.sock` for a URL over a Unix
   // socket; an echo run over one names only the socket.

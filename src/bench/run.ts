@@ -58,6 +58,12 @@ export interface BenchOptions {
   body?: string | Bytes;
   /** echo/udp: payload size in bytes. Default 64. */
   size?: number;
+  /**
+   * http: send this many requests at once on each connection, then read their responses in
+   * order (HTTP/1.1 pipelining, wrk's `--pipeline`/autocannon's `-p`). Each request's latency
+   * runs from its batch's send. Default 1; not with `rate`.
+   */
+  pipelining?: number;
   /** Worker threads, each running its share of the connections. Default 1 (this thread). */
   workers?: number;
   /** Allow a target that is not a loopback address (a `socketPath` never needs it). Default `false`. */

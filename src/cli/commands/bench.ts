@@ -18,6 +18,7 @@ import { CliError, ExitCode } from '../exit-codes.js';
 
 interface BenchFlags {
   mode: 'http' | 'oneshot' | 'echo' | 'udp';
+  pipelining?: number;
   connections: number;
   requests?: number;
   duration?: number;
@@ -149,6 +150,11 @@ export function benchCommand(): Command {
     .option('-p, --post-file <file>', "as ab's -p: POST this file (with -T for its type)")
     .option('-T, --content-type <type>', "as ab's -T: the body's Content-Type")
     .option('--size <bytes>', 'echo/udp: bytes per request (default 64)', parsePositiveInt)
+    .option(
+      '-P, --pipelining <depth>',
+      "http: requests sent at once per connection before reading the responses (wrk's --pipeline)",
+      parsePositiveInt,
+    )
     .option('--workers <n>', 'worker threads sharing the connections', parsePositiveInt, 1)
     .option('-t, --threads <n>', "as wrk's -t: the same as --workers", parsePositiveInt)
     .option('--latency', "as wrk's --latency: accepted; the percentiles are always printed")
@@ -265,6 +271,7 @@ async function run(target: string | undefined, flags: BenchFlags): Promise<void>
     body,
     size: flags.size,
     workers: flags.workers,
+    ...(flags.pipelining === undefined ? {} : { pipelining: flags.pipelining }),
     allowRemote: flags.allowRemote,
     insecure: flags.insecure,
     onProgress,
