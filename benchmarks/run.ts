@@ -5,12 +5,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, machineLine, ROOT, type Section } from './_lib.js';
+import { clientBenchmark } from './client.js';
 import { codecBenchmark } from './codecs.js';
 import { defencesBenchmark } from './defences.js';
 import { echoBenchmark } from './echo.js';
 import { fetchBenchmark } from './fetch.js';
 import { httpServeBenchmark } from './http-serve.js';
 import { loadBenchmark } from './load.js';
+import { relayBenchmark } from './relay.js';
 
 const SUITES: Record<string, () => Promise<Section>> = {
   echo: echoBenchmark,
@@ -19,6 +21,8 @@ const SUITES: Record<string, () => Promise<Section>> = {
   http: httpServeBenchmark,
   load: loadBenchmark,
   defences: defencesBenchmark,
+  relay: relayBenchmark,
+  client: clientBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -2,7 +2,8 @@
  * `socketkit relay LISTEN TARGET`: socat's `-v` and `-x`, a man in the middle for learning and
  * debugging. Accepts on LISTEN, connects each client to TARGET, forwards both ways byte for byte
  * (half-closes included) and shows every exchange on stderr: text, a hex dump, or JSON lines;
- * `--record FILE` writes the JSON lines to a file as well.
+ * `--record FILE` writes the JSON lines to a file as well. `--tls-terminate` speaks TLS to the
+ * clients, so what is shown and recorded is the decrypted bytes.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import { describeEndpoint } from '../../core/address.js';
 import { reprBody } from '../../core/bytes.js';
 import { resolvePort } from '../../core/service-table.js';
 import { type RelayEvent, type RelayListen, type RelayTarget, relay } from '../../relay/relay.js';
-import { readCa } from '../_certificate.js';
+import { readCa, type ServerTls, tlsFromFlags } from '../_certificate.js';
 import { parsePositiveInt, parseSeconds } from '../_options.js';
 import { hexDump, note } from '../_output.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -27,6 +28,9 @@ interface RelayFlags {
   quiet?: boolean;
   insecure?: boolean;
   cacert?: string;
+  tlsTerminate?: boolean;
+  cert?: string;
+  key?: string;
   maxConnections?: number;
   idleTimeout?: number;
   connectTimeout?: number;
@@ -118,6 +122,8 @@ function jsonLine(event: RelayEvent): string {
   switch (event.kind) {
     case 'open':
       return JSON.stringify({ ...base, client: event.client });
+    case 'tls':
+      return JSON.stringify({ ...base, protocol: event.protocol, cipher: event.cipher });
     case 'connected':
       return JSON.stringify({ ...base, target: event.target });
     case 'data':
@@ -156,6 +162,12 @@ export function relayCommand(): Command {
     .option('--record <file>', 'also write the JSON lines to FILE')
     .option('-k, --keep-open', 'relay connection after connection (default: one, then exit)')
     .option('-q, --quiet', 'show nothing but the connections opening and closing')
+    .option(
+      '--tls-terminate',
+      'speak TLS to the clients (with --cert/--key, or a throwaway self-signed certificate) and show the decrypted bytes',
+    )
+    .option('--cert <file>', 'with --tls-terminate: the certificate chain to show clients (PEM)')
+    .option('--key <file>', 'with --tls-terminate: its private key (PEM)')
     .option('--insecure', 'with tls:TARGET, do not verify its certificate')
     .option('--cacert <file>', 'with tls:TARGET, trust the CA certificates in this PEM file')
     .option('--max-connections <n>', 'connections relayed at once (default 1024)', parsePositiveInt)
@@ -175,7 +187,8 @@ export function relayCommand(): Command {
 Examples:
   $ socketkit relay 9000 127.0.0.1:8080          then: socketkit fetch 127.0.0.1:9000
   $ socketkit relay -k --hex 9000 tls:localhost:8443 --cacert cert.pem   (the file serve http --tls prints)
-  $ socketkit relay --record session.jsonl udp:9007 udp:127.0.0.1:7007`,
+  $ socketkit relay --record session.jsonl udp:9007 udp:127.0.0.1:7007
+  $ socketkit relay --tls-terminate -k 8443 127.0.0.1:8080   then: curl --cacert <the file it prints> https://localhost:8443/`,
     )
     .action(async (listenText: string, targetText: string, flags: RelayFlags) => {
       process.exitCode = await runRelay(
@@ -206,6 +219,21 @@ async function runRelay(
       `${flags.insecure ? '--insecure' : '--cacert'} needs a tls:HOST:PORT target`,
       ExitCode.USAGE,
     );
+  if (!flags.tlsTerminate && (flags.cert !== undefined || flags.key !== undefined))
+    throw new CliError(
+      `${flags.cert !== undefined ? '--cert' : '--key'} needs --tls-terminate (it is what the relay shows its clients)`,
+      ExitCode.USAGE,
+    );
+  if (flags.tlsTerminate && listen.protocol === 'udp')
+    throw new CliError(
+      '--tls-terminate needs a TCP or unix: LISTEN: there is no TLS over UDP here (DTLS is not supported)',
+      ExitCode.USAGE,
+    );
+  const tls: ServerTls | undefined = flags.tlsTerminate
+    ? tlsFromFlags({ tls: true, cert: flags.cert, key: flags.key })
+    : undefined;
+  const front: RelayListen =
+    tls === undefined ? listen : { ...listen, tls: { key: tls.key, cert: tls.cert } };
   let record: WriteStream | null = null;
   if (flags.record !== undefined) {
     record = createWriteStream(flags.record, { flags: 'w' });
@@ -232,6 +260,9 @@ async function runRelay(
     switch (event.kind) {
       case 'open':
         note(`${tag} connection from ${describeEndpoint(event.client)}`);
+        return undefined;
+      case 'tls':
+        note(`${tag} TLS with the client: ${event.protocol}, ${event.cipher}`);
         return undefined;
       case 'connected':
         note(`${tag} connected to ${describeEndpoint(event.target)}${target.tls ? ' (TLS)' : ''}`);
@@ -264,7 +295,7 @@ async function runRelay(
     }
   };
   const running = await relay({
-    listen,
+    listen: front,
     target,
     onEvent: show,
     once: !flags.keepOpen,
@@ -273,8 +304,9 @@ async function runRelay(
     connectTimeout: flags.connectTimeout ?? 10_000,
   });
   note(
-    `Relaying ${listen.path !== undefined ? '' : `${listen.protocol.toUpperCase()} `}${describeEndpoint(running.address)} to ${target.tls ? 'TLS ' : ''}${target.path !== undefined ? `the socket ${target.path}` : `${target.host} port ${target.port}`}${flags.keepOpen ? '' : ' (one connection; -k for more)'}.`,
+    `Relaying ${listen.path !== undefined ? '' : `${listen.protocol.toUpperCase()} `}${describeEndpoint(running.address)}${tls ? ' (TLS, decrypted here)' : ''} to ${target.tls ? 'TLS ' : ''}${target.path !== undefined ? `the socket ${target.path}` : `${target.host} port ${target.port}`}${flags.keepOpen ? '' : ' (one connection; -k for more)'}.`,
   );
+  if (tls) note(tls.describe);
   const stop = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
