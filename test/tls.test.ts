@@ -597,6 +597,22 @@ with ctx.wrap_socket(conn, server_side=True) as tls:
     assert.equal(sock2.closed, true);
   });
 
+  test('a peer that sends FIN instead of a handshake ends startTls() at once, not at the timeout', async () => {
+    await using server = await listen();
+    const accepting = server.accept();
+    const client = await connect('127.0.0.1', server.address.port);
+    const [conn] = await accepting;
+    await using _conn = conn;
+    const upgrading = conn.startTls({ key, cert, timeout: 10_000 });
+    const started = performance.now();
+    await client.shutdown('write');
+    const error = await upgrading.catch((e: unknown) => e);
+    assert.ok(performance.now() - started < 2000, 'not the 10 s timeout');
+    assert.match(String(error), /closed the connection during the TLS handshake|reset/i);
+    assert.equal(conn.closed, true);
+    await client.close();
+  });
+
   test('minVersion newer than the server offers: a TlsError in one sentence', async (t) => {
     if (!requirePeer(t, 'openssl', 'as a TLS 1.2-only server')) return;
     const { child, port } = await startSServer([

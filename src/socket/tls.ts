@@ -303,6 +303,14 @@ export function handshake(
     const onAbort = () => fail(signal.reason);
     const onError = (error: Error) => fail(error);
     const onClose = () => fail(new Error('socket hang up'));
+    // A peer that sends its FIN instead of a handshake: with allowHalfOpen Node would wait for
+    // the rest of a handshake that cannot come, until the timeout.
+    const onEnd = () =>
+      fail(
+        Object.assign(new Error('the peer closed the connection during the TLS handshake'), {
+          code: 'ECONNRESET',
+        }),
+      );
     const done = () => {
       cleanup();
       resolvePromise(secure);
@@ -311,11 +319,13 @@ export function handshake(
       signal.removeEventListener('abort', onAbort);
       secure.off('error', onError);
       secure.off('close', onClose);
+      secure.off('end', onEnd);
       secure.off(side === 'client' ? 'secureConnect' : 'secure', done);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     secure.once('error', onError);
     secure.once('close', onClose);
+    secure.once('end', onEnd);
     secure.once(side === 'client' ? 'secureConnect' : 'secure', done);
   });
 }
