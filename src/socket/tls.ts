@@ -297,6 +297,9 @@ export function handshake(
         : new TLSSocket(raw, { ...settings, isServer: true });
     const fail = (error: unknown) => {
       cleanup();
+      // Node may still report the failure as an 'error' (a client that saw the end first does):
+      // it is already being reported here, and must not crash the process unheard.
+      secure.on('error', () => {});
       secure.destroy();
       reject(error);
     };
