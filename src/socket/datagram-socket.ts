@@ -10,12 +10,17 @@
  * Datagrams that arrive before anyone asks wait in a bounded queue; past that bound they are
  * dropped and counted (`dropped`), as a full kernel receive buffer would drop them.
  *
+ * Broadcast and multicast are Python's `setsockopt` options as methods: `setBroadcast()`,
+ * `setTTL()`, `setMulticastTTL()`, `setMulticastLoopback()`, `setMulticastInterface()`, and
+ * `addMembership()` / `dropMembership()` for `IP_ADD_MEMBERSHIP` / `IP_DROP_MEMBERSHIP`.
+ *
  * @module
  */
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { inspect } from 'node:util';
 import {
   type AddressFamily,
@@ -25,13 +30,14 @@ import {
   validateHost,
   validateTimeout,
 } from '../core/address.js';
-import { asBuffer, type Bytes } from '../core/bytes.js';
+import { asBuffer, type Bytes, describeType } from '../core/bytes.js';
 import {
   ConcurrentReadError,
   fromNodeError,
   InvalidStateError,
   NameResolutionError,
   SocketClosedError,
+  SocketError,
 } from '../core/errors.js';
 import { resolvePort } from '../core/service-table.js';
 import { timeoutFor, Waiter, type WaitOptions } from '../core/waiter.js';
@@ -140,7 +146,14 @@ export class DatagramSocket {
   #closed = false;
   #timeout: number | null = null;
   #dropped = 0;
+  // Sending options, kept until the socket is bound (Node sets them only on a bound socket).
   #broadcast = false;
+  #ttl: number | null = null;
+  #multicastTTL: number | null = null;
+  #multicastLoopback: boolean | null = null;
+  #multicastInterface: string | null = null;
+  /** Why a kept option could not be applied when the socket bound, for bind() or connect() to report. */
+  #optionError: Error | null = null;
 
   /** @internal Use {@link udp}. */
   constructor(family: 4 | 6 | null, queueLimit: number, reuseAddress: boolean) {
@@ -163,6 +176,8 @@ export class DatagramSocket {
    * @param host The local address to bind.
    * @throws {AddressInUseError} the port is taken.
    * @throws {NameResolutionError} the host does not resolve, or is of the other family.
+   * @throws {SocketError} an option set before binding (such as {@link setMulticastInterface})
+   *   could not be applied; the socket is bound, without it.
    * @throws {SocketClosedError} the socket is closed.
    *
    * @example Serving datagrams on a port of its own
@@ -194,8 +209,9 @@ export class DatagramSocket {
       sock.bind(portNumber, address, () => {
         sock.off('error', onError);
         this.#bound = true;
-        this.#applyOptions();
-        resolve();
+        const failed = this.#takeOptionError();
+        if (failed) reject(failed);
+        else resolve();
       });
     });
   }
@@ -247,8 +263,9 @@ export class DatagramSocket {
         const peer = sock.remoteAddress();
         this.#remote = toSocketAddress(peer.address, peer.port, peer.family);
         this.#bound = true;
-        this.#applyOptions();
-        resolve();
+        const failed = this.#takeOptionError();
+        if (failed) reject(failed);
+        else resolve();
       });
     });
   }
@@ -331,13 +348,232 @@ export class DatagramSocket {
   }
 
   /**
-   * Enables sending to broadcast addresses (SO_BROADCAST). Before the socket is bound the
-   * setting is kept and applied when it binds (Node can set it only on a bound socket).
+   * Allows sending to broadcast addresses (Python's `setsockopt(SOL_SOCKET, SO_BROADCAST, 1)`);
+   * without it, a datagram to one is refused with `PermissionDeniedError`.
+   *
+   * Like the other sending options ({@link setTTL}, {@link setMulticastTTL},
+   * {@link setMulticastLoopback}, {@link setMulticastInterface}), it may be set before the socket
+   * is bound, as Python's `setsockopt` may: the setting is kept and applied the moment the socket
+   * binds, whether by `bind()`, `connect()` or its first send, before anything is sent. Setting it
+   * never binds the socket by itself (Node can set these only on a bound socket).
+   *
+   * @param on `true` (the default) to allow broadcasts, `false` to refuse them again.
+   * @throws {TypeError} `on` is not a boolean.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Broadcasting on the loopback network
+   * ```ts
+   * import { decode, encode, udp } from 'socketkit';
+   * // 127.255.255.255 is the broadcast address of lo, so nothing leaves the machine.
+   * await using listener = await udp({ bind: { host: '127.255.255.255', port: 0 } });
+   * await using sender = await udp();
+   * sender.setBroadcast(true);
+   * await sender.sendTo(encode('anyone there?'), '127.255.255.255', listener.localAddress!.port);
+   * const { data } = await listener.recvFrom(1024, { timeout: 2000 });
+   * console.log(decode(data)); // anyone there?
+   * ```
    */
   setBroadcast(on = true): void {
     this.#assertOpen('setBroadcast()');
-    this.#broadcast = on;
-    if (this.#bound) this.#sock!.setBroadcast(on);
+    this.#broadcast = flag(on, 'setBroadcast()');
+    if (this.#bound) this.#apply('setBroadcast');
+  }
+
+  /**
+   * Sets the time-to-live of the datagrams this socket sends to unicast addresses: how many
+   * routers they may cross (Python's `setsockopt(IPPROTO_IP, IP_TTL, ttl)`, or
+   * `IPV6_UNICAST_HOPS` on an IPv6 socket). The OS default is usually 64. Before the socket is
+   * bound the value is kept and applied when it binds, as {@link setBroadcast} says.
+   *
+   * @param ttl An integer from 1 to 255 (the OS refuses 0 for unicast).
+   * @throws {TypeError} `ttl` is not an integer.
+   * @throws {RangeError} `ttl` is outside 1–255.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Datagrams that may cross one router at most
+   * ```ts
+   * import { decode, encode, udp } from 'socketkit';
+   * await using sock = await udp();
+   * sock.setTTL(1);
+   * await sock.connect('127.0.0.1', 7); // echo (RFC 862)
+   * await sock.send(encode('not far'));
+   * console.log(decode(await sock.recv(1024, { timeout: 2000 }))); // not far
+   * ```
+   */
+  setTTL(ttl: number): void {
+    this.#assertOpen('setTTL()');
+    this.#ttl = hopCount(ttl, 1, 'setTTL()');
+    if (this.#bound) this.#apply('setTTL');
+  }
+
+  /**
+   * Sets how far the datagrams this socket sends to multicast groups may travel (Python's
+   * `setsockopt(IPPROTO_IP, IP_MULTICAST_TTL, ttl)`, or `IPV6_MULTICAST_HOPS`): 0 keeps them on
+   * this machine, 1 (the OS default) on the local network. Before the socket is bound the value is
+   * kept and applied when it binds, as {@link setBroadcast} says.
+   *
+   * @param ttl An integer from 0 to 255.
+   * @throws {TypeError} `ttl` is not an integer.
+   * @throws {RangeError} `ttl` is outside 0–255.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example A sender whose group datagrams never leave the machine
+   * ```ts
+   * import { udp } from 'socketkit';
+   * await using sender = await udp();
+   * sender.setMulticastTTL(0); // no router, not even the first, forwards them
+   * sender.setMulticastInterface('127.0.0.1'); // and they go out through lo
+   * ```
+   */
+  setMulticastTTL(ttl: number): void {
+    this.#assertOpen('setMulticastTTL()');
+    this.#multicastTTL = hopCount(ttl, 0, 'setMulticastTTL()');
+    if (this.#bound) this.#apply('setMulticastTTL');
+  }
+
+  /**
+   * Whether this machine's own members of a group also get the datagrams this socket sends to it
+   * (Python's `setsockopt(IPPROTO_IP, IP_MULTICAST_LOOP, 1)`, or `IPV6_MULTICAST_LOOP`); on by
+   * default in the OS. On the loopback interface every datagram comes back whatever this says,
+   * since lo delivers everything it sends. Before the socket is bound the value is kept and
+   * applied when it binds, as {@link setBroadcast} says.
+   *
+   * @param on `true` (the default) to loop group datagrams back to this machine, `false` not to.
+   * @throws {TypeError} `on` is not a boolean.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example A sender whose own machine does not hear it
+   * ```ts
+   * import { udp } from 'socketkit';
+   * await using sender = await udp({ family: 4 });
+   * sender.setMulticastLoopback(false); // members on this machine miss its group datagrams (not on lo)
+   * sender.setMulticastTTL(1); // which stay on the local network
+   * ```
+   */
+  setMulticastLoopback(on = true): void {
+    this.#assertOpen('setMulticastLoopback()');
+    this.#multicastLoopback = flag(on, 'setMulticastLoopback()');
+    if (this.#bound) this.#apply('setMulticastLoopback');
+  }
+
+  /**
+   * Chooses the interface that datagrams to multicast groups go out of (Python's
+   * `setsockopt(IPPROTO_IP, IP_MULTICAST_IF, inet_aton(address))`); without it the OS picks one
+   * from its routing table, usually the one of the default route. On an IPv4 socket give the
+   * interface's IPv4 address (`'127.0.0.1'` for loopback, `'0.0.0.0'` to let the OS choose
+   * again); on an IPv6 one name the interface in the scope, as `'::%lo'` (by number, `'::%2'`, on
+   * Windows), Node's form of `IPV6_MULTICAST_IF`. Before the socket is bound the choice is kept and
+   * applied when it binds, as {@link setBroadcast} says; an address of the other family fixes an
+   * unbound socket's family.
+   *
+   * @param interfaceAddress The interface's IPv4 address, or `::%name` on an IPv6 socket.
+   * @throws {TypeError} it is not an address of the right form.
+   * @throws {NameResolutionError} it is of the other family than the socket (`EAI_FAMILY`).
+   * @throws {SocketError} no interface of this machine has that address or name.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Sending to groups through loopback only
+   * ```ts
+   * import { udp } from 'socketkit';
+   * await using sender = await udp();
+   * sender.setMulticastInterface('127.0.0.1');
+   * console.log(sender.family); // AF_INET
+   * ```
+   */
+  setMulticastInterface(interfaceAddress: string): void {
+    this.#assertOpen('setMulticastInterface()');
+    const call = 'setMulticastInterface()';
+    const family = interfaceFamily(interfaceAddress, call);
+    if (this.#family !== null && family !== this.#family)
+      throw wrongFamily(
+        'interface',
+        interfaceAddress,
+        family,
+        this.#family,
+        'setMulticastInterface',
+      );
+    if (family === 4) {
+      if (!this.#bound && !isLocalIPv4(interfaceAddress))
+        throw noSuchInterface(interfaceAddress, call, 'send from it', 'EADDRNOTAVAIL');
+    } else if (interfaceAddress !== '::') {
+      checkScope(interfaceAddress, call);
+    }
+    this.#family ??= family;
+    this.#multicastInterface = interfaceAddress;
+    if (this.#bound) this.#apply('setMulticastInterface');
+  }
+
+  /**
+   * Joins a multicast group (Python's `setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq)`, or
+   * `IPV6_JOIN_GROUP`): the socket then also receives the datagrams sent to `group` on its port,
+   * on that interface. The socket must be bound first, to the port the group's datagrams go to and
+   * on `'0.0.0.0'` (or, on Linux, the group address itself, which keeps other datagrams out): one
+   * bound to a unicast address such as 127.0.0.1 joins, but hears only what is sent to that
+   * address. Joining does not bind implicitly, since a socket on a port the OS picked would never
+   * hear the group.
+   *
+   * Without `interfaceAddress` the OS joins on the interface its routing table gives for the group
+   * (usually the default route's) and announces the membership there (IGMP or MLD); pass
+   * `'127.0.0.1'` to stay on this machine. On Linux, a socket bound to `'0.0.0.0'` also hears groups
+   * that other sockets of the machine joined on that port (`IP_MULTICAST_ALL`).
+   *
+   * @param group The group's numeric address: IPv4 224.0.0.0/4 or IPv6 ff00::/8, of the socket's
+   *   family. Names are not looked up.
+   * @param interfaceAddress The local interface to join on: its IPv4 address, or `::%name` on an
+   *   IPv6 socket. Default: the one the OS picks.
+   * @throws {TypeError} `group` or `interfaceAddress` is not an address of the right form.
+   * @throws {RangeError} `group` is not a multicast address.
+   * @throws {NameResolutionError} `group` or `interfaceAddress` is of the other family (`EAI_FAMILY`).
+   * @throws {InvalidStateError} the socket is not bound yet, or is already a member of the group
+   *   on that interface.
+   * @throws {SocketError} no interface has that address, or the OS allows no more memberships.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Joining a group on loopback
+   * ```ts
+   * import { udp } from 'socketkit';
+   * // Bound on the port the group's datagrams go to: 0.0.0.0, or the group address on Linux.
+   * await using receiver = await udp({ bind: { host: '0.0.0.0', port: 0 } });
+   * receiver.addMembership('239.255.10.1', '127.0.0.1');
+   * // receiver.recvFrom() now also gets what is sent to 239.255.10.1 on its port through lo.
+   * receiver.dropMembership('239.255.10.1', '127.0.0.1');
+   * ```
+   */
+  addMembership(group: string, interfaceAddress?: string): void {
+    this.#membership('addMembership', group, interfaceAddress);
+  }
+
+  /**
+   * Leaves a multicast group joined with {@link addMembership} (Python's
+   * `setsockopt(IPPROTO_IP, IP_DROP_MEMBERSHIP, mreq)`, or `IPV6_LEAVE_GROUP`), with the same
+   * group and interface. Its datagrams stop coming, unless another socket of this machine is
+   * still a member on that interface and this one is bound to the group's port (see
+   * {@link addMembership}). Closing the socket leaves every group it joined.
+   *
+   * @param group The group's numeric address, as given to `addMembership()`.
+   * @param interfaceAddress The interface it was joined on, as given to `addMembership()`.
+   * @throws {TypeError} `group` or `interfaceAddress` is not an address of the right form.
+   * @throws {RangeError} `group` is not a multicast address.
+   * @throws {NameResolutionError} `group` or `interfaceAddress` is of the other family (`EAI_FAMILY`).
+   * @throws {InvalidStateError} the socket is not bound, or is not a member of the group there.
+   * @throws {SocketError} no interface has that address.
+   * @throws {SocketClosedError} the socket is closed.
+   *
+   * @example Leaving a group twice
+   * ```ts
+   * import { InvalidStateError, udp } from 'socketkit';
+   * await using receiver = await udp({ bind: { host: '0.0.0.0', port: 0 } });
+   * receiver.addMembership('239.255.10.2', '127.0.0.1');
+   * receiver.dropMembership('239.255.10.2', '127.0.0.1');
+   * try {
+   *   receiver.dropMembership('239.255.10.2', '127.0.0.1');
+   * } catch (error) {
+   *   if (error instanceof InvalidStateError) console.log(error.message); // dropMembership('239.255.10.2', '127.0.0.1'): this socket is not a member of group 239.255.10.2 on interface 127.0.0.1
+   * }
+   * ```
+   */
+  dropMembership(group: string, interfaceAddress?: string): void {
+    this.#membership('dropMembership', group, interfaceAddress);
   }
 
   /** Closes the socket; a waiting receive rejects with `SocketClosedError`. */
@@ -425,6 +661,7 @@ export class DatagramSocket {
       reuseAddr: this.#reuseAddress,
     });
     socket.on('message', (data, info) => this.#onMessage(data, info));
+    // Before any bind callback and any send Node queued until the socket was bound.
     socket.on('listening', () => {
       this.#bound = true;
       this.#applyOptions();
@@ -445,9 +682,137 @@ export class DatagramSocket {
     return socket;
   }
 
-  /** Options set before the socket was bound, now that it is. */
+  /** Options set before the socket was bound, now that it is; a failure is kept for bind() or connect(). */
   #applyOptions(): void {
-    if (this.#broadcast && this.#sock !== null) this.#sock.setBroadcast(true);
+    const kept: SendOption[] = [];
+    if (this.#broadcast) kept.push('setBroadcast');
+    if (this.#ttl !== null) kept.push('setTTL');
+    if (this.#multicastTTL !== null) kept.push('setMulticastTTL');
+    if (this.#multicastLoopback !== null) kept.push('setMulticastLoopback');
+    if (this.#multicastInterface !== null) kept.push('setMulticastInterface');
+    for (const option of kept) {
+      try {
+        this.#apply(option);
+      } catch (error) {
+        this.#optionError ??= error as Error;
+      }
+    }
+  }
+
+  /** The failure of a kept option, once: bind() and connect() reject with it. */
+  #takeOptionError(): Error | null {
+    const error = this.#optionError;
+    this.#optionError = null;
+    return error;
+  }
+
+  /** Sets one sending option on the bound Node socket; Node's errors become sentences. */
+  #apply(option: SendOption): void {
+    const sock = this.#sock!;
+    let value: string;
+    try {
+      switch (option) {
+        case 'setBroadcast':
+          value = String(this.#broadcast);
+          sock.setBroadcast(this.#broadcast);
+          break;
+        case 'setTTL':
+          value = String(this.#ttl);
+          sock.setTTL(this.#ttl!);
+          break;
+        case 'setMulticastTTL':
+          value = String(this.#multicastTTL);
+          sock.setMulticastTTL(this.#multicastTTL!);
+          break;
+        case 'setMulticastLoopback':
+          value = String(this.#multicastLoopback);
+          sock.setMulticastLoopback(this.#multicastLoopback!);
+          break;
+        case 'setMulticastInterface':
+          value = `'${this.#multicastInterface}'`;
+          sock.setMulticastInterface(this.#multicastInterface!);
+          break;
+      }
+    } catch (error) {
+      const code = errnoName(error);
+      if (option === 'setMulticastInterface' && code === 'EADDRNOTAVAIL')
+        throw noSuchInterface(
+          this.#multicastInterface!,
+          `${option}()`,
+          'send from it',
+          code,
+          error,
+        );
+      throw new SocketError(
+        `${option}(${value!}) failed: ${reason(code)}${code ? ` (${code})` : ''}`,
+        { syscall: option, errnoName: code, cause: error },
+      );
+    }
+  }
+
+  /** addMembership() and dropMembership(): checks, then the OS call, its errors as sentences. */
+  #membership(
+    call: 'addMembership' | 'dropMembership',
+    group: string,
+    interfaceAddress: string | undefined,
+  ): void {
+    this.#assertOpen(`${call}()`);
+    const shown = `${call}('${String(group)}'${interfaceAddress === undefined ? '' : `, '${String(interfaceAddress)}'`})`;
+    const groupFamily = multicastGroup(group, `${call}()`);
+    const ifaceFamily =
+      interfaceAddress === undefined ? null : interfaceFamily(interfaceAddress, `${call}()`);
+    if (!this.#bound || this.#sock === null) {
+      throw new InvalidStateError(
+        `${call}() on a UDP socket that is not bound: bind() it first, to the port the group's datagrams go to (on '0.0.0.0', or the group address)`,
+        { syscall: call, host: group },
+      );
+    }
+    const family = this.#family === 6 ? 6 : 4;
+    if (groupFamily !== family)
+      throw wrongFamily('multicast group', group, groupFamily, family, call);
+    if (interfaceAddress !== undefined && ifaceFamily !== family)
+      throw wrongFamily('interface', interfaceAddress, ifaceFamily!, family, call);
+    if (interfaceAddress !== undefined && family === 6) checkScope(interfaceAddress, `${call}()`);
+    try {
+      if (call === 'addMembership') this.#sock.addMembership(group, interfaceAddress);
+      else this.#sock.dropMembership(group, interfaceAddress);
+    } catch (error) {
+      const code = errnoName(error);
+      const where =
+        interfaceAddress === undefined
+          ? 'the interface the OS picks'
+          : `interface ${interfaceAddress}`;
+      const options = { syscall: call, host: group, errnoName: code, cause: error };
+      if (call === 'addMembership' && code === 'EADDRINUSE')
+        throw new InvalidStateError(
+          `${shown}: this socket is already a member of group ${group} on ${where}`,
+          { syscall: call, host: group, cause: error },
+        );
+      if (call === 'dropMembership' && code === 'EADDRNOTAVAIL')
+        throw new InvalidStateError(
+          `${shown}: this socket is not a member of group ${group} on ${where}`,
+          { syscall: call, host: group, cause: error },
+        );
+      if (interfaceAddress !== undefined && (code === 'ENODEV' || code === 'EADDRNOTAVAIL'))
+        throw noSuchInterface(
+          interfaceAddress,
+          `${call}()`,
+          `${call === 'addMembership' ? 'join' : 'leave'} ${group} there`,
+          code,
+          error,
+        );
+      if (code === 'ENOBUFS')
+        throw new SocketError(
+          `${shown}: this socket already has as many group memberships as the OS allows (ENOBUFS)`,
+          options,
+        );
+      if (code === 'ENODEV')
+        throw new SocketError(
+          `${shown}: no interface can reach group ${group} (no route for it); name one with its address (ENODEV)`,
+          options,
+        );
+      throw new SocketError(`${shown} failed: ${reason(code)}${code ? ` (${code})` : ''}`, options);
+    }
   }
 
   #onMessage(data: Buffer, info: { address: string; port: number; family: string }): void {
@@ -534,7 +899,9 @@ export class DatagramSocket {
     const sock = this.#socket();
     return new Promise((resolve, reject) => {
       const done = (error: Error | null) => {
+        const failed = this.#takeOptionError();
         if (error) reject(fromNodeError(error, { syscall, ...(to ?? this.#peer()) }));
+        else if (failed) reject(failed);
         else {
           this.#bound = true;
           resolve(buf.length);
@@ -588,4 +955,147 @@ function destinationPort(port: number | string, call: string): number {
   if (value === 0)
     throw new RangeError(`Invalid port 0 for ${call}: datagrams go to a port from 1 to 65535`);
   return value;
+}
+
+/** The sending options, by the name of their setter. */
+type SendOption =
+  | 'setBroadcast'
+  | 'setTTL'
+  | 'setMulticastTTL'
+  | 'setMulticastLoopback'
+  | 'setMulticastInterface';
+
+/** What the OS's error names mean, for the setters' and memberships' messages. */
+const REASONS: Record<string, string> = {
+  EINVAL: 'Invalid argument',
+  ENODEV: 'No such device',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EADDRINUSE: 'Address already in use',
+  ENOBUFS: 'No buffer space available',
+  ENOPROTOOPT: 'Protocol not available',
+  EBADF: 'Bad file descriptor',
+  EPERM: 'Operation not permitted',
+};
+
+function errnoName(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The OS's reason, never Node's own message. */
+function reason(code: string | undefined): string {
+  return (code && REASONS[code]) ?? 'the OS refused it';
+}
+
+/** A value as messages show it: `undefined` alone, else as {@link describeType} says. */
+function shownType(value: unknown): string {
+  return value === undefined ? 'undefined' : describeType(value);
+}
+
+function flag(on: unknown, call: string): boolean {
+  if (typeof on !== 'boolean')
+    throw new TypeError(`Invalid flag ${shownType(on)} for ${call}: it must be true or false`);
+  return on;
+}
+
+/** A TTL or hop limit: an integer from `low` to 255. */
+function hopCount(ttl: unknown, low: 0 | 1, call: string): number {
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl))
+    throw new TypeError(
+      `Invalid TTL ${shownType(ttl)} for ${call}: it must be an integer from ${low} to 255`,
+    );
+  if (ttl < low || ttl > 255)
+    throw new RangeError(`Invalid TTL ${ttl} for ${call}: it must be from ${low} to 255`);
+  return ttl;
+}
+
+/** The family of a multicast group address; anything else is a TypeError or RangeError. */
+function multicastGroup(group: unknown, call: string): 4 | 6 {
+  if (typeof group !== 'string')
+    throw new TypeError(
+      `Invalid multicast group ${shownType(group)} for ${call}: it must be an IPv4 or IPv6 address`,
+    );
+  if (group.includes('%'))
+    throw new TypeError(
+      `Invalid multicast group ${JSON.stringify(group)} for ${call}: give the interface as the second argument, not as a %zone of the group`,
+    );
+  const family = isIP(group);
+  if (family === 0)
+    throw new TypeError(
+      `Invalid multicast group ${JSON.stringify(group)} for ${call}: it must be a numeric IPv4 or IPv6 address, such as 239.1.2.3 or ff02::1 (names are not looked up)`,
+    );
+  const multicast =
+    family === 4
+      ? Number(group.split('.')[0]) >= 224 && Number(group.split('.')[0]) <= 239
+      : /^ff[0-9a-f]{2}$/i.test(group.split(':')[0]!);
+  if (!multicast)
+    throw new RangeError(
+      `Invalid multicast group ${group} for ${call}: it is not a multicast address (IPv4 224.0.0.0/4, IPv6 ff00::/8)`,
+    );
+  return family as 4 | 6;
+}
+
+/** The family of an interface argument: an IPv4 address, or an IPv6 one (with its %scope). */
+function interfaceFamily(address: unknown, call: string): 4 | 6 {
+  const family = typeof address === 'string' ? isIP(address) : 0;
+  if (family === 0)
+    throw new TypeError(
+      `Invalid interface ${typeof address === 'string' ? JSON.stringify(address) : shownType(address)} for ${call}: give the interface's IPv4 address, such as '127.0.0.1', or on an IPv6 socket its name as a scope, such as '::%lo'`,
+    );
+  return family as 4 | 6;
+}
+
+/**
+ * An IPv6 interface argument must name the interface in its scope: Node reads only that, and takes
+ * a name it does not know (or, except on Windows, a number) as "any interface" without a word.
+ */
+function checkScope(address: string, call: string): void {
+  const at = address.indexOf('%');
+  const scope = at < 0 ? '' : address.slice(at + 1);
+  const example = process.platform === 'win32' ? `'::%2'` : `'::%lo'`;
+  if (scope === '')
+    throw new TypeError(
+      `Invalid interface ${JSON.stringify(address)} for ${call} on an IPv6 socket: name the interface by its scope, such as ${example}`,
+    );
+  const known =
+    process.platform === 'win32' ? /^\d+$/.test(scope) : Object.hasOwn(networkInterfaces(), scope);
+  if (!known)
+    throw new SocketError(
+      `No interface named "${scope}" on this machine, for ${call} with ${JSON.stringify(address)}: give one of ${Object.keys(networkInterfaces()).join(', ')} (ENODEV)`,
+      { syscall: call.slice(0, -2), errnoName: 'ENODEV' },
+    );
+}
+
+/** Is `address` one that IP_MULTICAST_IF takes: 0.0.0.0 (the OS's choice), 127.0.0.0/8, or an interface's? */
+function isLocalIPv4(address: string): boolean {
+  if (address === '0.0.0.0' || address.startsWith('127.')) return true;
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((entry) => entry.family === 'IPv4' && entry.address === address),
+  );
+}
+
+function noSuchInterface(
+  address: string,
+  call: string,
+  what: string,
+  code: string | undefined,
+  cause?: unknown,
+): SocketError {
+  return new SocketError(
+    `No interface of this machine has address ${address}, so ${call} cannot ${what}${code ? ` (${code})` : ''}`,
+    { syscall: call.slice(0, -2), host: address, errnoName: code, cause },
+  );
+}
+
+function wrongFamily(
+  what: string,
+  address: string,
+  family: 4 | 6,
+  socketFamily: 4 | 6,
+  call: string,
+): NameResolutionError {
+  return new NameResolutionError(
+    `Invalid ${what} ${address} for ${call}(): it is IPv${family}, but this UDP socket is IPv${socketFamily} (AF_INET${socketFamily === 6 ? '6' : ''})`,
+    { host: address, syscall: call, errnoName: 'EAI_FAMILY' },
+  );
 }
