@@ -15,7 +15,7 @@ import { waitUntil } from './_budget.js';
 import { classify, ExchangeError } from './_exchange-error.js';
 import type { Recorder } from './_recorder.js';
 import { ResponseReader } from './_response-reader.js';
-import type { EngineRun, EngineSpec } from './engine.js';
+import type { EngineRun, EngineSpec, ErrorKind } from './engine.js';
 
 /**
  * One connection to the run's target: its Unix socket when `spec.path` is set, else its host and
@@ -88,20 +88,13 @@ export async function streamLoop(run: EngineRun): Promise<void> {
       }
     } catch (error) {
       entry.active = false;
-      const seen = classify(error);
-      // A reset while connecting is still a reset: something accepted the connection, and then
-      // reset it before connect() saw the handshake end. The target is reachable.
-      const notConnected = connecting && !(error instanceof ConnectionResetError);
-      const kind =
-        entry.timedOut || seen === 'timeout' ? 'timeout' : notConnected ? 'connect' : seen;
+      const kind = failureKind(error, connecting, entry.timedOut);
       if (measured && !budget.stopped) recorder.failed(kind);
       if (sock !== null) void sock.abort();
       sock = null;
       if (kind === 'connect') {
-        reachability.connectFailed(error, firstTry);
+        await connectFailed(run, error, firstTry);
         firstTry = false;
-        // A refused connection would otherwise spin: pause a moment before trying again.
-        await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
   }
@@ -183,23 +176,35 @@ async function pipelinedLoop(run: EngineRun): Promise<void> {
       }
     } catch (error) {
       entry.active = false;
-      const seen = classify(error);
-      const notConnected = connecting && !(error instanceof ConnectionResetError);
-      const kind =
-        entry.timedOut || seen === 'timeout' ? 'timeout' : notConnected ? 'connect' : seen;
+      const kind = failureKind(error, connecting, entry.timedOut);
       if (!budget.stopped)
         for (const intended of batch.slice(answered))
           if (intended >= budget.measureFrom) recorder.failed(kind);
       if (sock !== null) void sock.abort();
       sock = null;
       if (kind === 'connect') {
-        reachability.connectFailed(error, firstTry);
+        await connectFailed(run, error, firstTry);
         firstTry = false;
-        await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
   }
   if (sock !== null) await sock.close().catch(() => {});
+}
+
+/** What kind of failure an exchange's error is, for the report. */
+function failureKind(error: unknown, connecting: boolean, timedOut: boolean): ErrorKind {
+  const seen = classify(error);
+  // A reset while connecting is still a reset: something accepted the connection, and then
+  // reset it before connect() saw the handshake end. The target is reachable.
+  const notConnected = connecting && !(error instanceof ConnectionResetError);
+  return timedOut || seen === 'timeout' ? 'timeout' : notConnected ? 'connect' : seen;
+}
+
+/** A connection that could not be made: tell the reachability check, and pause before the next try. */
+async function connectFailed(run: EngineRun, error: unknown, firstTry: boolean): Promise<void> {
+  run.reachability.connectFailed(error, firstTry);
+  // A refused connection would otherwise spin: pause a moment before trying again.
+  await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 async function readEcho(
