@@ -220,6 +220,40 @@ describe('Agent and Client: connections kept alive', () => {
     }
   });
 
+  test('a response dropped unread gives its connection back once collected (no bodyTimeout needed)', async () => {
+    const peer = await countingServer((_req, res) => res.end('w'.repeat(400_000)));
+    try {
+      const script = `
+        import { Agent, request } from './src/http/index.ts';
+        const agent = new Agent({ connections: 1 });
+        const url = 'http://127.0.0.1:${peer.port}/';
+        // Its 30 s bodyTimeout is armed: the timer must not keep the response alive either.
+        await (async () => { await request(url, { agent }); })();
+        // The only connection is held by a response nobody can reach any more.
+        const second = request(url, { agent, bodyTimeout: null });
+        for (let i = 0; i < 50; i++) {
+          globalThis.gc();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const timer = setTimeout(() => { console.log('stuck', JSON.stringify(agent.stats)); process.exit(3); }, 5000);
+        const response = await second;
+        console.log('served', (await response.body.bytes()).length);
+        clearTimeout(timer);
+        await agent.close();
+      `;
+      const child = spawn(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const result = await collect(child, { timeoutMs: 20_000 });
+      assert.equal(result.stdout.toString().trim(), 'served 400000', result.stderr);
+      assert.equal(result.code, 0);
+    } finally {
+      await peer.close();
+    }
+  });
+
   test('Client: one origin, paths only; an idle pool does not keep the process alive', async () => {
     const peer = await countingServer((req, res) => res.end(`path ${req.url}`));
     try {

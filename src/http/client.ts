@@ -750,6 +750,10 @@ async function receive(
   };
 
   let ended = false;
+  // What the body's reading sets on the response. No closure in this function may name
+  // `response` itself: its timers and reads would then keep a dropped response alive, and the
+  // FinalizationRegistry below could never give its connection back.
+  const late: { trailers: HttpHeaders | null } = { trailers: null };
   /** Whether the connection can carry another exchange, now that this one is over. */
   const reusable = async (): Promise<{ idleMs?: number } | undefined> => {
     if (
@@ -771,7 +775,8 @@ async function receive(
     await finish(clean ? await reusable() : undefined);
   };
   // A body nobody reads further within bodyTimeout is cancelled: it must not pin its connection.
-  const bodyTimeout = validateTimeout(exchange.options.bodyTimeout ?? 30_000, 'bodyTimeout');
+  const given = exchange.options.bodyTimeout;
+  const bodyTimeout = validateTimeout(given === undefined ? 30_000 : given, 'bodyTimeout');
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let expired = false;
   const waitForReader = () => {
@@ -808,7 +813,7 @@ async function receive(
         }
         if (!ended) {
           timings.total = performance.now() - started;
-          response.trailers = reader.trailers;
+          late.trailers = reader.trailers;
         }
         await reader.rawPending;
         await end(reader.complete);
@@ -827,7 +832,9 @@ async function receive(
     reason: head.reason,
     version: head.version,
     headers: head.headers,
-    trailers: null,
+    get trailers() {
+      return late.trailers;
+    },
     timings,
     rawHead: head.rawHead ?? Buffer.alloc(0),
     remoteAddress: sock.remoteAddress,
@@ -839,7 +846,7 @@ async function receive(
   // its connection closes now, not when someone reads an empty body.
   if (reader.complete && reader.pending.length === 0) {
     timings.total = performance.now() - started;
-    response.trailers = reader.trailers;
+    late.trailers = reader.trailers;
     await reader.rawPending;
     await end(true);
   } else {
