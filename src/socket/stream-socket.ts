@@ -41,6 +41,7 @@ import {
 import {
   DEFAULT_BUFFER_LIMIT,
   DEFAULT_RECV_SIZE,
+  READ_HOLD,
   ReceiveBuffer,
   type RecvUntilOptions,
 } from '../core/receive-buffer.js';
@@ -1081,15 +1082,23 @@ export class StreamSocket<A extends Address = Address> {
     // A hold refuses a read that is waiting, and any read that starts during the handshake.
     const token = this.#input.hold('startTls()');
     try {
-      if (this.#input.buffered > 0)
-        throw refuse(
-          `with ${this.#input.buffered} unread bytes that arrived in the clear; read them before upgrading`,
-        );
       await this.drain({ signal: outer });
-      if (this.#input.buffered > 0)
-        throw refuse(
-          `with ${this.#input.buffered} unread bytes that arrived in the clear while writes drained; read them before upgrading`,
-        );
+      // The server side may be late: a client that had our go-ahead may have sent its ClientHello
+      // already. Bytes that begin a TLS handshake record (type 22, version 3.x) are that, and go
+      // to the TLS socket; anything else came in the clear and is refused, left where it was.
+      let early: Bytes | null = null;
+      if (this.#input.buffered > 0) {
+        const bytes = await this.#input.recv(this.#input.buffered, {
+          [READ_HOLD]: token,
+        } as WaitOptions);
+        if (side === 'server' && bytes[0] === 0x16 && bytes[1] === 0x03) early = bytes;
+        else {
+          this.#input.unshift(bytes);
+          throw refuse(
+            `with ${bytes.length} unread bytes that arrived in the clear; read them before upgrading`,
+          );
+        }
+      }
       const timeout = wait === undefined ? this.#input.timeout : wait;
       const controller = new AbortController();
       const onAbort = () => controller.abort(outer?.reason);
@@ -1098,6 +1107,8 @@ export class StreamSocket<A extends Address = Address> {
         timeout === null ? undefined : setLongTimeout(() => controller.abort(TIMED_OUT), timeout);
       const plain = this.#sock;
       this.#detach();
+      // Node's TLSSocket takes what the plain socket's stream holds as the first bytes received.
+      if (early !== null) plain.unshift(asBuffer(early, 'startTls()'));
       try {
         const secure = await handshake(plain, side, settings, controller.signal);
         this.#sock = secure;

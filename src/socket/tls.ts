@@ -310,8 +310,8 @@ export function handshake(
     // the rest of a handshake that cannot come, until the timeout.
     const onEnd = () =>
       fail(
-        Object.assign(new Error('the peer closed the connection during the TLS handshake'), {
-          code: 'ECONNRESET',
+        Object.assign(new Error('the peer closed the connection before it was done'), {
+          code: 'ERR_TLS_PEER_CLOSED',
         }),
       );
     const done = () => {
@@ -328,7 +328,8 @@ export function handshake(
     signal.addEventListener('abort', onAbort, { once: true });
     secure.once('error', onError);
     secure.once('close', onClose);
-    secure.once('end', onEnd);
+    // A client's TLSSocket reports that case itself (as a reset); a server's waits for the timeout.
+    if (side === 'server') secure.once('end', onEnd);
     secure.once(side === 'client' ? 'secureConnect' : 'secure', done);
   });
 }
