@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type HttpServer, request, serve } from '../src/http/index.js';
+import { type HttpServer, parseProxy, request, serve } from '../src/http/index.js';
 import { connect, ProxyError } from '../src/index.js';
 import {
   exited,
@@ -202,6 +203,57 @@ describe('through an HTTP proxy (tinyproxy)', () => {
       target,
     ]);
     assert.equal(auth.code, 0, auth.stderr);
+  });
+
+  test('hostile proxies: LF-only and interim answers are read, junk before TLS, a trickle and a silence are bounded', async () => {
+    /** A fake proxy that answers every CONNECT with `answer`, then relays nothing. */
+    const fake = async (answer: (socket: import('node:net').Socket) => void) => {
+      const server = createNetServer((socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => answer(socket));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+    };
+    const target = `https://localhost:${secure?.address.port ?? 9}/`;
+    const attempt = async (
+      answer: (socket: import('node:net').Socket) => void,
+      timeout?: number,
+    ) => {
+      const proxy = await fake(answer);
+      try {
+        return await request(target, {
+          proxy: proxy.url,
+          ca: fixture('ca.pem'),
+          ...(timeout === undefined ? {} : { timeout }),
+        }).catch((e: unknown) => e);
+      } finally {
+        proxy.server.close();
+      }
+    };
+    // LF-only lines, as curl accepts them; the tunnel opens and TLS starts (and fails: nothing relays).
+    const lf = await attempt((s) => s.write('HTTP/1.1 200 OK\n\n'), 1000);
+    assert.ok(!(lf instanceof ProxyError), `an LF-only 200 opens the tunnel: ${String(lf)}`);
+    const interim = await attempt((s) =>
+      s.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 403 Forbidden\r\n\r\n'),
+    );
+    assert.ok(interim instanceof ProxyError);
+    assert.equal(interim.status, 403, 'the interim answer is skipped');
+    const junk = await attempt((s) => s.write('HTTP/1.1 200 OK\r\n\r\nEVIL'));
+    assert.ok(junk instanceof ProxyError, String(junk));
+    assert.match(junk.message, /sent 4 bytes after opening the tunnel/);
+    const started = performance.now();
+    const trickle = await attempt((s) => {
+      const timer = setInterval(() => s.write('X'), 50);
+      s.on('close', () => clearInterval(timer));
+    }, 500);
+    assert.ok(trickle instanceof ProxyError, String(trickle));
+    assert.match(trickle.message, /did not answer CONNECT localhost:\d+ within \d+ ms/);
+    assert.ok(performance.now() - started < 3000);
+    assert.throws(() => parseProxy('http://a%zz:b@127.0.0.1:3128'), {
+      name: 'TypeError',
+      message: /its user or password has a bad percent-escape/,
+    });
   });
 
   test('bad proxies are bad usage; a proxy that is not there is exit 7', async () => {

@@ -19,6 +19,7 @@ import {
   EmptyReplyError,
   HttpParseError,
   IncompleteReadError,
+  InvalidStateError,
   NameResolutionError,
   ProxyError,
   SocketAbortError,
@@ -395,6 +396,14 @@ function proxyFor(hop: RequestHop, options: RequestOptions): ProxyTarget | null 
  * the certificate that failed is the origin's.
  */
 function throughProxy(error: unknown, target: RequestTarget, proxy: ProxyTarget): unknown {
+  // Bytes in the clear after the tunnel opened: they came from the proxy, not the origin.
+  if (error instanceof InvalidStateError)
+    return new ProxyError(
+      `the proxy ${proxy.url.host} sent bytes after opening the tunnel to ${target.hostHeader}, before the TLS handshake: it is not a proxy to trust`,
+      'closed',
+      null,
+      { cause: error },
+    );
   if (!(error instanceof TlsError) || error.host === undefined) return error;
   const message = error.message.replace(
     `${error.host} port ${error.port}`,
@@ -537,9 +546,11 @@ async function send(
           ? null
           : Math.max(1, options.timeout - (performance.now() - started));
       await openTunnel(sock, hop.target, proxy, `socketkit/${VERSION}`, left);
-      await sock.startTls({ ...tls, servername: hop.target.host, timeout: left }).catch((error) => {
-        throw throughProxy(error, hop.target, proxy);
-      });
+      await sock
+        .startTls({ ...tls, servername: hop.target.host, timeout: left ?? 60_000 })
+        .catch((error) => {
+          throw throughProxy(error, hop.target, proxy);
+        });
     }
     options.onRequest?.({
       url: hop.target.url,

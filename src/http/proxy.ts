@@ -8,7 +8,7 @@
 
 import { BlockList, isIP } from 'node:net';
 import { encode } from '../core/bytes.js';
-import { IncompleteReadError, LimitOverrunError, ProxyError } from '../core/errors.js';
+import { LimitOverrunError, ProxyError, SocketTimeoutError } from '../core/errors.js';
 import type { StreamSocket } from '../socket/stream-socket.js';
 import type { RequestTarget } from './url.js';
 
@@ -66,8 +66,16 @@ export function parseProxy(input: string | URL): ProxyTarget {
   )?.[1];
   const port = explicitPort !== undefined ? Number(explicitPort) : 1080;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  let user: string;
+  let password: string;
+  try {
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    throw new TypeError(
+      `Invalid proxy ${JSON.stringify(shownWithoutPassword(url))}: its user or password has a bad percent-escape`,
+    );
+  }
   const authorization =
     url.username === '' && url.password === ''
       ? null
@@ -77,6 +85,13 @@ export function parseProxy(input: string | URL): ProxyTarget {
   shown.password = '';
   if (shown.port === '') shown.port = String(port);
   return { url: shown, host, port, authorization };
+}
+
+/** A proxy URL for a message, its password left out. */
+function shownWithoutPassword(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password !== '') copy.password = '***';
+  return copy.href;
 }
 
 /**
@@ -197,34 +212,62 @@ export async function openTunnel(
   ];
   await sock.sendAll(encode(`${lines.join('\r\n')}\r\n\r\n`));
   const where = `the proxy ${proxy.url.host}`;
-  let head: string;
-  try {
-    const bytes = await sock.recvUntil('\r\n\r\n', { maxLength: MAX_CONNECT_HEAD, timeout });
-    head = Buffer.from(bytes).toString('latin1');
-  } catch (error) {
-    if (error instanceof IncompleteReadError)
+  // One deadline for the whole answer, so a proxy that trickles it byte by byte is still bounded;
+  // without a connect timeout, curl's default of 5 minutes would be long: one minute.
+  const deadline = performance.now() + (timeout ?? 60_000);
+  let status: RegExpExecArray | null = null;
+  let taken = 0;
+  for (;;) {
+    // Lines end in CRLF, or a lone LF, as RFC 9112 §2.2 lets a recipient accept.
+    const head: string[] = [];
+    for (;;) {
+      let line: string | null;
+      try {
+        line = await sock.readLine({
+          maxLength: Math.max(1, MAX_CONNECT_HEAD - taken),
+          timeout: Math.max(1, deadline - performance.now()),
+        });
+      } catch (error) {
+        if (error instanceof LimitOverrunError)
+          throw new ProxyError(
+            `${where} answered CONNECT ${authority} with a head over ${MAX_CONNECT_HEAD} bytes`,
+            'closed',
+            null,
+            { cause: error },
+          );
+        if (error instanceof SocketTimeoutError)
+          throw new ProxyError(
+            `${where} did not answer CONNECT ${authority} within ${Math.round(timeout ?? 60_000)} ms`,
+            'closed',
+            null,
+            { cause: error },
+          );
+        throw error;
+      }
+      if (line === null)
+        throw new ProxyError(
+          `${where} closed the connection instead of answering CONNECT ${authority}`,
+          'closed',
+        );
+      taken += line.length + 2;
+      if (line === '') break;
+      head.push(line);
+    }
+    status = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(head[0] ?? '');
+    if (status === null)
       throw new ProxyError(
-        `${where} closed the connection instead of answering CONNECT ${authority}`,
+        `${where} did not answer CONNECT ${authority} in HTTP: ${JSON.stringify((head[0] ?? '').slice(0, 40))}`,
         'closed',
-        null,
-        { cause: error },
       );
-    if (error instanceof LimitOverrunError)
-      throw new ProxyError(
-        `${where} answered CONNECT ${authority} with a head over ${MAX_CONNECT_HEAD} bytes`,
-        'closed',
-        null,
-        { cause: error },
-      );
-    throw error;
+    // An interim answer (100 Continue) comes before the real one.
+    if (!status[1]!.startsWith('1')) break;
   }
-  const status = /^HTTP\/1\.[01] (\d{3})(?: ([^\r\n]*))?\r\n/.exec(head);
-  if (status === null)
+  const code = Number(status[1]);
+  if (code >= 200 && code <= 299 && sock.bufferedAmount > 0)
     throw new ProxyError(
-      `${where} did not answer CONNECT ${authority} in HTTP: ${JSON.stringify(head.slice(0, 40))}`,
+      `${where} sent ${sock.bufferedAmount} bytes after opening the tunnel to ${authority}, before the TLS handshake: it is not a proxy to trust`,
       'closed',
     );
-  const code = Number(status[1]);
   if (code < 200 || code > 299)
     throw new ProxyError(
       `${where} refused the tunnel to ${authority}: ${code}${status[2] ? ` ${status[2]}` : ''}${code === 407 ? ' (it wants credentials: http://user:password@proxy)' : ''}`,
