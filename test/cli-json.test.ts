@@ -46,6 +46,35 @@ describe('--json session summaries', () => {
     assert.match(udp.stderr, /--json summarises a TCP session/);
   });
 
+  test('connect --json --tls says the TLS version, even after the peer has closed', async () => {
+    const { fixture } = await import('./_helpers.js');
+    await using server = await listen({
+      tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },
+    });
+    const serving = (async () => {
+      const [conn] = await server.accept({ timeout: 10_000 });
+      await conn.sendAll(encode('bye'));
+      await conn.close();
+    })();
+    const result = await socketkit(
+      [
+        'connect',
+        '--json',
+        '--tls',
+        '--cacert',
+        'test/fixtures/ca.pem',
+        '--servername',
+        'localhost',
+        '127.0.0.1',
+        String(server.address.port),
+      ],
+      { input: '' },
+    );
+    await serving;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(String(lastJson(result.stderr).tls), /^TLSv1\.[23]$/);
+  });
+
   test('listen --json: one line per connection, as nc -l would have seen it', async (t) => {
     if (!requirePeer(t, 'nc', 'as an independent client')) return;
     const listener = startSocketkit(['listen', '--json', '-v', '0']);

@@ -105,6 +105,10 @@ describe('TCP options, as the kernel sees them', () => {
     const server = await kernelOptions(t, p.conn);
     assert.equal(server?.keepalive, 1);
     assert.equal(server?.keepidle, 45);
+    // The kernel counts whole seconds: 1500 ms is 2 s there, and read back as 2000.
+    p.sock.setKeepAlive(true, 1500);
+    assert.equal((await kernelOptions(t, p.sock))?.keepidle, 2);
+    assert.equal(p.sock.keepAlive, 2000);
     p.sock.setKeepAlive(false);
     assert.equal((await kernelOptions(t, p.sock))?.keepalive, 0);
     assert.equal(p.sock.keepAlive, false);

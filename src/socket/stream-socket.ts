@@ -48,6 +48,7 @@ import {
 import { setLongTimeout } from '../core/timers.js';
 import { badWaitOptions, Waiter, type WaitOptions } from '../core/waiter.js';
 import { directReadOf } from './_direct-read.js';
+import { wholeSeconds } from './tcp-options.js';
 import {
   certificateChain,
   checkTlsOptions,
@@ -885,8 +886,8 @@ export class StreamSocket<A extends Address = Address> {
 
   /**
    * Turns keep-alive probes on or off (SO_KEEPALIVE), and with them on, how long the connection
-   * may sit idle before the first probe (TCP_KEEPIDLE, in ms; Node rounds it to whole seconds;
-   * 0 keeps the system's default, usually 2 hours).
+   * may sit idle before the first probe (TCP_KEEPIDLE, in ms, rounded up to whole seconds as the
+   * kernel counts them; 0 keeps the system's default, usually 2 hours).
    *
    * @throws {InvalidStateError} the socket is a Unix domain socket, which has no TCP options.
    *
@@ -906,8 +907,9 @@ export class StreamSocket<A extends Address = Address> {
         `Invalid keep-alive delay ${typeof initialDelay === 'number' ? initialDelay : describeType(initialDelay)}: expected a number of ms ≥ 0`,
       );
     this.#tcpOnly('setKeepAlive()', 'SO_KEEPALIVE');
-    this.#sock.setKeepAlive(enable, initialDelay);
-    this.#keepAlive = enable ? initialDelay : false;
+    const idle = wholeSeconds(initialDelay);
+    this.#sock.setKeepAlive(enable, idle);
+    this.#keepAlive = enable ? idle : false;
   }
 
   /**

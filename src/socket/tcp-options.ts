@@ -18,7 +18,8 @@ export interface TcpSocketOptions {
   noDelay?: boolean;
   /**
    * Probe an idle connection (SO_KEEPALIVE): `true`, or the idle time in ms before the first
-   * probe (TCP_KEEPIDLE; Node rounds it to whole seconds). Default `false`.
+   * probe (TCP_KEEPIDLE, rounded up to whole seconds; `true` or 0 keeps the system's, usually
+   * 2 hours). Default `false`.
    */
   keepAlive?: boolean | number;
 }
@@ -60,8 +61,21 @@ export function tcpSettings(options: Record<string, unknown>): TcpSettings {
   return {
     noDelay: noDelay ?? true,
     keepAlive:
-      keepAlive === true ? 0 : keepAlive === false || keepAlive === undefined ? false : keepAlive,
+      keepAlive === true
+        ? 0
+        : keepAlive === false || keepAlive === undefined
+          ? false
+          : wholeSeconds(keepAlive),
   };
+}
+
+/**
+ * An idle time the kernel can hold: TCP_KEEPIDLE counts whole seconds, and Node would round
+ * 1500 ms down to 1 s and 500 ms to 0 (the system's 2 hours). Rounded up instead, and read back
+ * as rounded.
+ */
+export function wholeSeconds(ms: number): number {
+  return ms === 0 ? 0 : Math.ceil(ms / 1000) * 1000;
 }
 
 /** The Node version that first honours `reusePort` on TCP servers (22.12.0; 23.1.0 on 23). */

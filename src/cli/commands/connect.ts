@@ -265,6 +265,8 @@ async function runTcp(
     if (flags.verbose) narrateConnected(host, sock);
   }
 
+  // Read now: once the peer has closed, a TLS socket no longer says which version it spoke.
+  const tlsProtocol = sock.tlsProtocol;
   let sentBytes = 0;
   let receivedBytes = 0;
   const convert = flags.crlf ? crlfConverter() : null;
@@ -289,7 +291,7 @@ async function runTcp(
           JSON.stringify({
             remote: sock.remoteAddress,
             local: sock.localAddress,
-            tls: sock.tlsProtocol,
+            tls: tlsProtocol,
             sent: sentBytes,
             received: receivedBytes,
             timings: { ...sock.timings, attempts: undefined, total: performance.now() - started },

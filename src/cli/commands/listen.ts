@@ -185,13 +185,14 @@ async function listenTcp(
         );
       let stopping = false;
       const counts = { sent: 0, received: 0, started: performance.now() };
+      const tlsProtocol = sock.tlsProtocol;
       const summary = (ended: string, error?: unknown) => {
         if (!flags.json) return;
         note(
           JSON.stringify({
             remote: peer,
             local: sock.localAddress,
-            tls: sock.tlsProtocol,
+            tls: tlsProtocol,
             sent: counts.sent,
             received: counts.received,
             ms: Math.round((performance.now() - counts.started) * 10) / 10,
