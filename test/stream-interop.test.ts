@@ -176,6 +176,23 @@ describe('StreamSocket interop: iterators and streams', () => {
     await flood;
   });
 
+  test('a recv() made just after reader.read() is served first; the stream read follows and the stream stays usable', async () => {
+    await using server = await listen();
+    const accepting = server.accept();
+    await using sock = await connect('127.0.0.1', server.address.port);
+    const [conn] = await accepting;
+    await using _conn = conn;
+    const reader = sock.readable.getReader();
+    const streamed = reader.read();
+    const direct = sock.recv(5);
+    await conn.sendAll(encode('hello'));
+    assert.equal(Buffer.from(await direct).toString(), 'hello');
+    await conn.sendAll(encode('world'));
+    assert.equal(Buffer.from((await streamed).value!).toString(), 'world');
+    await conn.sendAll(encode('again'));
+    assert.equal(Buffer.from((await reader.read()).value!).toString(), 'again');
+  });
+
   test('cancelling readable shuts the read half; a read while the iterator waits is refused', async () => {
     await using server = await listen();
     const accepting = server.accept();

@@ -31,6 +31,7 @@ import {
 import { asBuffer, type Bytes, describeType, encode } from '../core/bytes.js';
 import {
   BrokenPipeError,
+  ConcurrentReadError,
   type ErrorContext,
   fromNodeError,
   InvalidStateError,
@@ -422,8 +423,10 @@ export class StreamSocket<A extends Address = Address> {
    * The receiving half as a web `ReadableStream` (as `Deno.Conn.readable`): each read is one
    * {@link recv}, made only when the stream's reader asks, so the bounded receive buffer and TCP
    * flow control still slow a fast peer. It closes at the peer's end of stream; cancelling it
-   * shuts the read half (`shutdown('read')`). The same stream every time. While it is being
-   * read, other reads are refused with `ConcurrentReadError`, as any two reads are.
+   * shuts the read half (`shutdown('read')`). The same stream every time. While its read waits,
+   * other reads are refused with `ConcurrentReadError`, as any two reads are; a read that got in
+   * before the stream's own (made just after `reader.read()`) is served first, and the stream's
+   * read follows it.
    *
    * @example Reading a whole reply with the Fetch API's helpers
    * ```ts
@@ -438,7 +441,7 @@ export class StreamSocket<A extends Address = Address> {
     this.#readable ??= new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
-          const chunk = await this.#input.recv(DEFAULT_RECV_SIZE);
+          const chunk = await this.#streamRead();
           if (chunk.length === 0) controller.close();
           else controller.enqueue(chunk);
         },
@@ -1177,6 +1180,23 @@ export class StreamSocket<A extends Address = Address> {
         this.#where(call),
       );
     if (this.#closed) throw new SocketClosedError(`${call} on a closed socket${this.#target()}`);
+  }
+
+  /**
+   * The web stream's read. The stream asks for it a microtask after `reader.read()`, so a
+   * `recv()` made just after that read can get in first; the stream then waits for that read to
+   * end and tries again, rather than failing (and erroring the stream for good) for a read it
+   * did not make out of turn.
+   */
+  async #streamRead(): Promise<Bytes> {
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        return await this.#input.recv(DEFAULT_RECV_SIZE);
+      } catch (error) {
+        if (!(error instanceof ConcurrentReadError) || this.#closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   #tls(): TLSSocket | null {
