@@ -468,7 +468,7 @@ export class DatagramSocket {
    *
    * @param interfaceAddress The interface's IPv4 address, or `::%name` on an IPv6 socket.
    * @throws {TypeError} it is not an address of the right form.
-   * @throws {NameResolutionError} it is of the other family than the socket (`EAI_FAMILY`).
+   * @throws {TypeError} it is of the other family than the socket.
    * @throws {SocketError} no interface of this machine has that address or name.
    * @throws {SocketClosedError} the socket is closed.
    *
@@ -523,7 +523,7 @@ export class DatagramSocket {
    *   IPv6 socket. Default: the one the OS picks.
    * @throws {TypeError} `group` or `interfaceAddress` is not an address of the right form.
    * @throws {RangeError} `group` is not a multicast address.
-   * @throws {NameResolutionError} `group` or `interfaceAddress` is of the other family (`EAI_FAMILY`).
+   * @throws {TypeError} `group` or `interfaceAddress` is of the other family.
    * @throws {InvalidStateError} the socket is not bound yet, or is already a member of the group
    *   on that interface.
    * @throws {SocketError} no interface has that address, or the OS allows no more memberships.
@@ -554,7 +554,7 @@ export class DatagramSocket {
    * @param interfaceAddress The interface it was joined on, as given to `addMembership()`.
    * @throws {TypeError} `group` or `interfaceAddress` is not an address of the right form.
    * @throws {RangeError} `group` is not a multicast address.
-   * @throws {NameResolutionError} `group` or `interfaceAddress` is of the other family (`EAI_FAMILY`).
+   * @throws {TypeError} `group` or `interfaceAddress` is of the other family.
    * @throws {InvalidStateError} the socket is not bound, or is not a member of the group there.
    * @throws {SocketError} no interface has that address.
    * @throws {SocketClosedError} the socket is closed.
@@ -1093,9 +1093,10 @@ function wrongFamily(
   family: 4 | 6,
   socketFamily: 4 | 6,
   call: string,
-): NameResolutionError {
-  return new NameResolutionError(
+): TypeError {
+  // An address given as an argument, not a name looked up: misuse, a TypeError (exit 2), not a
+  // failed lookup.
+  return new TypeError(
     `Invalid ${what} ${address} for ${call}(): it is IPv${family}, but this UDP socket is IPv${socketFamily} (AF_INET${socketFamily === 6 ? '6' : ''})`,
-    { host: address, syscall: call, errnoName: 'EAI_FAMILY' },
   );
 }
