@@ -344,9 +344,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
   });
 
   test('nobody listening: ICMP port unreachable exits 7', async () => {
-    const probe = await udp({ bind: 0 });
-    const port = probe.localAddress!.port;
-    await probe.close();
+    const port = await unusedPort('udp');
     const result = await socketkit(['connect', '--udp', '127.0.0.1', String(port)], {
       input: 'hello?\n',
     });

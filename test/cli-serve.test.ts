@@ -14,6 +14,7 @@ import {
   socketkitInPty,
   startSocketkit,
   until,
+  unusedPort,
 } from './_helpers.js';
 
 interface Endpoint {
@@ -138,9 +139,9 @@ describe('socketkit serve', () => {
   });
 
   test('--port serves one service there; with several services it is bad usage', async () => {
-    const probe = await udp({ bind: 0 });
-    const port = probe.localAddress!.port;
-    await probe.close();
+    // Below the ephemeral range: a port the OS handed out can be some client's own a moment later
+    // (CI once lost this test to that).
+    const port = await unusedPort();
     const serve = startSocketkit(['serve', 'qotd', '--port', String(port), '--json']);
     await serve.waitForStdout(/\n/);
     const quote = await socketkit(['qotd', '127.0.0.1', String(port)]);
@@ -334,9 +335,7 @@ describe('socketkit daytime and socketkit qotd', () => {
   });
 
   test('refused and unknown hosts exit 7 and 6', async () => {
-    const probe = await udp({ bind: 0 });
-    const port = probe.localAddress!.port;
-    await probe.close();
+    const port = await unusedPort();
     assert.equal((await socketkit(['daytime', '127.0.0.1', String(port)])).code, 7);
     assert.equal((await socketkit(['qotd', '127.0.0.1', String(port)])).code, 7);
     assert.equal((await socketkit(['daytime', 'no.such.host!'])).code, 6);
