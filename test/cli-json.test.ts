@@ -41,6 +41,24 @@ describe('--json session summaries', () => {
     assert.deepEqual((summary.remote as { port: number }).port, server.address.port);
     const timings = summary.timings as { connect: number; total: number };
     assert.ok(timings.connect >= 0 && timings.total >= timings.connect, JSON.stringify(timings));
+    // A connection that is never made is summed up too.
+    const { unusedPort } = await import('./_helpers.js');
+    const refused = await socketkit(
+      ['connect', '--json', '127.0.0.1', String(await unusedPort())],
+      {
+        input: '',
+      },
+    );
+    assert.equal(refused.code, 7);
+    const failed = lastJson(
+      refused.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .join('\n'),
+    );
+    assert.equal(failed.ended, 'not connected');
+    assert.equal(failed.exitCode, 7);
+    assert.match(String(failed.error), /Connection refused/);
     const udp = await socketkit(['connect', '--json', '--udp', '127.0.0.1', '9']);
     assert.equal(udp.code, 2);
     assert.match(udp.stderr, /--json summarises a TCP session/);

@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   connect,
@@ -334,12 +336,37 @@ describe('TLS: client certificates', () => {
     } finally {
       child.kill();
     }
-    const noKey = await socketkit([
-      'fetch',
-      '--cert',
+    // curl's -E with one PEM file holding the certificate and its key.
+    const combined = join(mkdtempSync(join(tmpdir(), 'socketkit-combined-')), 'client.pem');
+    writeFileSync(combined, Buffer.concat([selfSigned, selfSignedKey]));
+    const second = await startSServer([
+      '-cert',
+      file('localhost.pem'),
+      '-key',
+      file('localhost-key.pem'),
+      '-Verify',
+      '1',
+      '-CAfile',
       file('self-signed.pem'),
-      'https://localhost:1/',
+      '-verify_return_error',
+      '-www',
     ]);
+    try {
+      const both = await socketkit([
+        'fetch',
+        '-E',
+        combined,
+        '--cacert',
+        file('ca.pem'),
+        `https://localhost:${second.port}/`,
+      ]);
+      assert.equal(both.code, 0, both.stderr);
+    } finally {
+      second.child.kill();
+      rmSync(dirname(combined), { recursive: true, force: true });
+    }
+    // A certificate file without a key in it still needs --key.
+    const noKey = await socketkit(['fetch', '--cert', file('ca.pem'), 'https://localhost:1/']);
     assert.equal(noKey.code, 2, noKey.stderr);
     assert.match(noKey.stderr, /--cert needs --key too/);
     const notPem = await socketkit([

@@ -211,6 +211,16 @@ export function clientCertificate(flags: { cert?: string; key?: string }): {
   key?: Buffer;
 } {
   if (flags.cert === undefined && flags.key === undefined) return {};
+  // As curl's -E: a PEM file that holds the key too needs no --key.
+  if (flags.cert !== undefined && flags.key === undefined) {
+    let text = '';
+    try {
+      text = readFileSync(flags.cert, 'latin1');
+    } catch {
+      // Said below, with the exit code for a certificate that cannot be read.
+    }
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) flags = { ...flags, key: flags.cert };
+  }
   if (flags.cert === undefined || flags.key === undefined)
     throw new CliError(
       `${flags.cert === undefined ? '--key' : '--cert'} needs ${flags.cert === undefined ? '--cert' : '--key'} too: a client certificate is a certificate and its key`,

@@ -399,7 +399,7 @@ function throughProxy(error: unknown, target: RequestTarget, proxy: ProxyTarget)
   // Bytes in the clear after the tunnel opened: they came from the proxy, not the origin.
   if (error instanceof InvalidStateError)
     return new ProxyError(
-      `the proxy ${proxy.url.host} sent bytes after opening the tunnel to ${target.hostHeader}, before the TLS handshake: it is not a proxy to trust`,
+      `The proxy ${proxy.url.host} sent bytes after opening the tunnel to ${target.hostHeader}, before the TLS handshake: it is not a proxy to trust`,
       'closed',
       null,
       { cause: error },

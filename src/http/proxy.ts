@@ -211,7 +211,7 @@ export async function openTunnel(
     ...(proxy.authorization === null ? [] : [`Proxy-Authorization: ${proxy.authorization}`]),
   ];
   await sock.sendAll(encode(`${lines.join('\r\n')}\r\n\r\n`));
-  const where = `the proxy ${proxy.url.host}`;
+  const where = `The proxy ${proxy.url.host}`;
   // One deadline for the whole answer, so a proxy that trickles it byte by byte is still bounded;
   // without a connect timeout, curl's default of 5 minutes would be long: one minute.
   const deadline = performance.now() + (timeout ?? 60_000);

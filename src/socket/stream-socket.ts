@@ -236,6 +236,8 @@ export class StreamSocket<A extends Address = Address> {
       else socket.once('close', () => resolve());
     });
     this.#listen(socket);
+    // A socket handed over after its handshake: keep what it settled (see #tlsFacts).
+    this.#tlsFacts();
   }
 
   /** Feeds what `socket` delivers into the receive buffer, until {@link #detach}. */
@@ -952,21 +954,17 @@ export class StreamSocket<A extends Address = Address> {
 
   /** The TLS protocol in use (`TLSv1.3`), or `null` for plain TCP. */
   get tlsProtocol(): string | null {
-    return this.#tls()?.getProtocol() ?? null;
+    return this.#tlsFacts()?.protocol ?? null;
   }
 
   /** The cipher the TLS connection uses, or `null` for plain TCP. */
   get tlsCipher(): TlsCipher | null {
-    const cipher = this.#tls()?.getCipher();
-    return cipher
-      ? { name: cipher.name, standardName: cipher.standardName, version: cipher.version }
-      : null;
+    return this.#tlsFacts()?.cipher ?? null;
   }
 
   /** The protocol ALPN settled on (`'http/1.1'`), or `null`: plain TCP, or no ALPN agreed. */
   get alpnProtocol(): string | null {
-    const alpn = this.#tls()?.alpnProtocol;
-    return typeof alpn === 'string' ? alpn : null;
+    return this.#tlsFacts()?.alpn ?? null;
   }
 
   /**
@@ -1117,6 +1115,7 @@ export class StreamSocket<A extends Address = Address> {
       try {
         const secure = await handshake(plain, side, settings, controller.signal);
         this.#sock = secure;
+        this.#tlsFacts();
         this.#listen(secure);
       } catch (error) {
         // The plain socket belongs to the failed TLS socket now: the connection is over.
@@ -1198,6 +1197,27 @@ export class StreamSocket<A extends Address = Address> {
       }
     }
   }
+
+  /**
+   * What the handshake settled, read once it is done and kept: Node stops answering
+   * getProtocol() and getCipher() once the TLS socket has closed, and a summary written at the
+   * end of a session must still say them.
+   */
+  #tlsFacts(): { protocol: string; cipher: TlsCipher; alpn: string | null } | null {
+    if (this.#settled !== undefined) return this.#settled;
+    const tls = this.#tls();
+    const protocol = tls?.getProtocol();
+    const cipher = tls?.getCipher();
+    if (tls === null || !protocol || !cipher) return null;
+    this.#settled = {
+      protocol,
+      cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
+      alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
+    };
+    return this.#settled;
+  }
+
+  #settled: { protocol: string; cipher: TlsCipher; alpn: string | null } | undefined;
 
   #tls(): TLSSocket | null {
     return this.#sock instanceof TLSSocket ? this.#sock : null;

@@ -51,11 +51,12 @@ export function tcpSettings(options: Record<string, unknown>): TcpSettings {
   for (const [name, option] of [
     ['sendBufferSize', 'SO_SNDBUF'],
     ['receiveBufferSize', 'SO_RCVBUF'],
+    ['recvBufferSize', 'SO_RCVBUF'],
     ['ttl', 'IP_TTL'],
   ] as const) {
     if (options[name] !== undefined)
       throw new TypeError(
-        `${name} (${option}) cannot be set on a TCP socket: Node.js exposes it only for UDP (udp({ ${name} }))`,
+        `${name} (${option}) cannot be set on a TCP socket: Node.js does not expose it for TCP (only node:dgram sockets have it)`,
       );
   }
   return {

@@ -243,6 +243,35 @@ async function runTcp(
   flags: ConnectFlags,
 ): Promise<number> {
   const started = performance.now();
+  try {
+    return await session(target, flags, started);
+  } catch (error) {
+    // A session that never began still gets its summary line: what was tried, and why it ended.
+    if (flags.json && !sessionStarted.has(flags))
+      note(
+        JSON.stringify({
+          remote: target,
+          tls: null,
+          sent: 0,
+          received: 0,
+          timings: { total: performance.now() - started },
+          ended: 'not connected',
+          error: error instanceof Error ? error.message : String(error),
+          exitCode: exitCodeFor(error),
+        }),
+      );
+    throw error;
+  }
+}
+
+/** The runs whose connection was made (their own summary says how they ended). */
+const sessionStarted = new WeakSet<ConnectFlags>();
+
+async function session(
+  target: { host: string; port: number } | { path: string },
+  flags: ConnectFlags,
+  started: number,
+): Promise<number> {
   let sock: StreamSocket;
   if ('path' in target) {
     if (flags.verbose)
@@ -265,7 +294,7 @@ async function runTcp(
     if (flags.verbose) narrateConnected(host, sock);
   }
 
-  // Read now: once the peer has closed, a TLS socket no longer says which version it spoke.
+  sessionStarted.add(flags);
   const tlsProtocol = sock.tlsProtocol;
   let sentBytes = 0;
   let receivedBytes = 0;

@@ -209,10 +209,19 @@ function tryIt(
 }
 
 /** How to reach a service on a Unix socket, with tools a user has (curl, nc -U, this CLI). */
-function tryItUnix(self: string, service: string, path: string, tls: unknown): string {
+function tryItUnix(
+  self: string,
+  service: string,
+  path: string,
+  tls: { certFile?: string } | undefined,
+): string {
   switch (service) {
-    case 'http':
-      return `curl --unix-socket ${path} http${tls ? 's' : ''}://localhost/ or: ${self} fetch --unix-socket ${path} http${tls ? 's' : ''}://localhost/`;
+    case 'http': {
+      // A throwaway certificate is trusted only when the client is told to (as over TCP).
+      const trust = tls?.certFile === undefined ? '' : `--cacert ${tls.certFile} `;
+      const url = `http${tls ? 's' : ''}://localhost/`;
+      return `curl ${trust}--unix-socket ${path} ${url} or: ${self} fetch ${trust}--unix-socket ${path} ${url}`;
+    }
     case 'daytime':
     case 'qotd':
       return `${self} connect -U ${path} < /dev/null`;
