@@ -64,6 +64,9 @@ import {
 /** A handshake's own deadline passed (as opposed to the caller's signal). */
 const TIMED_OUT = Symbol('timed out');
 
+/** How long `close()` of a TLS socket waits for the peer's side of the goodbye. */
+const LINGER_TLS_MS = 1000;
+
 /** How long `close()` lets queued bytes drain before dropping them. */
 const LINGER_MS = 5000;
 
@@ -796,6 +799,33 @@ export class StreamSocket<A extends Address = Address> {
     this.#input.close(
       new SocketClosedError(`The socket was closed while a read was waiting${this.#target()}`),
     );
+    if (this.#tls() !== null && !this.#sock.destroyed && !this.#sock.writableFinished) {
+      // TLS ends with close_notify and a FIN, as curl and OpenSSL end it, and what the peer still
+      // sends (its own close_notify, session tickets) is read and dropped meanwhile: destroying
+      // the socket with those unread makes the kernel answer with a reset. For at most LINGER_TLS_MS.
+      const sock = this.#sock;
+      this.#detach();
+      sock.on('data', () => {});
+      sock.on('error', () => {});
+      sock.once('end', () => sock.destroy());
+      sock.once('finish', () => {
+        // A peer that has already ended its side will not say more.
+        if (sock.readableEnded) sock.destroy();
+      });
+      sock.resume();
+      sock.end();
+      // Queued bytes get the time any close gives them to drain.
+      const timer = setTimeout(
+        () => sock.destroy(),
+        sock.writableLength > 0 ? LINGER_MS : LINGER_TLS_MS,
+      );
+      timer.unref();
+      sock.once('close', () => {
+        clearTimeout(timer);
+        this.#failWaitingWrites('The connection closed before the kernel took these bytes');
+      });
+      return Promise.resolve();
+    }
     if (this.#sock.writableLength === 0 || this.#sock.destroyed) {
       this.#sock.destroy();
       return this.#closedPromise;
