@@ -41,6 +41,17 @@ const selfSigned = fixture('self-signed.pem');
 const selfSignedKey = fixture('self-signed-key.pem');
 const file = (name: string) => join(FIXTURES, name);
 
+/** s_server's certificate and key: the fixture for localhost. */
+const SERVER_CERT = ['-cert', file('localhost.pem'), '-key', file('localhost-key.pem')];
+/** s_server demands a client certificate that the self-signed fixture's key made. */
+const DEMAND_CLIENT_CERT = [
+  '-Verify',
+  '1',
+  '-CAfile',
+  file('self-signed.pem'),
+  '-verify_return_error',
+];
+
 /** `openssl s_server` on a free loopback port, ready once it prints ACCEPT. */
 async function startSServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
   const port = await unusedPort();
@@ -175,14 +186,7 @@ with ctx.wrap_socket(conn, server_side=True) as tls:
 describe('TLS: ALPN', () => {
   test('a socketkit client offering h2 and http/1.1 gets what openssl s_server picks', async (t) => {
     if (!requirePeer(t, 'openssl', 'as an ALPN server nobody here wrote')) return;
-    const { child, port } = await startSServer([
-      '-cert',
-      file('localhost.pem'),
-      '-key',
-      file('localhost-key.pem'),
-      '-alpn',
-      'http/1.1',
-    ]);
+    const { child, port } = await startSServer([...SERVER_CERT, '-alpn', 'http/1.1']);
     try {
       const sock = await connect('127.0.0.1', port, {
         tls: { ca, servername: 'localhost', alpnProtocols: ['h2', 'http/1.1'] },
@@ -222,17 +226,7 @@ describe('TLS: ALPN', () => {
 describe('TLS: client certificates', () => {
   test('connect() shows cert and key to openssl s_server -Verify, which sees the certificate', async (t) => {
     if (!requirePeer(t, 'openssl', 'as a server that demands a client certificate')) return;
-    const { child, port } = await startSServer([
-      '-cert',
-      file('localhost.pem'),
-      '-key',
-      file('localhost-key.pem'),
-      '-Verify',
-      '1',
-      '-CAfile',
-      file('self-signed.pem'),
-      '-verify_return_error',
-    ]);
+    const { child, port } = await startSServer([...SERVER_CERT, ...DEMAND_CLIENT_CERT]);
     const output = stdoutOf(child);
     try {
       const sock = await connect('127.0.0.1', port, {
@@ -306,18 +300,7 @@ describe('TLS: client certificates', () => {
 
   test('fetch -E/--cert and --key show a client certificate to a server that demands one; bad files exit 58', async (t) => {
     if (!requirePeer(t, 'openssl', 'as a server that demands a client certificate')) return;
-    const { child, port } = await startSServer([
-      '-cert',
-      file('localhost.pem'),
-      '-key',
-      file('localhost-key.pem'),
-      '-Verify',
-      '1',
-      '-CAfile',
-      file('self-signed.pem'),
-      '-verify_return_error',
-      '-www',
-    ]);
+    const { child, port } = await startSServer([...SERVER_CERT, ...DEMAND_CLIENT_CERT, '-www']);
     try {
       const result = await socketkit([
         'fetch',
@@ -339,18 +322,7 @@ describe('TLS: client certificates', () => {
     // curl's -E with one PEM file holding the certificate and its key.
     const combined = join(mkdtempSync(join(tmpdir(), 'socketkit-combined-')), 'client.pem');
     writeFileSync(combined, Buffer.concat([selfSigned, selfSignedKey]));
-    const second = await startSServer([
-      '-cert',
-      file('localhost.pem'),
-      '-key',
-      file('localhost-key.pem'),
-      '-Verify',
-      '1',
-      '-CAfile',
-      file('self-signed.pem'),
-      '-verify_return_error',
-      '-www',
-    ]);
+    const second = await startSServer([...SERVER_CERT, ...DEMAND_CLIENT_CERT, '-www']);
     try {
       const both = await socketkit([
         'fetch',
@@ -396,10 +368,7 @@ describe('TLS: connect on the command line', () => {
   test('connect --tls --alpn --cert --key against openssl s_server -Verify; -v tells the handshake', async (t) => {
     if (!requirePeer(t, 'openssl', 'as a server that demands a client certificate')) return;
     const { child, port } = await startSServer([
-      '-cert',
-      file('localhost.pem'),
-      '-key',
-      file('localhost-key.pem'),
+      ...SERVER_CERT,
       '-alpn',
       'h2',
       '-Verify',
@@ -665,13 +634,7 @@ with ctx.wrap_socket(conn, server_side=True) as tls:
 
   test('minVersion newer than the server offers: a TlsError in one sentence', async (t) => {
     if (!requirePeer(t, 'openssl', 'as a TLS 1.2-only server')) return;
-    const { child, port } = await startSServer([
-      '-cert',
-      file('localhost.pem'),
-      '-key',
-      file('localhost-key.pem'),
-      '-tls1_2',
-    ]);
+    const { child, port } = await startSServer([...SERVER_CERT, '-tls1_2']);
     try {
       const error = await connect('127.0.0.1', port, {
         tls: { ca, servername: 'localhost', minVersion: 'TLSv1.3' },
