@@ -60,7 +60,13 @@ async function startSServer(args: string[]): Promise<{ child: ChildProcess; port
     ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', '1', ...args],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  await waitForLine(child.stdout!, /ACCEPT/);
+  try {
+    await waitForLine(child.stdout!, /ACCEPT/);
+  } catch (error) {
+    // A server that never said it was ready must not outlive the test.
+    child.kill();
+    throw error;
+  }
   return { child, port };
 }
 
