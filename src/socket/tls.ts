@@ -6,6 +6,7 @@
  * @module
  */
 
+import { createHash } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import {
   type ConnectionOptions,
@@ -204,14 +205,43 @@ function describe(value: unknown): string {
   return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
 }
 
+/** Secure contexts already made, by a digest of their settings (see {@link secureContext}). */
+const CONTEXTS = new Map<string, SecureContext>();
+/** The most contexts kept: a process talks with few distinct TLS settings. */
+const MAX_CONTEXTS = 32;
+
 /**
  * The secure context for settings already checked; OpenSSL's complaints about the key or
  * certificate (not PEM after all, a key that does not match, a wrong passphrase) become one
- * sentence.
+ * sentence. Making one parses the key, the certificates and every CA, which costs far more than
+ * a handshake's own work, so contexts are kept by a digest of their settings and reused: a relay
+ * terminating TLS, or a client connecting again and again with the same `ca`, makes one.
  */
 function secureContext(options: TlsConnectOptions & TlsListenOptions): SecureContext {
+  const hash = createHash('sha256');
+  for (const part of [
+    options.ca,
+    options.cert,
+    options.key,
+    options.pfx,
+    options.passphrase,
+    options.minVersion,
+    options.maxVersion,
+  ]) {
+    for (const item of Array.isArray(part) ? part : [part]) {
+      // A length before each part, so that no two different settings hash alike.
+      const bytes = item === undefined ? null : typeof item === 'string' ? Buffer.from(item) : item;
+      hash.update(bytes === null ? '-;' : `${bytes.length}:`);
+      if (bytes !== null) hash.update(bytes);
+    }
+    hash.update('|');
+  }
+  const key = hash.digest('hex');
+  const known = CONTEXTS.get(key);
+  if (known !== undefined) return known;
+  let context: SecureContext;
   try {
-    return createSecureContext({
+    context = createSecureContext({
       ca: options.ca,
       cert: options.cert,
       key: options.key,
@@ -224,6 +254,9 @@ function secureContext(options: TlsConnectOptions & TlsListenOptions): SecureCon
     const reason = opensslReason(error instanceof Error ? error.message : String(error));
     throw new TypeError(`Invalid TLS key or certificate: ${reason}`);
   }
+  if (CONTEXTS.size >= MAX_CONTEXTS) CONTEXTS.delete(CONTEXTS.keys().next().value!);
+  CONTEXTS.set(key, context);
+  return context;
 }
 
 /**
