@@ -7,6 +7,7 @@
  * timeouts) and writes with backpressure. The read path in one picture:
  *
  *     kernel ─onread─▶ shared 64 KiB buffer ─feedShared─▶ ReceiveBuffer ─▶ recv / recvExactly / recvUntil / readLine
+ *            (a bulk read: its own buffer ─feed─▶)             │
  *            (TLS: 'data' events ─feed─▶)                     │ pause()/resume() at bufferLimit ──▶ socket.pause()/resume()
  *
  * Writes are numbered as they are handed to Node and counted as Node reports them done (in
@@ -251,8 +252,13 @@ export class StreamSocket<A extends Address = Address> {
     const direct = directReadOf(socket);
     const onData = (chunk: Buffer) => input.feed(chunk);
     let live = true;
-    if (direct) direct.attach((shared, length) => live && input.feedShared(shared, length));
-    else socket.on('data', onData);
+    if (direct) {
+      direct.attach((buffer, length, owned) => {
+        if (!live) return;
+        if (owned) input.feed(buffer);
+        else input.feedShared(buffer, length);
+      });
+    } else socket.on('data', onData);
     const onEnd = () => input.feedEof();
     const onError = (error: Error) => {
       this.#error ??= fromNodeError(error, this.#peer());
