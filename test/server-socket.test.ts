@@ -140,6 +140,34 @@ describe('listen() and ServerSocket', () => {
     await server.close();
   });
 
+  test('a TLS server beyond its backlog turns connections away without crashing', async () => {
+    // Node cannot reset a TLS socket (its handle is not the TCP one): this threw in an event
+    // handler and took the process down.
+    const server = await listen({
+      backlog: 1,
+      tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        connect('127.0.0.1', server.address.port, {
+          tls: { ca: fixture('ca.pem'), servername: 'localhost' },
+        }),
+      ),
+    );
+    await until(() => server.pending === 1, 'one connection waits in the backlog');
+    const outcomes = await Promise.all(
+      clients.map((c) =>
+        c.recv(1, { timeout: 500 }).then(
+          (data) => (data.length === 0 ? 'end' : 'data'),
+          (error: Error) => error.name,
+        ),
+      ),
+    );
+    assert.deepEqual(outcomes.sort(), ['SocketTimeoutError', 'end', 'end']);
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+  });
+
   test('serves TLS with a key and certificate', async () => {
     const server = await listen({
       tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },

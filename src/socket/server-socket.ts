@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, link, lstat, unlink } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
 import {
   type Address,
@@ -517,7 +517,10 @@ export class ServerSocket<A extends Address = Address> implements AsyncIterable<
 
   #onConnection(socket: Socket | TLSSocket): void {
     if (this.#closed || this.#queue.length >= this.#options.backlog) {
-      socket.resetAndDestroy();
+      // Turned away with a reset, as a full kernel backlog would; a TLS socket's handle is not
+      // the TCP one Node can reset (it throws), so that one is closed instead.
+      if (socket instanceof TLSSocket) socket.destroy();
+      else socket.resetAndDestroy();
       return;
     }
     let source: Socket = socket;
