@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Agent, request } from '../src/http/index.js';
 import {
   connect,
   encode,
@@ -53,11 +54,14 @@ const DEMAND_CLIENT_CERT = [
 ];
 
 /** `openssl s_server` on a free loopback port, ready once it prints ACCEPT. */
-async function startSServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+async function startSServer(
+  args: string[],
+  connections = 1,
+): Promise<{ child: ChildProcess; port: number }> {
   const port = await unusedPort();
   const child = spawn(
     'openssl',
-    ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', '1', ...args],
+    ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', String(connections), ...args],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   try {
@@ -367,6 +371,91 @@ describe('TLS: client certificates', () => {
     ]);
     assert.equal(wrongKey.code, 58, wrongKey.stderr);
     assert.match(wrongKey.stderr, /is not the key of the certificate/);
+  });
+});
+
+describe('TLS: session resumption', () => {
+  /** What s_server -www says of each session ("New" or "Reused"), and what the client saw. */
+  async function threeRequests(port: number, agent: Agent | undefined) {
+    const seen: Array<{ server: string; client: boolean | undefined }> = [];
+    for (let i = 0; i < 3; i++) {
+      let resumed: boolean | undefined;
+      const response = await request(`https://localhost:${port}/`, {
+        ca,
+        agent,
+        onRequest: (info) => {
+          resumed = info.tls?.resumed;
+        },
+      });
+      const page = await response.body.text();
+      seen.push({ server: /^(New|Reused), /m.exec(page)?.[1] ?? page, client: resumed });
+    }
+    return seen;
+  }
+
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`through an Agent, ${version}: the second and third connections resume (s_server -www says Reused)`, async (t) => {
+      if (!requirePeer(t, 'openssl', 'as the TLS server')) return;
+      const only = version === 'TLSv1.2' ? ['-tls1_2'] : ['-tls1_3'];
+      // -www answers once per connection and closes it, so each request opens a new one.
+      const { child, port } = await startSServer([...SERVER_CERT, ...only, '-www'], 3);
+      try {
+        await using agent = new Agent();
+        assert.deepEqual(await threeRequests(port, agent), [
+          { server: 'New', client: false },
+          { server: 'Reused', client: true },
+          { server: 'Reused', client: true },
+        ]);
+        assert.equal(agent.stats.opened, 3);
+      } finally {
+        child.kill();
+      }
+    });
+  }
+
+  test('without an agent every connection has a full handshake', async (t) => {
+    if (!requirePeer(t, 'openssl', 'as the TLS server')) return;
+    const { child, port } = await startSServer([...SERVER_CERT, '-www'], 3);
+    try {
+      const seen = await threeRequests(port, undefined);
+      assert.deepEqual(
+        seen.map((s) => s.server),
+        ['New', 'New', 'New'],
+      );
+    } finally {
+      child.kill();
+    }
+  });
+
+  test('a session offered to a server that does not know it: a full handshake, the certificate checked', async () => {
+    await using first = await listen({ tls: { key, cert } });
+    await using second = await listen({ tls: { key, cert } });
+    const serve = async (server: typeof first) => {
+      for await (const conn of server) await conn.sendAll(encode('hi\n')).then(() => conn.close());
+    };
+    void serve(first);
+    void serve(second);
+    const tls = { ca, servername: 'localhost' };
+    await using a = await connect('127.0.0.1', first.address.port, { tls });
+    assert.equal(await a.readLine(), 'hi');
+    // Node's server sends its TLS 1.3 tickets with the first bytes; the event comes a turn later.
+    await until(() => a.tlsSession() !== null, 'the server gave a session');
+    const session = a.tlsSession()!;
+    await using again = await connect('127.0.0.1', first.address.port, {
+      tls: { ...tls, session },
+    });
+    assert.equal(again.tlsSessionReused, true);
+    await using other = await connect('127.0.0.1', second.address.port, {
+      tls: { ...tls, session },
+    });
+    assert.equal(other.tlsSessionReused, false);
+    assert.equal(other.authorized, true);
+    assert.equal(other.peerCertificate()?.subject.CN, 'localhost');
+    await assert.rejects(
+      connect('127.0.0.1', first.address.port, { tls: { ...tls, session: 'abc' as never } }),
+      (error: Error) =>
+        error instanceof TypeError && /Invalid TLS session "abc"/.test(error.message),
+    );
   });
 });
 

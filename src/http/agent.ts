@@ -11,7 +11,9 @@
  *   `Keep-Alive: timeout=N` says so (a second less, so the server is not the first to close);
  *   one the server has closed meanwhile is never lent;
  * - at most `connections` per origin are open at once; more requests wait their turn;
- * - an idle connection does not keep the process alive.
+ * - an idle connection does not keep the process alive;
+ * - over TLS, the session the server gave the last connection to an origin is offered when the
+ *   next one opens, so a new connection resumes it (an abbreviated handshake) instead of a full one.
  *
  * @module
  */
@@ -66,6 +68,9 @@ interface Origin {
   waiting: Array<() => void>;
 }
 
+/** TLS sessions kept for resumption, one per origin (undici keeps 100 too). */
+const SESSIONS_KEPT = 100;
+
 function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (
@@ -98,6 +103,8 @@ export class Agent {
   readonly #keepAlive: number;
   readonly #maxIdle: number;
   readonly #origins = new Map<string, Origin>();
+  /** The latest TLS session per origin, oldest first, at most {@link SESSIONS_KEPT}. */
+  readonly #sessions = new Map<string, Buffer>();
   #opened = 0;
   #reused = 0;
   #closed = false;
@@ -129,14 +136,15 @@ export class Agent {
 
   /**
    * A connection to `key`'s origin: an idle one that is still open, or a new one from `open`
-   * once the origin is below its cap (waiting until then). `fresh` skips the idle ones (a retry
-   * after a reused connection failed).
+   * once the origin is below its cap (waiting until then); `open` is given the TLS session saved
+   * from the origin's last connection, if any. `fresh` skips the idle ones (a retry after a
+   * reused connection failed).
    *
    * @throws {InvalidStateError} the agent is closed.
    */
   async lease(
     key: string,
-    open: () => Promise<StreamSocket>,
+    open: (session: Buffer | undefined) => Promise<StreamSocket>,
     options: { fresh?: boolean; signal?: AbortSignal } = {},
   ): Promise<Lease> {
     const origin = this.#origin(key);
@@ -164,7 +172,7 @@ export class Agent {
     origin.active++;
     let socket: StreamSocket;
     try {
-      socket = await open();
+      socket = await open(this.#sessions.get(key));
     } catch (error) {
       origin.active--;
       this.#wake(origin);
@@ -205,6 +213,7 @@ export class Agent {
   #leaseOf(key: string, origin: Origin, socket: StreamSocket, reused: boolean): Lease {
     let done = false;
     const free = () => {
+      this.#saveSession(key, socket);
       origin.active--;
       this.#wake(origin);
       if (origin.active === 0 && origin.idle.length === 0 && origin.waiting.length === 0)
@@ -218,14 +227,14 @@ export class Agent {
         done = true;
         const ms = Math.min(this.#keepAlive, idleMs ?? Number.POSITIVE_INFINITY);
         if (this.#closed || ms <= 0 || origin.idle.length >= this.#maxIdle || socket.closed) {
-          void socket.close();
+          void socket.close().then(() => this.#saveSession(key, socket));
           free();
           return;
         }
         const timer = setTimeout(() => {
           const at = origin.idle.findIndex((i) => i.socket === socket);
           if (at >= 0) origin.idle.splice(at, 1);
-          void socket.close();
+          void socket.close().then(() => this.#saveSession(key, socket));
           if (origin.active === 0 && origin.idle.length === 0 && origin.waiting.length === 0)
             this.#origins.delete(key);
         }, ms);
@@ -239,6 +248,8 @@ export class Agent {
         done = true;
         free();
         await socket.close();
+        // A TLS 1.3 server's session can arrive after the response; closing reads what is left.
+        this.#saveSession(key, socket);
       },
     };
   }
@@ -261,6 +272,18 @@ export class Agent {
       signal?.addEventListener('abort', onAbort, { once: true });
       origin.waiting.push(wake);
     });
+  }
+
+  /** Keeps the session `socket` was given, if any, as its origin's newest. */
+  #saveSession(key: string, socket: StreamSocket): void {
+    const session = socket.tlsSession();
+    if (session === null || this.#sessions.get(key) === session) return;
+    this.#sessions.delete(key);
+    this.#sessions.set(key, session);
+    if (this.#sessions.size > SESSIONS_KEPT) {
+      const oldest = this.#sessions.keys().next().value;
+      if (oldest !== undefined) this.#sessions.delete(oldest);
+    }
   }
 
   #wake(origin: Origin): void {

@@ -172,6 +172,8 @@ export interface TlsSummary {
   authorized: boolean;
   /** With `insecure`, why it would have failed (OpenSSL's code), else `null`. */
   authorizationError: string | null;
+  /** Whether the handshake resumed a session an earlier connection saved (through an agent). */
+  resumed: boolean;
 }
 
 /** What every hop of one `request()` shares: its options, one signal, and how to explain an abort. */
@@ -455,6 +457,7 @@ function tlsSummary(sock: StreamSocket): TlsSummary | null {
     chain: sock.peerCertificateChain(),
     authorized: sock.authorized === true,
     authorizationError: sock.authorizationError,
+    resumed: sock.tlsSessionReused === true,
   };
 }
 
@@ -496,12 +499,12 @@ async function send(
   if (agent !== null)
     lease = await agent.lease(
       poolKey(hop.target, options),
-      () =>
+      (session) =>
         connect(hop.target.host, hop.target.port, {
           timeout: options.timeout ?? null,
           family: options.family,
           signal,
-          tls,
+          tls: tls === undefined || session === undefined ? tls : { ...tls, session },
         }),
       { fresh: retry, signal },
     );

@@ -57,6 +57,7 @@ import {
   clientTlsOptions,
   handshake,
   type PeerCertificate,
+  savedSession,
   serverTlsOptions,
   type TlsCipher,
   type TlsConnectOptions,
@@ -147,6 +148,14 @@ interface PendingWrite {
   seq: number;
   resolve: () => void;
   reject: (reason: unknown) => void;
+}
+
+/** What a TLS handshake settled, kept after the socket closes. */
+interface TlsFacts {
+  protocol: string;
+  cipher: TlsCipher;
+  alpn: string | null;
+  resumed: boolean;
 }
 
 /**
@@ -998,6 +1007,46 @@ export class StreamSocket<A extends Address = Address> {
     return this.#tlsFacts()?.cipher ?? null;
   }
 
+  /**
+   * Whether the TLS handshake resumed an earlier session (`session` in the TLS options) instead
+   * of a full one; `null` for plain TCP.
+   */
+  get tlsSessionReused(): boolean | null {
+    return this.#tlsFacts()?.resumed ?? null;
+  }
+
+  /**
+   * The session the server gave this connection, to resume later with the `session` TLS option
+   * (Python's `SSLSocket.session`), or `null`: plain TCP, the accepting side, or none given yet
+   * (TLS 1.3 servers send theirs just after the handshake, so read something first).
+   *
+   * @example Resuming a session on the second connection
+   * ```ts
+   * import { connect, encode, listen } from 'socketkit';
+   * import { readFileSync } from 'node:fs';
+   * const [key, cert, ca] = ['localhost-key.pem', 'localhost.pem', 'ca.pem'].map((f) =>
+   *   readFileSync(`assets/tour/${f}`),
+   * );
+   * await using server = await listen({ tls: { key, cert } });
+   * void (async () => {
+   *   for await (const conn of server) await conn.sendAll(encode('hi\n')).then(() => conn.close());
+   * })();
+   * const tls = { ca, servername: 'localhost' };
+   * const first = await connect('127.0.0.1', server.address.port, { tls });
+   * await first.readLine();
+   * await first.close(); // reads what the server still sends: its session comes with that
+   * const session = first.tlsSession() ?? undefined;
+   * await using second = await connect('127.0.0.1', server.address.port, {
+   *   tls: { ...tls, session },
+   * });
+   * console.log(first.tlsSessionReused, second.tlsSessionReused); // false true
+   * ```
+   */
+  tlsSession(): Buffer | null {
+    const tls = this.#tls();
+    return tls === null ? null : savedSession(tls);
+  }
+
   /** The protocol ALPN settled on (`'http/1.1'`), or `null`: plain TCP, or no ALPN agreed. */
   get alpnProtocol(): string | null {
     return this.#tlsFacts()?.alpn ?? null;
@@ -1239,7 +1288,7 @@ export class StreamSocket<A extends Address = Address> {
    * getProtocol() and getCipher() once the TLS socket has closed, and a summary written at the
    * end of a session must still say them.
    */
-  #tlsFacts(): { protocol: string; cipher: TlsCipher; alpn: string | null } | null {
+  #tlsFacts(): TlsFacts | null {
     if (this.#settled !== undefined) return this.#settled;
     const tls = this.#tls();
     const protocol = tls?.getProtocol();
@@ -1249,11 +1298,12 @@ export class StreamSocket<A extends Address = Address> {
       protocol,
       cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
       alpn: typeof tls.alpnProtocol === 'string' ? tls.alpnProtocol : null,
+      resumed: tls.isSessionReused(),
     };
     return this.#settled;
   }
 
-  #settled: { protocol: string; cipher: TlsCipher; alpn: string | null } | undefined;
+  #settled: TlsFacts | undefined;
 
   #tls(): TLSSocket | null {
     return this.#sock instanceof TLSSocket ? this.#sock : null;

@@ -49,6 +49,12 @@ export interface TlsConnectOptions {
   minVersion?: TlsVersion;
   /** The newest TLS version to offer. Default `'TLSv1.3'`. */
   maxVersion?: TlsVersion;
+  /**
+   * A session an earlier connection to the same server saved ({@link socketkit!StreamSocket.tlsSession}),
+   * to resume it: an abbreviated handshake with no certificate sent or checked again (Python's
+   * `SSLContext.wrap_socket(session=)`). A server that no longer knows it runs a full handshake.
+   */
+  session?: Buffer;
 }
 
 /**
@@ -128,6 +134,10 @@ export function checkTlsOptions(options: TlsConnectOptions & TlsListenOptions, s
   checkPem(options.ca, 'ca', 'CERTIFICATE');
   checkPem(options.cert, 'cert', 'CERTIFICATE');
   checkPem(options.key, 'key', 'PRIVATE KEY');
+  if (options.session !== undefined && !Buffer.isBuffer(options.session))
+    throw new TypeError(
+      `Invalid TLS session ${describe(options.session)}: expected the Buffer an earlier connection's tlsSession() returned`,
+    );
   if (options.pfx !== undefined && !Buffer.isBuffer(options.pfx))
     throw new TypeError(
       `Invalid TLS pfx ${describe(options.pfx)}: expected the PKCS#12 bytes as a Buffer`,
@@ -276,7 +286,16 @@ export function clientTlsOptions(
     ALPNProtocols: options.alpnProtocols,
     // Node checks the certificate against `host`.
     host: name,
+    ...(options.session === undefined ? {} : { session: options.session }),
   };
+}
+
+/** The latest session each client TLS socket was given (TLS 1.3 sends them after the handshake). */
+const sessions = new WeakMap<TLSSocket, Buffer>();
+
+/** The session `secure` can be resumed with later, or `null` when the server gave none. */
+export function savedSession(secure: TLSSocket): Buffer | null {
+  return sessions.get(secure) ?? null;
 }
 
 /**
@@ -328,6 +347,8 @@ export function handshake(
       side === 'client'
         ? tlsConnect({ ...settings, socket: raw })
         : new TLSSocket(raw, { ...settings, isServer: true });
+    // Listening from the start: a TLS 1.3 ticket can come in the same read as the handshake's end.
+    if (side === 'client') secure.on('session', (session: Buffer) => sessions.set(secure, session));
     const fail = (error: unknown) => {
       cleanup();
       // Node may still report the failure as an 'error' (a client that saw the end first does):
