@@ -1035,7 +1035,7 @@ export class StreamSocket<A extends Address = Address> {
    * const first = await connect('127.0.0.1', server.address.port, { tls });
    * await first.readLine();
    * await first.close(); // reads what the server still sends: its session comes with that
-   * const session = first.tlsSession() ?? undefined;
+   * const session = first.tlsSession();
    * await using second = await connect('127.0.0.1', server.address.port, {
    *   tls: { ...tls, session },
    * });

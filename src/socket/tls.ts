@@ -53,8 +53,9 @@ export interface TlsConnectOptions {
    * A session an earlier connection to the same server saved ({@link socketkit!StreamSocket.tlsSession}),
    * to resume it: an abbreviated handshake with no certificate sent or checked again (Python's
    * `SSLContext.wrap_socket(session=)`). A server that no longer knows it runs a full handshake.
+   * `null` is none, so `tlsSession()`'s answer can be passed as it is.
    */
-  session?: Buffer;
+  session?: Buffer | null;
 }
 
 /**
@@ -134,7 +135,11 @@ export function checkTlsOptions(options: TlsConnectOptions & TlsListenOptions, s
   checkPem(options.ca, 'ca', 'CERTIFICATE');
   checkPem(options.cert, 'cert', 'CERTIFICATE');
   checkPem(options.key, 'key', 'PRIVATE KEY');
-  if (options.session !== undefined && !Buffer.isBuffer(options.session))
+  if (
+    options.session !== undefined &&
+    options.session !== null &&
+    !Buffer.isBuffer(options.session)
+  )
     throw new TypeError(
       `Invalid TLS session ${describe(options.session)}: expected the Buffer an earlier connection's tlsSession() returned`,
     );
@@ -286,7 +291,7 @@ export function clientTlsOptions(
     ALPNProtocols: options.alpnProtocols,
     // Node checks the certificate against `host`.
     host: name,
-    ...(options.session === undefined ? {} : { session: options.session }),
+    ...(options.session == null ? {} : { session: options.session }),
   };
 }
 
