@@ -261,15 +261,20 @@ CPU-bound here, and a promise-based pull loop over \`'data'\` events spent about
 CPU per message than the bare \`'data'\` → \`write\` handler, for about 0.88× at 1 KiB on this
 machine. socketkit reads through Node's \`onread\` option instead of the Readable stream (no \`push\`,
 \`'data'\` emit or \`maybeReadMore\` tick per read; accepted connections move their handle to such a
-socket), copies each read out of one shared buffer (into a slab only when a \`recv()\` is
-waiting), and \`sendAll\` resolves without a callback round trip when the kernel took the bytes
-synchronously. See \`src/socket/_direct-read.ts\`.
+socket), copies each small read out of one shared buffer (into a slab only when a \`recv()\` is
+waiting), hands large reads over without a copy, and \`sendAll\` resolves without a callback round
+trip when the kernel took the bytes synchronously. See \`src/socket/_direct-read.ts\`.
 
-What is left, largest at 10 KiB: every read lands in one buffer shared by all sockets and is
-copied out (about 6% of the socketkit server's CPU at 10 KiB in a \`--cpu-prof\` profile, in
-\`Buffer.copy\` and the allocation behind it), where node:net hands over the buffer libuv read
-into. The copy is what lets idle connections hold no read buffer and keeps unread bytes from
-pinning shared memory; socketkit keeps it.
+Large reads: copying each 64 KiB read out of the shared buffer was about a sixth of the
+socketkit server's CPU at 100 KiB (\`_copyActual\` 16% in a \`--cpu-prof\` profile; 0.62× before
+this change on another machine of this kind). A socket whose read is 32 KiB or more now reads
+into buffers of its own (a little under 64 KiB, at most 128 in the process, so idle connections
+still cost little) that go to the reader as they are. What is left at 100 KiB is kernel time:
+\`perf record\` shows page faults on those fresh buffers (about 4 per round trip, against under 1
+for node:net), which go away with \`MALLOC_TRIM_THRESHOLD_\` raised: glibc gives the top of its
+heap back and takes it again. A library cannot set that for its users, so it stays. Small reads
+are still copied out (about 5% of the server's CPU at 10 KiB): that copy lets idle connections
+hold no read buffer and keeps unread bytes from pinning shared memory.
 `;
   return { id: 'echo', markdown };
 }
