@@ -324,7 +324,17 @@ describe('Happy Eyeballs (RFC 8305)', () => {
           { address: '127.0.0.1', family: 4 },
         ];
         // The dead address first, as a resolver that prefers IPv6 gives it.
-        const sock = await connect('dual.test', port, { lookup: both, timeout: 5000 });
+        const told: Array<[string, string]> = [];
+        const sock = await connect('dual.test', port, {
+          lookup: both,
+          timeout: 5000,
+          onAttempt: (a) => told.push([a.address, a.outcome]),
+        });
+        // onAttempt heard each as it ended: the winner first, then the one it beat.
+        assert.deepEqual(told, [
+          ['127.0.0.1', 'connected'],
+          ['::1', 'abandoned'],
+        ]);
         const attempts = sock.timings?.attempts ?? [];
         t.diagnostic(JSON.stringify(attempts));
         assert.equal(sock.remoteAddress?.host, '127.0.0.1');

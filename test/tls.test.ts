@@ -776,4 +776,27 @@ describe('TLS: fetch -v', () => {
     assert.match(lines, /^\* {2}subjectAltName: DNS:localhost, IP Address:127\.0\.0\.1/m);
     assert.match(lines, /^\* {2}SSL certificate verify ok/m);
   });
+
+  test('says what it tried when connecting or the handshake fails, before the one-sentence error', async () => {
+    // Refused: the attempt and why, then the error (exit 7, as curl).
+    const port = await unusedPort();
+    const refused = await socketkit(['fetch', '-v', `https://127.0.0.1:${port}/`]);
+    assert.equal(refused.code, 7, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /^\* {3}Trying 127\.0\.0\.1 at [\d.]+ ms: failed after [\d.]+ ms: Connection refused/m,
+    );
+    // Connected, then a certificate the client does not trust: the attempt shows it connected.
+    // (The handshake fails, so the server never has a connection to accept.)
+    await using server = await listen({ tls: { key: selfSignedKey, cert: selfSigned } });
+    const untrusted = await socketkit(['fetch', '-v', `https://localhost:${server.address.port}/`]);
+    assert.equal(untrusted.code, 60, untrusted.stderr);
+    const lines = untrusted.stderr.split('\n');
+    const tried = lines.findIndex((line) => /^\* {3}Trying .* connected in [\d.]+ ms$/.test(line));
+    assert.ok(tried >= 0, untrusted.stderr);
+    assert.ok(
+      lines.slice(tried + 1).some((line) => /^socketkit: /.test(line)),
+      untrusted.stderr,
+    );
+  });
 });

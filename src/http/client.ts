@@ -132,6 +132,11 @@ export interface RequestOptions {
    * until that settles: reading waits for it (backpressure). Copy them to keep them.
    */
   onRaw?: (chunk: Uint8Array) => void | Promise<void>;
+  /**
+   * Told of each address tried as its attempt ends, before any TLS handshake or request (each
+   * redirect hop's, the proxy's): there even when connecting fails, which `onRequest` is not.
+   */
+  onConnectAttempt?: (attempt: ConnectAttempt) => void;
   /** Called with each request head just before it is sent (each redirect hop too). */
   onRequest?: (info: {
     /** The URL this hop asks for. */
@@ -431,6 +436,7 @@ async function connectProxy(
       timeout: options.timeout ?? null,
       family: options.family,
       signal,
+      onAttempt: options.onConnectAttempt,
     });
   } catch (error) {
     if (error instanceof NameResolutionError)
@@ -505,6 +511,7 @@ async function send(
           family: options.family,
           signal,
           tls: tls === undefined || session === undefined ? tls : { ...tls, session },
+          onAttempt: options.onConnectAttempt,
         }),
       { fresh: retry, signal },
     );
@@ -529,6 +536,7 @@ async function send(
               family: options.family,
               signal,
               tls,
+              onAttempt: options.onConnectAttempt,
             });
   // From here an abort (the caller's, or maxTime) closes the connection: whatever waits on it
   // fails and `translate` says why. No timer or listener is armed per read.

@@ -58,6 +58,11 @@ export interface ConnectOptions extends TcpSocketOptions {
   /** With `autoSelectFamily`: ms before the next address is tried alongside. Default 250 (Node's). */
   attemptDelay?: number;
   /**
+   * Told of each address tried as soon as its attempt ends (connected, failed, or given up),
+   * before any TLS handshake: what `timings.attempts` keeps, there even when connecting fails.
+   */
+  onAttempt?: (attempt: ConnectAttempt) => void;
+  /**
    * Resolves the host instead of the system resolver (as `net.connect`'s
    * `lookup`): returns the addresses to try, in order. Numeric hosts are passed to it too.
    */
@@ -184,6 +189,8 @@ async function connectTcp(
     throw new TypeError(`Invalid family ${String(options.family)}: use 4 or 6`);
   }
   const tcp = tcpSettings(options as Record<string, unknown>);
+  if (options.onAttempt !== undefined && typeof options.onAttempt !== 'function')
+    throw new TypeError(`Invalid onAttempt ${typeof options.onAttempt}: it must be a function`);
   if (options.lookup !== undefined && typeof options.lookup !== 'function')
     throw new TypeError(
       `Invalid lookup ${typeof options.lookup}: it must be a function (host, family) returning the addresses`,
@@ -228,6 +235,7 @@ async function connectTcp(
         port: portNumber,
         signal,
         direct: tlsOptions === null,
+        onAttempt: options.onAttempt,
         started,
         // Without Happy Eyeballs, the next address starts only when the last one failed.
         delay: options.autoSelectFamily === false ? Number.POSITIVE_INFINITY : attemptDelay,
@@ -301,6 +309,7 @@ interface RaceSettings {
   /** ms before the next attempt starts beside the running ones; Infinity: only after a failure. */
   delay: number;
   target: { host: string; port: number };
+  onAttempt: ((attempt: ConnectAttempt) => void) | undefined;
 }
 
 /**
@@ -323,6 +332,7 @@ function race(
     let lastError: unknown;
     let timer: LongTimer | undefined;
     const now = () => performance.now() - started;
+    const ended = (attempt: ConnectAttempt) => settings.onAttempt?.({ ...attempt });
     const finish = () => {
       settled = true;
       timer?.clear();
@@ -335,6 +345,8 @@ function race(
         socket.destroy();
         attempt.ended = now();
         attempt.outcome = 'abandoned';
+        attempt.error = 'cut short by the timeout or an abort';
+        ended(attempt);
       }
       reject(signal.reason);
     };
@@ -365,6 +377,7 @@ function race(
         const failure = fromNodeError(error, { syscall: 'connect', ...settings.target });
         attempt.outcome = 'failed';
         attempt.error = failure.message;
+        ended(attempt);
         lastError = failure;
         if (next < addresses.length) start();
         else if (running === 0) {
@@ -383,10 +396,12 @@ function race(
         }
         attempt.outcome = 'connected';
         finish();
+        ended(attempt);
         for (const [other, loser] of sockets) {
           loser.destroy();
           other.ended = now();
           other.outcome = 'abandoned';
+          ended(other);
         }
         sockets.clear();
         resolve({ raw: socket, attempts });

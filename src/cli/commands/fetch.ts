@@ -18,6 +18,7 @@ import {
   type TlsSummary,
 } from '../../http/client.js';
 import { parseProxy, proxyFromEnv } from '../../http/proxy.js';
+import type { ConnectAttempt } from '../../socket/stream-socket.js';
 import { clientCertificate, readCa } from '../_certificate.js';
 import { defaultToEmpty, parsePositiveInt, parseSeconds } from '../_options.js';
 import { note, outputError, writeOut } from '../_output.js';
@@ -509,20 +510,26 @@ async function runFetch(urlArgument: string | undefined, flags: FetchFlags): Pro
       // The body is read as fast as the output takes it: a pager held for minutes is no reason to cut it.
       bodyTimeout: null,
       onRaw,
-      onRequest: ({ url, head, attempts, tls, proxy: via }) => {
+      // As curl's "Trying": every address tried and how it ended, printed as it ends, so a
+      // connection that fails (or a handshake after it) still shows what was tried.
+      ...(flags.verbose
+        ? {
+            onConnectAttempt: (a: ConnectAttempt) => {
+              const where = a.family === 6 ? `[${a.address}]` : a.address;
+              const took = (a.ended - a.started).toFixed(1);
+              const how =
+                a.outcome === 'connected'
+                  ? `connected in ${took} ms`
+                  : a.outcome === 'failed'
+                    ? `failed after ${took} ms: ${a.error}`
+                    : `abandoned after ${took} ms (${a.error ?? 'another address connected first'})`;
+              note(`*   Trying ${where} at ${a.started.toFixed(1)} ms: ${how}`);
+            },
+          }
+        : {}),
+      onRequest: ({ url, head, tls, proxy: via }) => {
         replyBytes = 0; // each request (a redirect too) has its own parser, counting from 0
         if (flags.verbose) {
-          // As curl's "Trying": every address tried, and how it ended.
-          for (const a of attempts) {
-            const where = a.family === 6 ? `[${a.address}]` : a.address;
-            const how =
-              a.outcome === 'connected'
-                ? `connected in ${(a.ended - a.started).toFixed(1)} ms`
-                : a.outcome === 'failed'
-                  ? `failed after ${(a.ended - a.started).toFixed(1)} ms: ${a.error}`
-                  : `abandoned after ${(a.ended - a.started).toFixed(1)} ms (another address connected first)`;
-            note(`*   Trying ${where} at ${a.started.toFixed(1)} ms: ${how}`);
-          }
           if (via !== null)
             note(
               `* Via the proxy ${via}${url.protocol === 'https:' ? ` (a CONNECT tunnel to ${url.host})` : ''}`,
