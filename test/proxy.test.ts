@@ -278,6 +278,14 @@ describe('through an HTTP proxy (tinyproxy)', () => {
     const port = await unusedPort();
     const gone = await socketkit(['fetch', '-x', `127.0.0.1:${port}`, 'http://127.0.0.1:1/']);
     assert.equal(gone.code, 7, gone.stderr);
+    // It says it was the proxy that was not there, not the site.
+    assert.match(
+      gone.stderr,
+      new RegExp(
+        `^socketkit: Could not connect to the proxy 127\\.0\\.0\\.1:${port}: Connection refused`,
+        'm',
+      ),
+    );
     await assert.rejects(
       request('http://localhost/', { proxy: 'http://127.0.0.1:1', socketPath: '/tmp/x.sock' }),
       /Cannot use the proxy 127\.0\.0\.1:1 and the Unix socket/,

@@ -23,6 +23,7 @@ import {
   NameResolutionError,
   ProxyError,
   SocketAbortError,
+  SocketError,
   SocketTimeoutError,
   TlsError,
   TooManyRedirectsError,
@@ -448,6 +449,9 @@ async function connectProxy(
           cause: error,
         },
       );
+    // Refused, reset, timed out: the same error (and exit code), saying it was the proxy's.
+    if (error instanceof SocketError && error.message.indexOf('proxy') < 0)
+      error.message = `Could not connect to the proxy ${proxy.url.host}: ${error.message}`;
     throw error;
   }
 }
