@@ -168,6 +168,22 @@ describe('listen() and ServerSocket', () => {
     await server.close();
   });
 
+  test('abort() on an accepted TLS connection closes it without throwing', async () => {
+    // It called resetAndDestroy(), which Node refuses for a TLS socket: serve()'s write
+    // timeout did this to a client that stopped reading, and the process died.
+    await using server = await listen({
+      tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },
+    });
+    const accepting = server.accept();
+    await using client = await connect('127.0.0.1', server.address.port, {
+      tls: { ca: fixture('ca.pem'), servername: 'localhost' },
+    });
+    const [conn] = await accepting;
+    await conn.abort();
+    assert.equal(conn.closed, true);
+    assert.equal((await client.recv(10, { timeout: 5000 })).length, 0);
+  });
+
   test('serves TLS with a key and certificate', async () => {
     const server = await listen({
       tls: { key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') },

@@ -867,7 +867,13 @@ export class StreamSocket<A extends Address = Address> {
     );
     this.#failWaitingWrites('The socket was aborted before the kernel took these bytes');
     if (this.#sock.destroyed) return this.#closedPromise;
-    if (typeof this.#raw.resetAndDestroy === 'function' && this.#raw === this.#sock)
+    // A TLS socket cannot be reset (Node throws: its handle is not the TCP one), and an accepted
+    // TLS socket is its own raw socket, so it is told apart by its class, not by #raw.
+    if (
+      typeof this.#raw.resetAndDestroy === 'function' &&
+      this.#raw === this.#sock &&
+      !(this.#sock instanceof TLSSocket)
+    )
       this.#sock.resetAndDestroy();
     else this.#sock.destroy();
     return this.#closedPromise;
