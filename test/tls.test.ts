@@ -707,6 +707,47 @@ with ctx.wrap_socket(conn, server_side=True) as tls:
     assert.match(conn.tlsProtocol ?? '', /^TLSv1\.[23]$/);
   });
 
+  test("startTls({ requestCert, ca }) on the server checks the client's certificate against ca", async () => {
+    // It let in any certificate from any CA: a TLSSocket made by hand is not checked by a
+    // tls.Server, so nobody verified the chain.
+    for (const trusted of [true, false]) {
+      await using server = await listen();
+      const accepting = server.accept();
+      await using sock = await connect('127.0.0.1', server.address.port);
+      const [conn] = await accepting;
+      await using _conn = conn;
+      const serverSide = conn
+        .startTls({ key, cert, requestCert: true, ca: trusted ? selfSigned : ca, timeout: 5000 })
+        .then(
+          () => 'upgraded',
+          (error: unknown) => error,
+        );
+      const clientSide = sock
+        .startTls({
+          servername: 'localhost',
+          ca,
+          cert: selfSigned,
+          key: selfSignedKey,
+          timeout: 5000,
+        })
+        .then(
+          () => 'upgraded',
+          (error: unknown) => error,
+        );
+      const outcome = await serverSide;
+      await clientSide;
+      if (trusted) {
+        assert.equal(outcome, 'upgraded');
+        assert.equal(conn.authorized, true);
+        assert.equal(conn.peerCertificate()?.subject.CN, 'localhost');
+      } else {
+        assert.ok(outcome instanceof TlsError, String(outcome));
+        assertOneSentence(outcome.message);
+        assert.equal(conn.closed, true);
+      }
+    }
+  });
+
   test('a peer that sends FIN instead of a handshake ends startTls() at once, not at the timeout', async () => {
     await using server = await listen();
     const accepting = server.accept();

@@ -374,6 +374,18 @@ export function handshake(
         }),
       );
     const done = () => {
+      // A TLSSocket made by hand (startTls() on an accepted socket) is not checked by a
+      // tls.Server: with requestCert, verify the client's chain here as tls.Server would, or
+      // any certificate, from any CA, would be let in.
+      if (side === 'server' && 'requestCert' in settings && settings.requestCert) {
+        const problem = verifyError(secure);
+        secure.authorized = problem === null;
+        secure.authorizationError = (problem === null ? null : problem.code) as never;
+        if (problem !== null && settings.rejectUnauthorized) {
+          fail(problem);
+          return;
+        }
+      }
       cleanup();
       resolvePromise(secure);
     };
@@ -391,6 +403,22 @@ export function handshake(
     if (side === 'server') secure.once('end', onEnd);
     secure.once(side === 'client' ? 'secureConnect' : 'secure', done);
   });
+}
+
+/**
+ * What OpenSSL found wrong with the peer's certificate chain, or `null` when it verified: what
+ * tls.Server asks of each connection (through the same handle method) before it lets one in.
+ */
+function verifyError(secure: TLSSocket): (Error & { code: string }) | null {
+  const handle = (secure as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  if (typeof handle?.verifyError !== 'function') {
+    return Object.assign(new Error('the client certificate could not be checked'), {
+      code: 'ERR_TLS_CERT_UNCHECKED',
+    });
+  }
+  const error = handle.verifyError.call(handle) as (Error & { code?: string }) | null;
+  if (error === null || error === undefined) return null;
+  return Object.assign(error, { code: error.code ?? 'UNABLE_TO_VERIFY' });
 }
 
 /** Node's certificate in {@link PeerCertificate}'s fields. */
