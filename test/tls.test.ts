@@ -451,6 +451,20 @@ describe('TLS: session resumption', () => {
     assert.equal(other.tlsSessionReused, false);
     assert.equal(other.authorized, true);
     assert.equal(other.peerCertificate()?.subject.CN, 'localhost');
+    // Under another CA or another name the session is not offered: the full handshake checks
+    // the certificate, and fails (a resumed session would not have been checked at all).
+    for (const changed of [
+      { ca: selfSigned, servername: 'localhost' },
+      { ca, servername: 'other.test' },
+    ]) {
+      const error = await connect('127.0.0.1', first.address.port, {
+        tls: { ...changed, session },
+      }).catch((e: unknown) => e);
+      assert.ok(
+        error instanceof TlsError,
+        `${JSON.stringify(changed.servername)}: ${String(error)}`,
+      );
+    }
     await assert.rejects(
       connect('127.0.0.1', first.address.port, { tls: { ...tls, session: 'abc' as never } }),
       (error: Error) =>

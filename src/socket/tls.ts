@@ -53,7 +53,10 @@ export interface TlsConnectOptions {
    * A session an earlier connection to the same server saved ({@link socketkit!StreamSocket.tlsSession}),
    * to resume it: an abbreviated handshake with no certificate sent or checked again (Python's
    * `SSLContext.wrap_socket(session=)`). A server that no longer knows it runs a full handshake.
-   * `null` is none, so `tlsSession()`'s answer can be passed as it is.
+   * It is offered only under the server name and TLS settings (`ca`, `cert`, `insecure`, …) it
+   * was made with, in this process; otherwise the handshake is a full, verified one, because a
+   * resumed session is not checked again. `null` is none, so `tlsSession()`'s answer can be
+   * passed as it is.
    */
   session?: Buffer | null;
 }
@@ -284,16 +287,36 @@ export function clientTlsOptions(
 ): ConnectionOptions & { servername?: string } {
   // The name checked against the certificate; SNI carries it only when it is a name (RFC 6066 §3).
   const name = options.servername ?? host;
+  const context = secureContext(options);
+  const rejectUnauthorized = options.insecure !== true;
+  // Node does not check a resumed session's certificate again, neither its name nor its CA: a
+  // session is offered only under the name and settings it was made with, else a full handshake.
+  const scope = options.session == null ? undefined : scopes.get(options.session);
+  const session =
+    scope !== undefined &&
+    scope.name === name &&
+    scope.context === context &&
+    scope.rejectUnauthorized === rejectUnauthorized
+      ? options.session!
+      : undefined;
   return {
     servername: isIP(name) === 0 ? name : undefined,
-    secureContext: secureContext(options),
-    rejectUnauthorized: options.insecure !== true,
+    secureContext: context,
+    rejectUnauthorized,
     ALPNProtocols: options.alpnProtocols,
     // Node checks the certificate against `host`.
     host: name,
-    ...(options.session == null ? {} : { session: options.session }),
+    ...(session === undefined ? {} : { session }),
   };
 }
+
+/** Under what a saved session was made: the name checked, the CAs and keys, the checking. */
+interface SessionScope {
+  name: string;
+  context: SecureContext;
+  rejectUnauthorized: boolean;
+}
+const scopes = new WeakMap<Buffer, SessionScope>();
 
 /** The latest session each client TLS socket was given (TLS 1.3 sends them after the handshake). */
 const sessions = new WeakMap<TLSSocket, Buffer>();
@@ -353,7 +376,21 @@ export function handshake(
         ? tlsConnect({ ...settings, socket: raw })
         : new TLSSocket(raw, { ...settings, isServer: true });
     // Listening from the start: a TLS 1.3 ticket can come in the same read as the handshake's end.
-    if (side === 'client') secure.on('session', (session: Buffer) => sessions.set(secure, session));
+    if (side === 'client') {
+      const {
+        host,
+        secureContext: context,
+        rejectUnauthorized,
+      } = settings as ReturnType<typeof clientTlsOptions>;
+      secure.on('session', (session: Buffer) => {
+        sessions.set(secure, session);
+        scopes.set(session, {
+          name: host ?? '',
+          context: context as SecureContext,
+          rejectUnauthorized: rejectUnauthorized !== false,
+        });
+      });
+    }
     const fail = (error: unknown) => {
       cleanup();
       // Node may still report the failure as an 'error' (a client that saw the end first does):
