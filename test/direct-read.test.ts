@@ -9,7 +9,7 @@ import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { connect, listen, type StreamSocket } from '../src/index.js';
 import { privateReadBuffers } from '../src/socket/_direct-read.js';
-import { until } from './_helpers.js';
+import { fixture, until } from './_helpers.js';
 
 /** Write sizes that cross the 32 KiB bulk threshold both ways, and tiny ones between. */
 const CUTS = [100 * 1024, 1, 40 * 1024, 7, 64 * 1024, 3 * 1024, 200 * 1024, 31 * 1024, 33 * 1024];
@@ -100,5 +100,25 @@ describe('direct reads in bulk', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     await until(() => privateReadBuffers() === 0, 'own read buffers given back after close');
+  });
+
+  test('after startTls() the plain socket gives its own buffer back while the connection goes on', async () => {
+    await using server = await listen();
+    const accepting = server.accept();
+    await using client = await connect('127.0.0.1', server.address.port);
+    const [conn] = await accepting;
+    await using _conn = conn;
+    const bulk = randomBytes(48 * 1024);
+    await conn.sendAll(bulk);
+    assert.equal(Buffer.compare(await client.recvExactly(bulk.length), bulk), 0);
+    assert.ok(privateReadBuffers() > 0, 'the bulk read left an own buffer for the next one');
+    await Promise.all([
+      conn.startTls({ key: fixture('localhost-key.pem'), cert: fixture('localhost.pem') }),
+      client.startTls({ servername: 'localhost', ca: fixture('ca.pem') }),
+    ]);
+    // Reads go through TLS now; a buffer still counted would hold the budget until close.
+    assert.equal(privateReadBuffers(), 0);
+    await conn.sendAll(bulk);
+    assert.equal(Buffer.compare(await client.recvExactly(bulk.length), bulk), 0);
   });
 });

@@ -284,6 +284,8 @@ export class StreamSocket<A extends Address = Address> {
     socket.on('close', onClose);
     this.#detach = () => {
       live = false;
+      // The plain socket's reads go to TLS from here: an own read buffer it holds goes back.
+      direct?.release();
       socket.off('data', onData);
       socket.off('end', onEnd);
       socket.off('close', onClose);
