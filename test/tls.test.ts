@@ -754,6 +754,28 @@ with ctx.wrap_socket(conn, server_side=True) as tls:
         assert.equal(outcome, 'upgraded');
         assert.equal(conn.authorized, true);
         assert.equal(conn.peerCertificate()?.subject.CN, 'localhost');
+        // A session from this server resumes on the next STARTTLS (it failed the handshake:
+        // OpenSSL's session id context was never set on the server's context).
+        await conn.writeLine('bye');
+        assert.equal(await sock.readLine({ timeout: 5000 }), 'bye');
+        await until(() => sock.tlsSession() !== null, 'the server gave a session');
+        const session = sock.tlsSession();
+        const accepting2 = server.accept();
+        await using again = await connect('127.0.0.1', server.address.port);
+        const [conn2] = await accepting2;
+        await using _conn2 = conn2;
+        await Promise.all([
+          conn2.startTls({ key, cert, requestCert: true, ca: selfSigned, timeout: 5000 }),
+          again.startTls({
+            servername: 'localhost',
+            ca,
+            cert: selfSigned,
+            key: selfSignedKey,
+            session,
+            timeout: 5000,
+          }),
+        ]);
+        assert.equal(again.tlsSessionReused, true);
       } else {
         assert.ok(outcome instanceof TlsError, String(outcome));
         assertOneSentence(outcome.message);

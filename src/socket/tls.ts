@@ -272,6 +272,14 @@ function secureContext(options: TlsConnectOptions & TlsListenOptions): SecureCon
     const reason = opensslReason(error instanceof Error ? error.message : String(error));
     throw new TypeError(`Invalid TLS key or certificate: ${reason}`);
   }
+  // A server that asks for client certificates must name its sessions (OpenSSL's session id
+  // context), or resuming one fails the whole handshake; tls.Server does this for its own
+  // context, startTls() on an accepted socket uses this one. Named after these settings.
+  const native = (
+    context as unknown as { context?: { setSessionIdContext?: (id: string) => void } }
+  ).context;
+  if (typeof native?.setSessionIdContext === 'function')
+    native.setSessionIdContext.call(native, key.slice(0, 32));
   if (CONTEXTS.size >= MAX_CONTEXTS) CONTEXTS.delete(CONTEXTS.keys().next().value!);
   CONTEXTS.set(key, context);
   return context;
